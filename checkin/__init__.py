@@ -1,0 +1,72 @@
+"""checkin: ticketing and gate check-in for the Không Một Mình Online Safety Day.
+
+create_app() reads as the table of contents of the application.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import configure
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .signing import Keyring
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CHECKIN_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web_hooks(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .web import locale, staff_session
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=locale.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    staff_session.configure(login_manager)
+    app.extensions["checkin_keyring"] = Keyring.load_or_create(Path(app.instance_path) / "keys")
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # token-authenticated or anonymous JSON; no cookies carry authority there
+
+
+def register_web_hooks(app: Flask) -> None:
+    from .web import errors, headers, locale, logs
+
+    errors.register(app)
+    headers.register(app)
+    locale.register(app)
+    logs.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,7 @@
+"""The JSON API (/api/v1): the same operations as the pages, for the scanner, the dashboard
+and integrations. Errors are {"error": {"code", "message", "fields"?}} with stable codes."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,6 @@
+"""Staff sign-in and sign-out, shared by volunteers and organisers."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes)

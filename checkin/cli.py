@@ -1,0 +1,116 @@
+"""Organisers' command line: flask --app checkin seed | show update | staff add | staff token."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import shows as show_service
+from . import staff as staff_service
+from .database import utcnow
+from .errors import DomainError, InvalidInput
+from .extensions import db
+from .models import Staff
+
+DEMO_ORGANISER = "organiser"
+
+
+def _fail(error: DomainError) -> None:
+    detail = ""
+    if isinstance(error, InvalidInput):
+        detail = ": " + ", ".join(f"{field} ({code})" for field, code in error.fields.items())
+    raise click.ClickException(f"{error.code}{detail}")
+
+
+def _local_time(value: str) -> datetime:
+    if value == "now":
+        return utcnow()
+    try:
+        return show_service.to_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise click.BadParameter("an ISO time such as 2026-11-01T18:30 (Hanoi time) or 'now'") from None
+
+
+def seed() -> None:
+    """Creates the festival's two shows (idempotent) and a first organiser account."""
+    created = show_service.seed_festival(utcnow())
+    for slug in created:
+        click.echo(f"created show {slug}")
+    if not created:
+        click.echo("shows already seeded")
+    has_organiser = db.session.scalar(select(Staff.id).where(Staff.role == "organiser").limit(1))
+    if has_organiser is None:
+        _, password = staff_service.add_staff(DEMO_ORGANISER, "organiser", now=utcnow())
+        click.echo(f"organiser account: {DEMO_ORGANISER}  password: {password}")
+    else:
+        click.echo("an organiser account exists (new password: flask --app checkin staff password NAME)")
+
+
+show_cli = AppGroup("show", help="Change a show.")
+
+
+@show_cli.command("update")
+@click.argument("slug")
+@click.option("--ticket-quota", type=click.IntRange(min=0))
+@click.option("--venue-capacity", type=click.IntRange(min=0))
+@click.option("--registration", type=click.Choice(["open", "closed"]))
+@click.option("--doors-open", "doors_open", help="ISO time in Hanoi time, or 'now'")
+@click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
+def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at):
+    try:
+        show = show_service.update_show(
+            slug, now=utcnow(), ticket_quota=ticket_quota, venue_capacity=venue_capacity,
+            registration=registration,
+            doors_open_at=_local_time(doors_open) if doors_open else None,
+            starts_at=_local_time(starts_at) if starts_at else None,
+        )
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"{show.slug}: quota {show.ticket_quota}, issued {show.issued_count}, "
+        f"capacity {show.venue_capacity}, registration "
+        f"{show_service.registration_state(show, utcnow())}, doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}"
+    )
+
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+
+@staff_cli.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(staff_service.ROLES), default="volunteer", show_default=True)
+def staff_add(name, role):
+    try:
+        staff, password = staff_service.add_staff(name, role, now=utcnow())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{role} {staff.name}  password: {password}")
+
+
+@staff_cli.command("token")
+@click.argument("name")
+def staff_token(name):
+    try:
+        click.echo(staff_service.issue_token(name, now=utcnow()))
+    except DomainError as error:
+        _fail(error)
+
+
+@staff_cli.command("password")
+@click.argument("name")
+def staff_password(name):
+    """Sets a new generated password; the account's sessions end."""
+    try:
+        password = staff_service.reset_password(name, now=utcnow())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{name}  password: {password}")
+
+
+def register(app: Flask) -> None:
+    app.cli.command("seed")(seed)
+    app.cli.add_command(show_cli)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,68 @@
+"""How we talk to the database: SQLite pragmas, and the one way a domain write transaction begins.
+
+SQLite: WAL, foreign keys on, a busy timeout, and synchronous=FULL so that an acknowledged
+write survives a power loss. Write transactions start with BEGIN IMMEDIATE: a deferred
+transaction that reads and then writes fails at once with SQLITE_BUSY when another writer
+committed in between, and the busy timeout cannot help it. PostgreSQL needs nothing special:
+the domain's conditional UPDATEs lock the rows they change.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Take transaction control from pysqlite so that we can emit BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def transaction():
+    """One domain write: commits on success, rolls back on any error, and re-raises it."""
+    session = db.session()
+    if session.in_transaction():
+        # A view may have read before calling the domain; end that read so the write
+        # transaction starts fresh (and, on SQLite, as IMMEDIATE).
+        session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        session.connection()
+    finally:
+        _begin_immediate.reset(token)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,50 @@
+"""Domain errors. Each carries a stable code: the codes of the HTTP contract (DESIGN.md §5)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, detail: str | None = None, **context):
+        super().__init__(detail or self.code)
+        self.context = context
+
+
+class InvalidInput(DomainError):
+    """Field errors: a map of field name -> error code (see checkin/messages.py)."""
+
+    code = "invalid"
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(", ".join(f"{k}:{v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+
+
+class ShowFull(DomainError):
+    code = "full"
+
+
+class Duplicate(DomainError):
+    code = "duplicate"
+
+
+class Conflict(DomainError):
+    """A change that would break a limit, e.g. a quota below the tickets already issued."""
+
+    code = "conflict"
+
+
+class WaitlistClosed(DomainError):
+    code = "waitlist_closed"
+
+
+class AlreadyCancelled(DomainError):
+    code = "already_cancelled"

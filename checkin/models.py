@@ -1,0 +1,243 @@
+"""The database schema: shows, tickets, staff, scans, the mail outbox and the audit log.
+
+Every invariant of DESIGN.md §4 that a database can hold is held here too (unique and partial
+unique indexes, check constraints); the domain modules give the friendly answer first.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+LIVE_TICKET = text("status IN ('issued', 'waitlisted')")
+
+
+class Show(db.Model):
+    __tablename__ = "shows"
+    __table_args__ = (
+        CheckConstraint("ticket_quota >= 0", name="ticket_quota_not_negative"),
+        CheckConstraint("venue_capacity >= 0", name="venue_capacity_not_negative"),
+        # The last defence of invariant 1: the counter can never pass the quota.
+        CheckConstraint("issued_count >= 0 AND issued_count <= ticket_quota", name="issued_within_quota"),
+        CheckConstraint("inside_count >= 0", name="inside_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    venue: Mapped[str] = mapped_column(String(300))
+    # All datetimes are naive UTC in the database; pages convert to Asia/Ho_Chi_Minh.
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    doors_open_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    ticket_quota: Mapped[int] = mapped_column(Integer)
+    venue_capacity: Mapped[int] = mapped_column(Integer)
+    issued_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inside_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reentry_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    registration_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    registration_opens_at: Mapped[datetime] = mapped_column(DateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(DateTime)
+    waitlist_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+
+    gates: Mapped[list[Gate]] = relationship(back_populates="show", order_by="Gate.position")
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_vi
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.ticket_quota - self.issued_count, 0)
+
+
+class Gate(db.Model):
+    __tablename__ = "gates"
+    __table_args__ = (UniqueConstraint("show_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    show: Mapped[Show] = relationship(back_populates="gates")
+
+
+class Ticket(db.Model):
+    """One registration: issued, waitlisted or cancelled. Holds the person's few data."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("status IN ('issued', 'waitlisted', 'cancelled')", name="ticket_status"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        # Invariant 4 under races: one live ticket per show per e-mail and per phone.
+        Index("uq_live_ticket_email", "show_id", "email", unique=True,
+              sqlite_where=LIVE_TICKET, postgresql_where=LIVE_TICKET),
+        Index("uq_live_ticket_phone", "show_id", "phone", unique=True,
+              sqlite_where=LIVE_TICKET, postgresql_where=LIVE_TICKET),
+        Index("ix_tickets_show_status", "show_id", "status", "id"),
+        Index("ix_tickets_email", "email"),
+        Index("ix_tickets_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"))
+    # The short code a volunteer can type; not secret.
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    # The secret in the ticket link (/t/<token>), at least 128 bits.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    guardian_name: Mapped[str | None] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consent_at: Mapped[datetime] = mapped_column(DateTime)
+    guardian_consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Admission state, changed only by conditional updates (invariant 2).
+    admitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    admitted_gate: Mapped[str | None] = mapped_column(String(40))
+    inside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    show: Mapped[Show] = relationship()
+
+
+class Staff(db.Model):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint("role IN ('volunteer', 'organiser')", name="staff_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Bumped on deactivation and password reset so that existing sessions stop at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == "organiser"
+
+    # The user protocol of Flask-Login, without importing it into the schema.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # SHA-256 of the token: a leaked database does not leak usable tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20), default="api")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    staff: Mapped[Staff] = relationship()
+
+
+class PairingCode(db.Model):
+    """A one-time code shown as a QR by an organiser to log a volunteer's phone in."""
+
+    __tablename__ = "pairing_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"))
+    gate: Mapped[str] = mapped_column(String(40))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Scan(db.Model):
+    """The append-only scan log: every scan, whatever its result."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        Index("ix_scans_show_recorded", "show_id", "recorded_at"),
+        Index("ix_scans_ticket", "ticket_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Invariant 6: a client-generated id, sent again, finds the first answer here.
+    client_scan_id: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id"))
+    gate: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(4))
+    result: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(10), default="qr")
+    device: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    response: Mapped[dict] = mapped_column(JSON)
+    # Set when a volunteer undoes this admission; the row itself is never deleted.
+    undone_by_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+
+
+class OutboxMessage(db.Model):
+    """Mail written in the same transaction as the ticket, delivered afterwards with retries."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class AuditEntry(db.Model):
+    """Append-only record of organiser actions: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,6 @@
+"""Attendees' pages: the festival, registration and the ticket. No account needed."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,103 @@
+"""Registering for a show: one transaction that never oversells (invariants 1 and 4)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import tickets
+from .database import transaction
+from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull
+from .models import Show, Ticket
+from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
+from .shows import registration_is_open
+
+_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Registration:
+    status: str  # "issued" or "waitlisted"
+    code: str
+    token: str
+    show_slug: str
+
+
+def _live_ticket_exists(session, show_id: int, email: str, phone: str) -> bool:
+    return session.scalar(
+        select(
+            exists().where(
+                Ticket.show_id == show_id,
+                Ticket.status.in_(("issued", "waitlisted")),
+                or_(Ticket.email == email, Ticket.phone == phone),
+            )
+        )
+    )
+
+
+def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
+             join_waitlist: bool = False) -> Registration:
+    """Issues a ticket, or a waitlist place when asked and the show is full.
+
+    Raises InvalidInput, NotFound, RegistrationClosed, Duplicate or ShowFull. The seat is taken
+    by a conditional UPDATE of the show's counter, so the database, not this process, decides
+    who gets the last seat; the partial unique indexes catch a duplicate that races past the
+    friendly check. A refusal says nothing about the existing ticket.
+    """
+    person = validate_registrant(values, now)
+    with transaction() as session:
+        show = session.scalar(select(Show).where(Show.slug == show_slug))
+        if show is None:
+            raise NotFound()
+        if not registration_is_open(show, now):
+            raise RegistrationClosed()
+        if _live_ticket_exists(session, show.id, person.email, person.phone):
+            raise Duplicate()
+        seat_taken = session.execute(
+            update(Show)
+            .where(Show.id == show.id, Show.issued_count < Show.ticket_quota)
+            .values(issued_count=Show.issued_count + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not seat_taken and not join_waitlist:
+            raise ShowFull()
+        status = "issued" if seat_taken else "waitlisted"
+        for _ in range(_CODE_ATTEMPTS):
+            ticket = Ticket(
+                show_id=show.id,
+                code=tickets.new_code(),
+                token=tickets.new_token(),
+                status=status,
+                name=person.name,
+                email=person.email,
+                phone=person.phone,
+                birth_year=person.birth_year,
+                guardian_name=person.guardian_name,
+                locale=locale,
+                consent_version=PRIVACY_NOTICE_VERSION,
+                consent_at=now,
+                guardian_consent_at=now if person.guardian_consent else None,
+                created_at=now,
+                issued_at=now if seat_taken else None,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(ticket)
+            except IntegrityError:
+                if _live_ticket_exists(session, show.id, person.email, person.phone):
+                    raise Duplicate() from None
+                continue  # a ticket code collided: draw another
+            return Registration(status, ticket.code, ticket.token, show.slug)
+        raise RuntimeError("could not draw a free ticket code")
+
+
+def ticket_by_token(session, token: str) -> Ticket:
+    """The ticket behind a link; NotFound for any other string."""
+    if not token or len(token) > 64:
+        raise NotFound()
+    ticket = session.scalar(select(Ticket).where(Ticket.token == token))
+    if ticket is None:
+        raise NotFound()
+    return ticket

@@ -1,0 +1,100 @@
+"""Ticket identity: short codes, link tokens, the signed QR payload and its images.
+
+Payload (version 1): ``K1:<kid>:<code>:<signature>``, all in the QR alphanumeric alphabet
+(digits, A-Z and ':'), so the QR encoder uses alphanumeric mode (5.5 bits a character):
+121 characters fit a version 5 symbol (37x37 modules) at error correction M. The signature
+is Ed25519 over ``K1:<kid>:<code>``, base32 without padding. It carries no personal data.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import secrets
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+
+from .signing import Keyring
+
+# No 0/O, 1/I/L: a volunteer reads the code off a cracked screen and types it.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+PAYLOAD_VERSION = "K1"
+_PAYLOAD_RE = re.compile(r"^K1:([A-Z2-7]{5}):([%s]{%d}):([A-Z2-7]{103})$" % (CODE_ALPHABET, CODE_LENGTH))
+QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token() -> str:
+    """The ticket link's secret: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def parse_code(typed: str) -> str | None:
+    """A typed code in any case, with spaces or dashes, to its stored form; None if impossible."""
+    cleaned = re.sub(r"[\s\-]", "", typed or "").upper()
+    if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def sign_payload(code: str, keyring: Keyring) -> str:
+    message = f"{PAYLOAD_VERSION}:{keyring.current.kid}:{code}"
+    _, signature = keyring.sign(message.encode("ascii"))
+    return f"{message}:{base64.b32encode(signature).decode().rstrip('=')}"
+
+
+@dataclass(frozen=True)
+class VerifiedPayload:
+    kid: str
+    code: str
+
+
+def verify_payload(text: str, keyring: Keyring) -> VerifiedPayload | None:
+    """The ticket code a payload vouches for, or None if it is not a genuine ticket of ours."""
+    match = _PAYLOAD_RE.match((text or "").strip())
+    if match is None:
+        return None
+    kid, code, signature_b32 = match.groups()
+    try:
+        signature = base64.b32decode(signature_b32 + "=" * (-len(signature_b32) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    message = f"{PAYLOAD_VERSION}:{kid}:{code}".encode("ascii")
+    if len(signature) != 64 or not keyring.verify(kid, message, signature):
+        return None
+    return VerifiedPayload(kid=kid, code=code)
+
+
+def _qr(payload: str, box_size: int = 10) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION, border=4, box_size=box_size)
+    qr.add_data(payload, optimize=0)
+    qr.make(fit=True)
+    return qr
+
+
+def qr_version(payload: str) -> int:
+    return _qr(payload).version
+
+
+def qr_svg(payload: str) -> str:
+    """An inline SVG; scales to any size without blur."""
+    image = _qr(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+def qr_png(payload: str, box_size: int = 10) -> bytes:
+    image = _qr(payload, box_size).make_image()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

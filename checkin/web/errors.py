@@ -1,0 +1,71 @@
+"""Errors to responses: one mapping for JSON (the API) and one for HTML (pages). Never a trace."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError, InvalidInput
+from .messages import error_message, field_message
+
+# HTTP status of each domain error code (DESIGN.md §5).
+STATUS = {
+    "invalid": 422,
+    "not_found": 404,
+    "registration_closed": 403,
+    "full": 409,
+    "duplicate": 409,
+    "conflict": 409,
+    "waitlist_closed": 409,
+    "already_cancelled": 409,
+}
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+
+
+def json_error(code: str, status: int, fields: dict[str, str] | None = None, message: str | None = None):
+    body = {"code": code, "message": message or error_message(code)}
+    if fields:
+        body["fields"] = {name: field_message(field_code) for name, field_code in fields.items()}
+        body["field_codes"] = fields
+    return jsonify({"error": body}), status
+
+
+def domain_error_json(error: DomainError):
+    fields = error.fields if isinstance(error, InvalidInput) else None
+    return json_error(error.code, STATUS.get(error.code, 400), fields)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if _wants_json():
+            return json_error("csrf", 400)
+        return render_template("errors/error.html", message=error_message("csrf"), status=400), 400
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if _wants_json():
+            return domain_error_json(error)
+        status = STATUS.get(error.code, 400)
+        return render_template("errors/error.html", message=error_message(error.code), status=status), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        code = _HTTP_CODES.get(status, "server_error" if status >= 500 else "bad_request")
+        if _wants_json():
+            return json_error(code, status)
+        return render_template("errors/error.html", message=error_message(code), status=status), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return json_error("server_error", 500)
+        return render_template("errors/error.html", message=error_message("server_error"), status=500), 500

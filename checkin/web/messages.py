@@ -1,0 +1,50 @@
+"""The one place where error codes become words people read, in their language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+FIELD_MESSAGES = {
+    "required": _l("Please fill in this field."),
+    "too_long": _l("This is too long."),
+    "control_characters": _l("Please remove the special or invisible characters."),
+    "not_a_name": _l("Please write a name with letters."),
+    "invalid_email": _l("This e-mail address does not look right (example: ban@example.com)."),
+    "invalid_phone": _l("This phone number does not look right (example: 0912 345 678)."),
+    "invalid_birth_year": _l("Please enter a four-digit year of birth, for example 2008."),
+    "consent_required": _l("We need your consent to process your personal data to issue a ticket."),
+    "guardian_consent_required": _l(
+        "Attendees under 16 need the consent of a parent or guardian."),
+    "not_negative": _l("Please enter zero or a positive number."),
+    "invalid_choice": _l("Please choose one of the options."),
+    "not_an_object": _l("The request body must be a JSON object."),
+    "wrong_type": _l("This field has the wrong type."),
+}
+
+ERROR_MESSAGES = {
+    "invalid": _l("Some fields need your attention."),
+    "not_found": _l("We could not find that."),
+    "registration_closed": _l("Registration for this show is not open."),
+    "full": _l("Sorry, this show is full: every ticket has been issued."),
+    "duplicate": _l(
+        "This e-mail address or phone number is already registered for this show. "
+        "If you lost your ticket, use “Find my ticket”."),
+    "conflict": _l("That change conflicts with the current state (for example, a quota below the tickets already issued)."),
+    "waitlist_closed": _l("The waitlist for this show is closed."),
+    "already_cancelled": _l("This ticket is already cancelled."),
+    "rate_limited": _l("Too many requests. Please wait a minute and try again."),
+    "csrf": _l("Your form expired or was sent from elsewhere. Please try again."),
+    "unauthorized": _l("Please sign in."),
+    "forbidden": _l("You are not allowed to do this."),
+    "bad_request": _l("The request could not be understood."),
+    "too_large": _l("The request is too large."),
+    "method_not_allowed": _l("This method is not allowed here."),
+    "server_error": _l("Something went wrong on our side. Please try again."),
+}
+
+
+def field_message(code: str) -> str:
+    return str(FIELD_MESSAGES.get(code, FIELD_MESSAGES["wrong_type"]))
+
+
+def error_message(code: str) -> str:
+    return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"]))
