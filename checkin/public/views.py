@@ -7,6 +7,7 @@ from .. import tickets
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
+from ..personal_data import PRIVACY_NOTICE_VERSION
 from ..registration import register as register_person
 from ..registration import ticket_by_token
 from ..shows import get_show, list_shows, registration_state
@@ -34,7 +35,7 @@ def index():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", version=PRIVACY_NOTICE_VERSION)
 
 
 @bp.route("/shows/<slug>/register", methods=["GET", "POST"])
