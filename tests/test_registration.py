@@ -1,0 +1,293 @@
+"""Registering through the form and the API: one ticket per person (invariant 4), bad input
+refused field by field with nothing written (invariant 8), and the registration window."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token, make_show, person
+
+API = "/api/v1/shows/demo/registrations"
+FORM = "/shows/demo/register"
+
+
+def counts(app, slug="demo") -> tuple[int, int]:
+    """(tickets of the show in the database, the show's issued_count)."""
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+
+    with app.app_context():
+        show = db.session.scalar(select(Show).where(Show.slug == slug))
+        rows = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.show_id == show.id))
+        issued = show.issued_count
+        db.session.remove()
+    return rows, issued
+
+
+def stored_tickets(app):
+    from checkin.extensions import db
+    from checkin.models import Ticket
+
+    with app.app_context():
+        rows = [(t.name, t.email, t.phone, t.status, t.consent_version, t.consent_at is not None)
+                for t in db.session.scalars(select(Ticket).order_by(Ticket.id))]
+        db.session.remove()
+    return rows
+
+
+def form_data(client, values: dict, path=FORM) -> dict:
+    """The form's fields as a browser posts them, with the session's CSRF token from `path`."""
+    data = {k: ("y" if v is True else v) for k, v in values.items() if v not in (False, None)}
+    data["csrf_token"] = csrf_token(client, path)
+    return data
+
+
+# --- one person, one ticket -------------------------------------------------------------
+
+def test_the_api_issues_a_ticket_with_the_stored_consent(app, client):
+    make_show(app, "demo")
+    response = client.post(API, json=person(1))
+    assert response.status_code == 201
+    body = response.json
+    assert body["status"] == "issued" and len(body["code"]) == 8
+    assert body["ticket_url"].startswith("http://checkin.test/t/")
+    [(name, email, phone, status, version, consented)] = stored_tickets(app)
+    assert (name, email, phone, status, version, consented) == (
+        "Nguyễn Văn 1", "ban1@example.com", "+84912000001", "issued", "2026-11-01", True)
+    assert counts(app) == (1, 1)
+
+
+def test_the_form_issues_a_ticket_and_sends_the_person_to_it(app, client):
+    make_show(app, "demo")
+    response = client.post(FORM, data=form_data(client, person(2)))
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/t/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nguyễn Văn 2" in page and "<svg" in page
+    assert counts(app) == (1, 1)
+
+
+@pytest.mark.parametrize("first,again", [
+    ({"name": unicodedata.normalize("NFD", "Nguyễn An")}, {"name": unicodedata.normalize("NFC", "Nguyễn An"),
+                                                           "email": "other@example.com"}),
+    ({"phone": "0912 345 678"}, {"phone": "+84912345678", "email": "other@example.com"}),
+    ({"phone": "0912 345 678"}, {"phone": "84-912-345-678", "email": "other@example.com"}),
+    ({"email": "An@Example.com"}, {"email": "an@example.com", "phone": "0987 654 321"}),
+])
+def test_a_repeat_registration_is_refused_whatever_the_spelling(app, client, first, again):
+    make_show(app, "demo")
+    assert client.post(API, json=person(1, **first)).status_code == 201
+    second = client.post(API, json=person(1, **again))
+    if "name" in first:  # the same e-mail and phone: the name alone never makes a new person
+        assert second.status_code == 409
+    else:
+        assert second.status_code == 409 and second.json["error"]["code"] == "duplicate"
+    assert counts(app) == (1, 1)
+
+
+def test_names_typed_with_combining_or_precomposed_accents_are_stored_identically(app, client):
+    make_show(app, "demo")
+    client.post(API, json=person(1, name=unicodedata.normalize("NFD", "Nguyễn Ánh")))
+    client.post(API, json=person(2, name=unicodedata.normalize("NFC", "Nguyễn Ánh")))
+    names = [row[0] for row in stored_tickets(app)]
+    assert names[0] == names[1] == unicodedata.normalize("NFC", "Nguyễn Ánh")
+    assert names[0].encode() == names[1].encode()
+
+
+def test_a_duplicate_reveals_nothing_of_the_existing_ticket(app, client):
+    make_show(app, "demo")
+    first = client.post(API, json=person(1, name="Trần Bí Mật")).json
+    token = first["ticket_url"].rsplit("/", 1)[1]
+    api = client.post(API, json=person(1, name="Người Khác"))
+    form = client.post(FORM, data=form_data(client, person(1, name="Người Khác")))
+    assert api.status_code == 409 and form.status_code == 409
+    for text in (api.get_data(as_text=True), form.get_data(as_text=True)):
+        assert first["code"] not in text and "-".join((first["code"][:4], first["code"][4:])) not in text
+        assert token not in text and "Trần Bí Mật" not in text and "/t/" not in text
+    assert counts(app) == (1, 1)
+
+
+def test_the_same_person_may_register_for_each_show(app, client):
+    make_show(app, "demo")
+    make_show(app, "other")
+    assert client.post(API, json=person(1)).status_code == 201
+    assert client.post("/api/v1/shows/other/registrations", json=person(1)).status_code == 201
+
+
+def test_a_full_show_refuses_clearly_and_writes_nothing(app, client):
+    make_show(app, "demo", quota=1)
+    assert client.post(API, json=person(1)).status_code == 201
+    full = client.post(API, json=person(2))
+    assert full.status_code == 409 and full.json["error"]["code"] == "full"
+    # A form fetched before the last seat went, submitted after.
+    page = client.post(FORM, data=form_data(client, person(3), path="/login"))
+    assert page.status_code == 409
+    assert "Rất tiếc, chương trình đã hết vé" in page.get_data(as_text=True)
+    assert counts(app) == (1, 1)
+
+
+# --- bad input --------------------------------------------------------------------------
+
+BAD_VALUES = [
+    ("name", "", "required"),
+    ("name", "x" * 101, "too_long"),
+    ("name", "An\x07Bình", "control_characters"),
+    ("name", "😀😀😀", "not_a_name"),
+    ("email", "not-an-email", "invalid_email"),
+    ("email", "an@@example.com", "invalid_email"),
+    ("phone", "12", "invalid_phone"),
+    ("phone", "0912 345 67x", "invalid_phone"),
+    ("birth_year", "20x4", "invalid_birth_year"),
+    ("consent", False, "consent_required"),
+]
+VIETNAMESE = {
+    "required": "Vui lòng điền vào ô này.",
+    "invalid_email": "Địa chỉ e-mail chưa đúng",
+    "invalid_phone": "Số điện thoại chưa đúng",
+}
+
+
+@pytest.mark.parametrize("field,value,code", BAD_VALUES)
+def test_the_api_answers_bad_input_with_422_and_the_field(app, client, field, value, code):
+    make_show(app, "demo")
+    response = client.post(API, json=person(1, **{field: value}))
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert error["code"] == "invalid" and error["field_codes"] == {field: code}
+    assert error["fields"][field]
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("field,value,code", BAD_VALUES)
+def test_the_form_shows_a_translated_message_next_to_the_field(app, client, field, value, code):
+    from checkin.web.messages import field_message
+
+    make_show(app, "demo")
+    response = client.post(FORM, data=form_data(client, person(1, **{field: value})))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    with app.test_request_context("/?lang=vi"):
+        message = field_message(code)
+    assert f'<p class="field-error" id="{field}-error">{message}</p>' in html.replace("&#39;", "'")
+    if code in VIETNAMESE:
+        assert VIETNAMESE[code] in html
+    assert 'aria-invalid="true"' in html
+    assert counts(app) == (0, 0)
+
+
+def test_the_form_keeps_what_was_typed(app, client):
+    make_show(app, "demo")
+    html = client.post(FORM, data=form_data(client, person(1, phone="12"))).get_data(as_text=True)
+    assert 'value="ban1@example.com"' in html and 'value="Nguyễn Văn 1"' in html
+
+
+def test_under_16_without_a_guardian_is_refused_on_both_paths(app, client, now):
+    make_show(app, "demo")
+    child = person(1, birth_year=now.year - 14)
+    api = client.post(API, json=child)
+    assert api.status_code == 422
+    assert api.json["error"]["field_codes"] == {
+        "guardian_name": "required", "guardian_consent": "guardian_consent_required"}
+    form = client.post(FORM, data=form_data(client, child))
+    assert form.status_code == 422 and 'id="guardian_consent-error"' in form.get_data(as_text=True)
+    assert counts(app) == (0, 0)
+    ok = client.post(API, json={**child, "guardian_name": "Nguyễn Mẹ", "guardian_consent": True})
+    assert ok.status_code == 201
+
+
+def test_a_wrong_csrf_token_is_refused_with_a_translated_400(app, client):
+    make_show(app, "demo")
+    client.get(FORM)
+    data = {**form_data(client, person(1)), "csrf_token": "forged"}
+    response = client.post(FORM, data=data)
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn hoặc được gửi từ nơi khác" in response.get_data(as_text=True)
+    missing = client.post(FORM, data={k: v for k, v in data.items() if k != "csrf_token"})
+    assert missing.status_code == 400
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("body", [
+    [person(1)], "a string", 42, None, True,
+])
+def test_a_json_body_that_is_not_an_object_is_422(app, client, body):
+    make_show(app, "demo")
+    response = client.post(API, json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["field_codes"] == {"_body": "not_an_object"}
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("name", 123), ("name", ["An"]), ("email", {"a": 1}), ("phone", 912345678),
+    ("birth_year", True), ("birth_year", 2004.0), ("birth_year", None), ("consent", "yes"), ("consent", 1),
+    ("guardian_consent", "true"),
+])
+def test_fields_of_the_wrong_type_are_422_with_the_field(app, client, field, value):
+    make_show(app, "demo")
+    response = client.post(API, json=person(1, **{field: value}))
+    assert response.status_code == 422, response.json
+    assert field in response.json["error"]["fields"]
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("data,content_type", [
+    ("name=An&email=a@b.c", "application/x-www-form-urlencoded"),
+    ("{not json", "application/json"),
+    ("\xff\xfe", "application/json"),
+    ("", "application/json"),
+])
+def test_a_body_that_is_not_json_is_422(app, client, data, content_type):
+    make_show(app, "demo")
+    response = client.post(API, data=data, content_type=content_type)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid"
+    assert counts(app) == (0, 0)
+
+
+def test_a_huge_body_is_413_in_json_and_a_huge_form_is_413_in_html(app, client):
+    make_show(app, "demo")
+    response = client.post(API, json=person(1, name="A" * 200_000))
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "too_large"
+    form = client.post(FORM, data={"name": "A" * 200_000, "csrf_token": "x"})
+    assert form.status_code == 413 and "Yêu cầu quá lớn." in form.get_data(as_text=True)
+    assert counts(app) == (0, 0)
+
+
+def test_an_unknown_show_is_404(app, client):
+    assert client.post("/api/v1/shows/nope/registrations", json=person(1)).json["error"]["code"] == "not_found"
+    assert client.get("/shows/nope/register").status_code == 404
+
+
+# --- the registration window ------------------------------------------------------------
+
+@pytest.mark.parametrize("window", ["before", "after", "closed"])
+def test_outside_the_window_form_and_api_refuse_with_registration_closed(app, client, now, runner, window):
+    if window == "before":
+        make_show(app, "demo", registration_opens_at=now + timedelta(hours=1))
+    elif window == "after":
+        make_show(app, "demo", registration_closes_at=now - timedelta(minutes=1))
+    else:
+        make_show(app, "demo")
+        assert runner.invoke(args=["show", "update", "demo", "--registration", "closed"]).exit_code == 0
+    api = client.post(API, json=person(1))
+    assert api.status_code == 403 and api.json["error"]["code"] == "registration_closed"
+    page = client.get(FORM)
+    assert "Chương trình này hiện không mở đăng ký." in page.get_data(as_text=True)
+    assert "<form method=\"post\"" not in page.get_data(as_text=True)
+    # A form fetched earlier and submitted now is refused too.
+    form = client.post(FORM, data={**person(1), "consent": "y", "csrf_token": csrf_token(client, "/login")})
+    assert form.status_code == 403
+    assert "Chương trình này hiện không mở đăng ký." in form.get_data(as_text=True)
+    assert counts(app) == (0, 0)
+
+
+def test_reopening_with_the_cli_lets_people_register_again(app, client, runner):
+    make_show(app, "demo", registration_open=False)
+    assert client.post(API, json=person(1)).status_code == 403
+    assert runner.invoke(args=["show", "update", "demo", "--registration", "open"]).exit_code == 0
+    assert client.post(API, json=person(1)).status_code == 201
