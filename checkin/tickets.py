@@ -70,8 +70,12 @@ def verify_payload(text: str, keyring: Keyring) -> VerifiedPayload | None:
         signature = base64.b32decode(signature_b32 + "=" * (-len(signature_b32) % 8))
     except (binascii.Error, ValueError):
         return None
+    # The last base32 character carries 3 unused bits; accept only the canonical spelling,
+    # or eight different strings would verify as one ticket.
+    if len(signature) != 64 or base64.b32encode(signature).decode().rstrip("=") != signature_b32:
+        return None
     message = f"{PAYLOAD_VERSION}:{kid}:{code}".encode("ascii")
-    if len(signature) != 64 or not keyring.verify(kid, message, signature):
+    if not keyring.verify(kid, message, signature):
         return None
     return VerifiedPayload(kid=kid, code=code)
 
