@@ -48,3 +48,9 @@ class WaitlistClosed(DomainError):
 
 class AlreadyCancelled(DomainError):
     code = "already_cancelled"
+
+
+class NothingToUndo(DomainError):
+    """No admission of this volunteer's within the undo window (or it was already undone)."""
+
+    code = "nothing_to_undo"

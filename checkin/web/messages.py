@@ -31,6 +31,7 @@ ERROR_MESSAGES = {
     "conflict": _l("That change conflicts with the current state (for example, a quota below the tickets already issued)."),
     "waitlist_closed": _l("The waitlist for this show is closed."),
     "already_cancelled": _l("This ticket is already cancelled."),
+    "nothing_to_undo": _l("There is no admission of yours from the last minute to undo."),
     "rate_limited": _l("Too many requests. Please wait a minute and try again."),
     "csrf": _l("Your form expired or was sent from elsewhere. Please try again."),
     "unauthorized": _l("Please sign in."),

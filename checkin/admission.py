@@ -1,0 +1,390 @@
+"""Admission at the gate: scans in and out, exactly once, within the venue's capacity.
+
+Every scan, whatever its result, becomes one row of the append-only scan log, written in the
+same transaction as the ticket and show changes it causes (invariant 7). Exactly-once
+(invariant 2) and capacity (invariant 3) are decided by conditional UPDATEs, never by a
+Python check followed by a write; the friendly reads before them only choose the message.
+
+Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
+scanned. We store it as given, and use it for one thing only, the doors check ("was the gate
+open when this person stood there?"), and only when it is plausible: not ahead of the server
+by more than CLOCK_SKEW and not older than OFFLINE_GRACE; otherwise the server's clock
+decides. Admission times, the order of admissions, capacity and undo windows are always the
+server's: a wrong or forged device clock can change nothing but what is recorded as its claim.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import tickets
+from .database import transaction
+from .errors import NothingToUndo
+from .models import Scan, Show, Ticket
+from .personal_data import normalize_phone
+from .shows import to_local, to_utc
+from .signing import Keyring
+
+RESULTS = ("admitted", "reentered", "exited", "already_inside", "not_inside", "invalid", "unknown",
+           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open")
+UNDONE = "undone"
+DIRECTIONS = ("in", "out")
+# What the volunteer's screen shows: green lets a person through, amber needs a look.
+TONES = {"admitted": "green", "exited": "green", "reentered": "amber", "not_open": "amber",
+         "not_inside": "amber"}
+OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
+CLOCK_SKEW = timedelta(minutes=2)
+OFFLINE_GRACE = timedelta(hours=6)
+UNDO_WINDOW = timedelta(minutes=1)
+LOOKUP_LIMIT = 10
+GATE_MAX = 40
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    result: str
+    response: dict
+    scan_id: int
+    # True when this answer is the stored one of an earlier scan with the same client id.
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.response["ok"]
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Who scanned where, and the device's own id and clock for this scan."""
+
+    staff_id: int | None
+    gate: str
+    direction: str
+    client_scan_id: str
+    scanned_at: datetime | None
+    show_slug: str | None
+    now: datetime
+    method: str = "qr"
+    device: str | None = None
+
+
+@dataclass
+class _Outcome:
+    result: str
+    ticket: Ticket | None = None
+    show: Show | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: str,
+         client_scan_id: str, scanned_at: datetime | None, show_slug: str | None = None,
+         now: datetime, method: str = "qr", device: str | None = None) -> ScanResult:
+    """A QR scan: the signature first, then the same checks as a typed code."""
+    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
+                          now, method, device)
+    verified = tickets.verify_payload(payload_text, keyring)
+    return _run(request, lambda session: _find_ticket(session, verified.code) if verified else None,
+                signature_ok=verified is not None)
+
+
+def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, client_scan_id: str,
+                 scanned_at: datetime | None = None, show_slug: str | None = None, now: datetime,
+                 device: str | None = None) -> ScanResult:
+    """A volunteer admits by hand (from a lookup, or a code read off a cracked screen):
+    every check of a scan except the signature, which the attendee's ID replaces."""
+    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
+                          now, "manual", device)
+
+    def find(session):
+        if isinstance(ticket_ref, int):
+            return session.get(Ticket, ticket_ref)
+        code = tickets.parse_code(ticket_ref)
+        return _find_ticket(session, code) if code else None
+
+    return _run(request, find, signature_ok=True)
+
+
+def _staff_id(staff) -> int | None:
+    return staff if isinstance(staff, int) or staff is None else staff.id
+
+
+def _find_ticket(session, code: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.code == code))
+
+
+def _run(request: ScanRequest, find_ticket, *, signature_ok: bool) -> ScanResult:
+    try:
+        with transaction() as session:
+            stored = _stored(session, request.client_scan_id)
+            if stored is not None:
+                return stored
+            outcome = _decide(session, request, find_ticket, signature_ok)
+            response = _response(outcome)
+            row = _record(session, request, outcome, response)
+            return ScanResult(outcome.result, response, row.id)
+    except IntegrityError:
+        # The same client id arrived twice at once: the other request won and recorded it;
+        # everything this one did was rolled back with it.
+        with transaction() as session:
+            stored = _stored(session, request.client_scan_id)
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored(session, client_scan_id: str) -> ScanResult | None:
+    row = session.scalar(select(Scan).where(Scan.client_scan_id == client_scan_id))
+    if row is None:
+        return None
+    return ScanResult(row.result, row.response, row.id, replayed=True)
+
+
+def _decide(session, request: ScanRequest, find_ticket, signature_ok: bool) -> _Outcome:
+    given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
+                  if request.show_slug else None)
+    if not signature_ok:
+        return _Outcome("invalid", show=given_show)
+    ticket = find_ticket(session)
+    if ticket is None:
+        return _Outcome("unknown", show=given_show)
+    show = session.get(Show, ticket.show_id)
+    if request.show_slug and show.slug != request.show_slug:
+        return _Outcome("wrong_show", ticket, show)
+    if request.direction == "in":
+        closed = _doors_closed(show, decision_time(request.scanned_at, request.now))
+        if closed is not None:
+            return _Outcome("not_open", ticket, show, closed)
+    if ticket.status in ("cancelled", "waitlisted"):
+        return _Outcome(ticket.status, ticket, show)
+    if request.direction == "out":
+        return _Outcome(_exit(session, ticket, show), ticket, show)
+    return _Outcome(_enter(session, ticket, show, request), ticket, show)
+
+
+def decision_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    """The device's time when it is plausible, else the server's (see the module docstring)."""
+    if scanned_at is not None and now - OFFLINE_GRACE <= scanned_at <= now + CLOCK_SKEW:
+        return scanned_at
+    return now
+
+
+def show_day_end(show: Show) -> datetime:
+    """Midnight (festival time) after the show ends: a gate admits until then."""
+    local_end = to_local(show.ends_at)
+    return to_utc(datetime.combine(local_end.date() + timedelta(days=1), time(0)))
+
+
+def _doors_closed(show: Show, at: datetime) -> dict | None:
+    if at < show.doors_open_at:
+        doors = to_local(show.doors_open_at)
+        return {"doors_open_at": doors.strftime("%H:%M"), "doors_open_on": doors.strftime("%d/%m")}
+    if at >= show_day_end(show):
+        return {"show_over": True}
+    return None
+
+
+def _enter(session, ticket: Ticket, show: Show, request: ScanRequest) -> str:
+    if ticket.admitted_at is None:
+        first = (update(Ticket)
+                 .where(Ticket.id == ticket.id, Ticket.admitted_at.is_(None), Ticket.status == "issued")
+                 .values(admitted_at=request.now, admitted_gate=request.gate, inside=True))
+        result = _move_in(session, show, first, "admitted")
+        if result is not None:
+            return result
+    elif show.reentry_allowed and not ticket.inside:
+        again = (update(Ticket)
+                 .where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None), Ticket.inside.is_(False))
+                 .values(inside=True))
+        result = _move_in(session, show, again, "reentered")
+        if result is not None:
+            return result
+    # Another gate admitted this ticket first (or it was admitted long ago): say when and where.
+    session.refresh(ticket)
+    return "already_inside"
+
+
+def _move_in(session, show: Show, ticket_update, result: str) -> str | None:
+    """The ticket's change and a place inside, both or neither; None if the ticket lost a race."""
+    savepoint = session.begin_nested()
+    if _changed(session, ticket_update) == 0:
+        savepoint.rollback()
+        return None
+    place = (update(Show)
+             .where(Show.id == show.id, Show.inside_count < Show.venue_capacity)
+             .values(inside_count=Show.inside_count + 1))
+    if _changed(session, place) == 0:
+        # Full: the ticket must stay usable, so its change goes back with the refusal.
+        savepoint.rollback()
+        return "venue_full"
+    savepoint.commit()
+    return result
+
+
+def _exit(session, ticket: Ticket, show: Show) -> str:
+    leaving = (update(Ticket)
+               .where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
+               .values(inside=False))
+    if _changed(session, leaving) == 0:
+        return "not_inside"
+    _changed(session, update(Show).where(Show.id == show.id, Show.inside_count > 0)
+             .values(inside_count=Show.inside_count - 1))
+    return "exited"
+
+
+def _changed(session, statement) -> int:
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def _response(outcome: _Outcome) -> dict:
+    """The stored answer: values only; the web layer words it in the reader's language."""
+    response = {"result": outcome.result, "ok": outcome.result in OK_RESULTS,
+                "tone": TONES.get(outcome.result, "red"), **outcome.extra}
+    ticket, show = outcome.ticket, outcome.show
+    if ticket is not None:
+        response["ticket"] = {"code": ticket.code, "name": ticket.name, "show": show.slug,
+                              "show_title": {"vi": show.title_vi, "en": show.title_en}}
+        if outcome.result in ("already_inside", "reentered") and ticket.admitted_at is not None:
+            response["first_admitted_at"] = to_local(ticket.admitted_at).strftime("%H:%M")
+            response["first_gate"] = ticket.admitted_gate
+    return response
+
+
+def _record(session, request: ScanRequest, outcome: _Outcome, response: dict, *,
+            result: str | None = None, reason: str | None = None) -> Scan:
+    show = outcome.show
+    row = Scan(
+        client_scan_id=request.client_scan_id, staff_id=request.staff_id,
+        ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
+        show_id=show.id if show is not None else None,
+        gate=request.gate, direction=request.direction, result=result or outcome.result,
+        method=request.method, device=request.device, reason=reason,
+        scanned_at=request.scanned_at or request.now, recorded_at=request.now, response=response,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, now: datetime,
+                        device: str | None = None) -> ScanResult:
+    """Takes back the volunteer's own last admission of the last minute (a wrong person let
+    in, a tap too many): the ticket is usable again and its place inside is freed. A new scan
+    row records the undo and its reason; the original row stays, pointing to it."""
+    staff_id = _staff_id(staff)
+    request = ScanRequest(staff_id, gate, "in", client_scan_id, None, None, now, "undo", device)
+    try:
+        with transaction() as session:
+            stored = _stored(session, client_scan_id)
+            if stored is not None:
+                return stored
+            original = session.scalar(
+                select(Scan)
+                .where(Scan.staff_id == staff_id, Scan.result.in_(("admitted", "reentered")))
+                .order_by(Scan.id.desc()).limit(1))
+            if original is None or original.undone_by_scan_id is not None \
+                    or original.recorded_at < now - UNDO_WINDOW:
+                raise NothingToUndo()
+            ticket = session.get(Ticket, original.ticket_id)
+            show = session.get(Show, original.show_id)
+            if original.result == "admitted":
+                back = update(Ticket).where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None),
+                                            Ticket.inside.is_(True)) \
+                    .values(admitted_at=None, admitted_gate=None, inside=False)
+            else:
+                back = update(Ticket).where(Ticket.id == ticket.id, Ticket.inside.is_(True)).values(inside=False)
+            if _changed(session, back) == 0:
+                raise NothingToUndo()  # the person has meanwhile been scanned out
+            _changed(session, update(Show).where(Show.id == show.id, Show.inside_count > 0)
+                     .values(inside_count=Show.inside_count - 1))
+            outcome = _Outcome(UNDONE, ticket, show)
+            response = _response(outcome)
+            response["undone_result"] = original.result
+            row = _record(session, request, outcome, response, reason=reason[:200])
+            if _changed(session, update(Scan).where(Scan.id == original.id, Scan.undone_by_scan_id.is_(None))
+                        .values(undone_by_scan_id=row.id)) == 0:
+                raise NothingToUndo()
+            return ScanResult(UNDONE, response, row.id)
+    except IntegrityError:
+        with transaction() as session:
+            stored = _stored(session, client_scan_id)
+        if stored is None:
+            raise
+        return stored
+
+
+@dataclass(frozen=True)
+class Found:
+    """A lookup's row: enough for a volunteer to compare with an ID card, nothing more."""
+
+    id: int
+    code: str
+    name: str
+    phone_tail: str
+    birth_year: int
+    status: str
+    admitted_at: str | None
+    admitted_gate: str | None
+    inside: bool
+
+
+def fold(text: str) -> str:
+    """For matching typed names: case and Vietnamese diacritics ignored ("Đức" ~ "duc")."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.replace("đ", "d").split())
+
+
+def lookup(session, show_slug: str, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Found]:
+    """Tickets of one show by code, phone number or part of the name."""
+    show = session.scalar(select(Show).where(Show.slug == show_slug))
+    query = (query or "").strip()
+    if show is None or not query:
+        return []
+    base = select(Ticket).where(Ticket.show_id == show.id)
+    code = tickets.parse_code(query)
+    if code is not None:
+        rows = list(session.scalars(base.where(Ticket.code == code)))
+        if rows:
+            return [_found(t) for t in rows]
+    if sum(ch.isdigit() for ch in query) >= 9:
+        phone = normalize_phone(query, {})
+        if phone is None:
+            return []
+        return [_found(t) for t in session.scalars(base.where(Ticket.phone == phone).limit(limit))]
+    wanted = fold(query)
+    if len(wanted) < 2:
+        return []
+    # Case and accents are folded in Python: SQLite's lower() knows only ASCII. Names of one
+    # show are a few thousand short strings, read as (id, name) pairs only.
+    names = session.execute(select(Ticket.id, Ticket.name).where(Ticket.show_id == show.id).order_by(Ticket.name))
+    ids = [ticket_id for ticket_id, name in names if wanted in fold(name)][:limit]
+    if not ids:
+        return []
+    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+    return [_found(found[i]) for i in ids]
+
+
+def _found(ticket: Ticket) -> Found:
+    return Found(ticket.id, ticket.code, ticket.name, ticket.phone[-3:], ticket.birth_year, ticket.status,
+                 to_local(ticket.admitted_at).strftime("%H:%M") if ticket.admitted_at else None,
+                 ticket.admitted_gate, ticket.inside)
+
+
+@dataclass(frozen=True)
+class Counters:
+    gate_admitted: int
+    inside: int
+    capacity: int
+
+
+def counters(session, show_slug: str, gate: str) -> Counters | None:
+    show = session.scalar(select(Show).where(Show.slug == show_slug))
+    if show is None:
+        return None
+    at_gate = session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.show_id == show.id, Ticket.admitted_gate == gate, Ticket.admitted_at.is_not(None)))
+    return Counters(at_gate, show.inside_count, show.venue_capacity)

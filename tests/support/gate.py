@@ -1,0 +1,56 @@
+"""Helpers for the gate's tests: a show whose doors are open, issued tickets, signed payloads."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from tests.conftest import make_show, person
+
+
+def open_show(app, slug="gate", *, quota=100, capacity=100, now=None, **fields):
+    """A show whose doors opened an hour ago (registration still open, so tickets can be issued)."""
+    from checkin.database import utcnow
+
+    now = now or utcnow()
+    values = dict(doors_open_at=now - timedelta(hours=1), starts_at=now - timedelta(minutes=30),
+                  ends_at=now + timedelta(hours=3))
+    values.update(fields)
+    make_show(app, slug, quota=quota, capacity=capacity, now=now, **values)
+
+
+def issue(app, slug, count, *, start=0, now=None) -> list[str]:
+    """Registers `count` people; returns their ticket codes."""
+    from checkin.database import utcnow
+    from checkin.registration import register
+
+    now = now or utcnow()
+    with app.app_context():
+        return [register(slug, person(start + i), now=now).code for i in range(count)]
+
+
+def payload(app, code: str) -> str:
+    from checkin import tickets
+
+    with app.app_context():
+        return tickets.sign_payload(code, app.extensions["checkin_keyring"])
+
+
+def add_volunteer(app, name="vol", role="volunteer", password="correct horse battery") -> int:
+    from checkin.database import utcnow
+    from checkin.staff import add_staff
+
+    with app.app_context():
+        staff, _ = add_staff(name, role, now=utcnow(), password=password)
+        return staff.id
+
+
+def api_token(app, name: str) -> str:
+    from checkin.database import utcnow
+    from checkin.staff import issue_token
+
+    with app.app_context():
+        return issue_token(name, now=utcnow())
+
+
+def scan_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,97 @@
+"""Invariants 2 and 3 under real races: threads and "spawn" processes, SQLite file and PostgreSQL."""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.gate import issue, open_show, payload
+from tests.support.scan_workers import scan_rounds
+
+pytestmark = pytest.mark.slow
+TICKETS = 30
+GATES = ("Cổng A", "Cổng B")
+
+
+def race(app_config, kind: str, shares: dict[str, list[str]], direction="in") -> list[tuple]:
+    """Runs one worker per gate (thread or process); returns every (gate, result, response)."""
+    if kind == "threads":
+        barrier, results = threading.Barrier(len(shares)), queue.Queue()
+        workers = [threading.Thread(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction))
+                   for gate, texts in shares.items()]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        barrier, results = ctx.Barrier(len(shares)), ctx.Queue()
+        workers = [ctx.Process(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction))
+                   for gate, texts in shares.items()]
+    for worker in workers:
+        worker.start()
+    answers = []
+    for _ in workers:
+        answers.extend(results.get(timeout=240))
+    for worker in workers:
+        worker.join(timeout=60)
+    if kind == "processes":
+        assert all(w.exitcode == 0 for w in workers)
+    return answers
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_two_gates_scanning_the_same_ticket_at_once_admit_it_once(app, app_config, kind):
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+    from checkin.shows import to_local
+
+    open_show(app, capacity=1000)
+    codes = issue(app, "gate", TICKETS)
+    texts = [payload(app, code) for code in codes]
+    answers = race(app_config, kind, {gate: texts for gate in GATES})
+
+    by_code: dict[str, list] = {}
+    for gate, result, response in answers:
+        by_code.setdefault(response["ticket"]["code"], []).append((gate, result, response))
+    with app.app_context():
+        tickets = {t.code: t for t in db.session.scalars(select(Ticket))}
+        for code in codes:
+            results = sorted(by_code[code], key=lambda a: a[1])
+            assert [r for _, r, _ in results] == ["admitted", "already_inside"], code
+            (winner, _, _), (_, _, refused) = results
+            assert tickets[code].admitted_gate == winner
+            assert refused["first_gate"] == winner
+            assert refused["first_admitted_at"] == to_local(tickets[code].admitted_at).strftime("%H:%M")
+        assert db.session.scalar(select(Show.inside_count)) == TICKETS
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_capacity_holds_when_twice_as_many_race_in_and_refused_tickets_stay_usable(app, app_config, kind):
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+
+    open_show(app, capacity=20, quota=100)
+    codes = issue(app, "gate", 40)
+    texts = [payload(app, code) for code in codes]
+    shares = {f"Cổng {i}": texts[i::4] for i in range(4)}
+    answers = race(app_config, kind, shares)
+
+    counted = Counter(result for _, result, _ in answers)
+    assert counted == {"admitted": 20, "venue_full": 20}
+    admitted = [r["ticket"]["code"] for _, result, r in answers if result == "admitted"]
+    refused = [r["ticket"]["code"] for _, result, r in answers if result == "venue_full"]
+    with app.app_context():
+        assert db.session.scalar(select(Show.inside_count)) == 20
+        states = dict(db.session.execute(select(Ticket.code, Ticket.admitted_at)).all())
+        assert all(states[code] is None for code in refused)
+
+    # Six leave (from two gates at once), and exactly six of those refused get in.
+    leaving = {gate: [payload(app, c) for c in admitted[i:6:2]] for i, gate in enumerate(GATES)}
+    exits = race(app_config, kind, leaving, direction="out")
+    assert Counter(r for _, r, _ in exits) == {"exited": 6}
+    retry = {f"Cổng {i}": [payload(app, c) for c in refused[i::4]] for i in range(4)}
+    second = Counter(result for _, result, _ in race(app_config, kind, retry))
+    assert second == {"admitted": 6, "venue_full": 14}
+    with app.app_context():
+        assert db.session.scalar(select(Show.inside_count)) == 20
