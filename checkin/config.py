@@ -52,6 +52,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Proxies in front that set X-Forwarded-For/-Proto/-Host (1 behind the TLS proxy). 0
+        # trusts no header: a client could otherwise pick its own rate-limit key.
+        TRUSTED_PROXY_COUNT=0,
         REGISTRATION_RATE_LIMIT="30 per minute; 300 per hour",
         LOGIN_RATE_LIMIT="10 per minute",
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,13 +1,16 @@
 """How we talk to the database: SQLite pragmas, and the one way a domain write transaction begins.
 
 SQLite: WAL, foreign keys on, a busy timeout, and synchronous=FULL so that an acknowledged
-write survives a power loss. Write transactions start with BEGIN IMMEDIATE: a deferred
-transaction that reads and then writes fails at once with SQLITE_BUSY when another writer
-committed in between, and the busy timeout cannot help it. PostgreSQL needs nothing special:
+write survives a power loss (CHECKIN_SQLITE_SYNCHRONOUS=NORMAL trades that for speed: in WAL
+a commit then survives a killed process but not a power cut; `make bench` measures the cost).
+Write transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then
+writes fails at once with SQLITE_BUSY when another writer committed in between, and the busy
+timeout cannot help it. PostgreSQL needs nothing special:
 the domain's conditional UPDATEs lock the rows they change.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,12 +22,20 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 
 
 def utcnow() -> datetime:
     """Naive UTC, as stored in the database."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sqlite_synchronous() -> str:
+    mode = os.environ.get("CHECKIN_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if mode not in SQLITE_SYNCHRONOUS_MODES:
+        raise ValueError(f"CHECKIN_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_MODES)}")
+    return mode
 
 
 @event.listens_for(Engine, "connect")
@@ -36,7 +47,7 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute(f"PRAGMA synchronous = {sqlite_synchronous()}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 

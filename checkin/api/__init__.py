@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 from . import views  # noqa: E402,F401  (registers the routes)
+from . import health  # noqa: E402,F401

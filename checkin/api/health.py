@@ -1,0 +1,12 @@
+"""GET /api/v1/health: the process answers. No database, no session: a load balancer's probe
+and the benchmarks' baseline (the cheapest request the app can serve)."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from . import bp
+
+
+@bp.get("/health")
+def health():
+    return jsonify({"ok": True})

@@ -1,0 +1,25 @@
+"""gunicorn settings, for production and for `make bench`: `gunicorn -c gunicorn.conf.py`.
+
+Each setting can be overridden from the environment (CHECKIN_BIND, WEB_CONCURRENCY,
+CHECKIN_THREADS) or on the command line. The app is built in each worker, never in the
+master (no preload): database connections and the rate limiter's storage client must not be
+shared across a fork.
+"""
+import multiprocessing
+import os
+
+wsgi_app = "checkin:create_app()"
+# Behind the TLS proxy on the same machine; the proxy alone faces the network.
+bind = os.environ.get("CHECKIN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+# A few threads per worker overlap the waits on the database and on slow phones' uploads.
+threads = int(os.environ.get("CHECKIN_THREADS", 4))
+# Keep-alive between the proxy and gunicorn spares a TCP handshake per request.
+keepalive = 5
+# A request that takes this long is stuck: the worker is replaced.
+timeout = 30
+graceful_timeout = 20
+# Workers recycle now and then, staggered, so that a slow leak never builds up.
+max_requests = 20_000
+max_requests_jitter = 2_000

@@ -1,0 +1,334 @@
+"""`make bench`: the real app under gunicorn on 127.0.0.1, on SQLite and (when reachable) on
+PostgreSQL, driven by tests/bench/load.py from a separate process; prints a table and writes
+it to tests/bench/results/<date>.md. Every figure is also a ratio to the baseline (GET
+/api/v1/health, same server, same run, same number of clients): this machine is shared and
+noisy, so ratios are what compare from run to run. Ends with the correctness checks."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench import seed
+from tests.bench.server import (DEFAULT_PG_URL, ROOT, PostgresDatabase, Server, app_env, flask,
+                                postgres_reachable)
+
+RESULTS = ROOT / "tests" / "bench" / "results"
+GATE_TICKETS = 30_000
+STATS_TICKETS = 100_000
+STATS_REQUESTS = 30
+# Goals of issue 6, on SQLite, as ratios to the baseline at the same number of clients.
+GOALS = {("register_json", 50): 0.30, ("register_form", 50): 0.20, ("scan", 50): 0.50}
+SCAN_P99_MS = 20
+STATS_MS = 50
+
+
+class Bench:
+    def __init__(self, args, workdir: Path):
+        self.args = args
+        self.workdir = workdir
+        self.rows: list[dict] = []
+        self.notes: list[str] = []
+        self.failures: list[str] = []
+        self.phase = 0
+
+    def load(self, server: Server, scenario: str, clients: int, *, data: dict | None = None,
+             duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0) -> dict:
+        self.phase += 1
+        command = [sys.executable, "-m", "tests.bench.load", scenario, "--url", server.url,
+                   "--concurrency", str(clients), "--duration", str(duration or self.args.duration),
+                   "--phase", str(self.phase), "--warmup", str(warmup)]
+        if max_ops:
+            command += ["--max", str(max_ops)]
+        if data is not None:
+            path = self.workdir / f"input-{self.phase}.json"
+            path.write_text(json.dumps(data))
+            command += ["--input", str(path)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                              timeout=(duration or self.args.duration) + 120)
+        if done.returncode:
+            raise RuntimeError(f"load {scenario} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout)
+
+    def record(self, backend: str, label: str, result: dict, baseline: dict | None) -> dict:
+        statuses = result["statuses"]
+        server_errors = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500)
+        if server_errors or result["errors"]:
+            self.failures.append(f"{backend} {label}: {server_errors} answers 5xx, "
+                                 f"client errors {result['errors']}")
+        row = dict(backend=backend, label=label, scenario=result["scenario"], clients=result["concurrency"],
+                   per_second=result["per_second"], p50=result["p50_ms"], p99=result["p99_ms"],
+                   n=result["measured"], statuses=statuses,
+                   ratio=result["per_second"] / baseline["per_second"] if baseline else None)
+        self.rows.append(row)
+        print(f"  {label:<34} {fmt(row['per_second'], 1):>8}/s  x{fmt(row['ratio'], 2):>5}  "
+              f"p50 {fmt(row['p50'], 1)} ms  p99 {fmt(row['p99'], 1)} ms  {statuses}", flush=True)
+        return row
+
+    def missing(self, backend: str, label: str, why: str) -> None:
+        self.rows.append(dict(backend=backend, label=label, scenario=None, clients=None, per_second=None,
+                              p50=None, p99=None, n=None, statuses={}, ratio=None, missing=why))
+        print(f"  {label:<34} n/a ({why})", flush=True)
+
+
+def fmt(value, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def app_for(env: dict):
+    from checkin import create_app
+
+    return create_app({"INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"],
+                       "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
+                       "SECRET_KEY": env["CHECKIN_SECRET_KEY"]})
+
+
+def has_route(app, rule: str, method: str) -> bool:
+    return any(r.rule == rule and method in r.methods for r in app.url_map.iter_rules())
+
+
+def prepare(backend: str, env: dict, bench: Bench) -> dict:
+    """Schema by migrations, the bench shows, tickets in bulk, staff and their tokens."""
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.tickets import sign_payload
+
+    started = time.perf_counter()
+    flask(env, "db", "upgrade")
+    app = app_for(env)
+    now = utcnow()
+    with app.app_context():
+        seed.create_shows(now)
+        gate_tickets = seed.bulk_tickets(seed.GATE_SHOW, GATE_TICKETS, now, tag="gate")
+        stats_tickets = seed.bulk_tickets(seed.STATS_SHOW, STATS_TICKETS, now, tag="stats")
+        stats_scans = seed.bulk_gate_history(seed.STATS_SHOW, stats_tickets, now)
+        keyring = app.extensions["checkin_keyring"]
+        payloads = [sign_payload(code, keyring) for _, code in gate_tickets]
+        db.session.remove()
+        db.engine.dispose()
+    flask(env, "staff", "add", "bench-boss", "--role", "organiser")
+    flask(env, "staff", "add", "bench-gate", "--role", "volunteer")
+    context = {
+        "payloads": payloads,
+        "staff_tokens": [flask(env, "staff", "token", "bench-gate").strip() for _ in range(2)],
+        "organiser_token": flask(env, "staff", "token", "bench-boss").strip(),
+        "scans_route": has_route(app, "/api/v1/scans", "POST"),
+        "stats_route": has_route(app, "/api/v1/shows/<slug>/stats", "GET"),
+    }
+    bench.notes.append(f"{backend}: prepared in {time.perf_counter() - started:.1f} s "
+                       f"({GATE_TICKETS:,} gate tickets, {STATS_TICKETS:,} tickets and {stats_scans:,} "
+                       f"scans for the stats show)")
+    return context
+
+
+def ticket_tokens(env: dict, limit: int = 2000) -> list[str]:
+    from sqlalchemy import select
+
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+
+    app = app_for(env)
+    with app.app_context():
+        tokens = list(db.session.scalars(
+            select(Ticket.token).join(Show, Show.id == Ticket.show_id)
+            .where(Show.slug == seed.REGISTRATION_SHOW, Ticket.status == "issued").limit(limit)))
+        db.session.remove()
+        db.engine.dispose()
+    return tokens
+
+
+def run_backend(bench: Bench, backend: str, env: dict) -> None:
+    print(f"\n== {backend} ==", flush=True)
+    context = prepare(backend, env, bench)
+    acknowledged = {"registrations": [], "form_tokens": [], "scans": []}
+    log = bench.workdir / f"gunicorn-{backend}.log"
+    with Server(env, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
+        reg = {"show": seed.REGISTRATION_SHOW}
+        for clients in (50, 200):
+            base = bench.record(backend, f"baseline (health) @{clients}",
+                                bench.load(server, "health", clients), None)
+            result = bench.load(server, "register_json", clients, data=reg)
+            acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+            bench.record(backend, f"registration JSON @{clients}", result, base)
+            result = bench.load(server, "register_form", clients, data=reg)
+            acknowledged["form_tokens"] += [a["token"] for a in result["acknowledged"]]
+            bench.record(backend, f"registration form+CSRF @{clients}", result, base)
+            if clients == 50:
+                base50 = base
+        tokens = {"tokens": ticket_tokens(env)}
+        for scenario, label in (("ticket_page", "ticket page"), ("qr_svg", "QR SVG"), ("qr_png", "QR PNG")):
+            bench.record(backend, f"{label} @50", bench.load(server, scenario, 50, data=tokens), base50)
+        if context["scans_route"]:
+            data = {"show": seed.GATE_SHOW, "payloads": context["payloads"],
+                    "staff_tokens": context["staff_tokens"]}
+            result = bench.load(server, "scan", 50, data=data)
+            acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
+            bench.record(backend, "gate rush: scans @50", result, base50)
+            bench.notes.append(f"{backend} scan results: {result['results']}")
+        else:
+            bench.missing(backend, "gate rush: scans @50", "endpoint missing")
+        if context["stats_route"]:
+            data = {"show": seed.STATS_SHOW, "organiser_token": context["organiser_token"]}
+            result = bench.load(server, "stats", 1, data=data, max_ops=STATS_REQUESTS, warmup=0,
+                                duration=60)
+            bench.record(backend, "stats (100k tickets, 200k scans) @1", result, None)
+        else:
+            bench.missing(backend, "stats (100k tickets, 200k scans) @1", "endpoint missing")
+    if backend == "sqlite":
+        normal = dict(env, CHECKIN_SQLITE_SYNCHRONOUS="NORMAL")
+        with Server(normal, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
+            base = bench.record(backend, "baseline (health) @50, sync=NORMAL",
+                                bench.load(server, "health", 50), None)
+            result = bench.load(server, "register_json", 50, data=reg)
+            acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+            bench.record(backend, "registration JSON @50, sync=NORMAL", result, base)
+    check(bench, backend, env, acknowledged)
+
+
+def check(bench: Bench, backend: str, env: dict, acknowledged: dict) -> None:
+    """Issued never above quota and equal to the rows; each ticket admitted at most once;
+    every acknowledged registration and scan in the database."""
+    from sqlalchemy import func, select
+
+    from checkin.extensions import db
+    from checkin.models import Scan, Show, Ticket
+
+    app = app_for(env)
+    problems = []
+    with app.app_context():
+        session = db.session
+        for show in session.scalars(select(Show)):
+            rows = session.scalar(select(func.count()).select_from(Ticket)
+                                  .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+            if show.issued_count > show.ticket_quota or show.issued_count != rows:
+                problems.append(f"{show.slug}: issued_count {show.issued_count}, quota "
+                                f"{show.ticket_quota}, issued rows {rows}")
+        twice = session.scalar(select(func.count()).select_from(
+            select(Scan.ticket_id).where(Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
+            .group_by(Scan.ticket_id).having(func.count() > 1).subquery()))
+        if twice:
+            problems.append(f"{twice} tickets admitted more than once")
+        found = _count_in(session, Ticket.code, acknowledged["registrations"])
+        found += _count_in(session, Ticket.token, acknowledged["form_tokens"])
+        expected = len(acknowledged["registrations"]) + len(acknowledged["form_tokens"])
+        if found != expected:
+            problems.append(f"{expected - found} acknowledged registrations missing")
+        scans = _count_in(session, Scan.client_scan_id, acknowledged["scans"])
+        if scans != len(acknowledged["scans"]):
+            problems.append(f"{len(acknowledged['scans']) - scans} acknowledged scans missing")
+        db.session.remove()
+        db.engine.dispose()
+    bench.failures += [f"{backend}: {p}" for p in problems]
+    bench.notes.append(f"{backend} correctness: {expected:,} acknowledged registrations and "
+                       f"{len(acknowledged['scans']):,} scans checked; "
+                       + ("; ".join(problems) if problems else "issued ≤ quota and = rows, "
+                          "no ticket admitted twice, all acknowledged writes found"))
+
+
+def _count_in(session, column, values: list[str]) -> int:
+    from sqlalchemy import func, select
+
+    total = 0
+    for start in range(0, len(values), 500):
+        total += session.scalar(select(func.count()).where(column.in_(values[start:start + 500])))
+    return total
+
+
+def goals(bench: Bench) -> list[str]:
+    lines = []
+    rows = {(r["backend"], r["label"]): r for r in bench.rows}
+    for (scenario, clients), goal in GOALS.items():
+        row = next((r for r in bench.rows if r["backend"] == "sqlite" and r["scenario"] == scenario
+                    and r["clients"] == clients and "NORMAL" not in r["label"]), None)
+        name = f"SQLite {scenario} @{clients}: ratio ≥ {goal:.2f}"
+        if row is None:
+            lines.append(f"- {name}: n/a (not measured)")
+        else:
+            lines.append(f"- {name}: {fmt(row['ratio'], 2)} → {'met' if row['ratio'] >= goal else 'MISSED'}")
+    scan = rows.get(("sqlite", "gate rush: scans @50"))
+    if scan and scan.get("p99") is not None:
+        lines.append(f"- SQLite scans @50: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
+                     f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}")
+    stats = rows.get(("sqlite", "stats (100k tickets, 200k scans) @1"))
+    if stats and stats.get("p99") is not None:
+        lines.append(f"- SQLite stats < {STATS_MS} ms: p50 {fmt(stats['p50'], 1)} ms, p99 "
+                     f"{fmt(stats['p99'], 1)} ms → {'met' if stats['p99'] < STATS_MS else 'MISSED'}")
+    full = rows.get(("sqlite", "registration JSON @50"))
+    normal = rows.get(("sqlite", "registration JSON @50, sync=NORMAL"))
+    if full and normal:
+        lines.append(f"- cost of synchronous=FULL over NORMAL (JSON registration @50): "
+                     f"{fmt(full['per_second'], 0)}/s vs {fmt(normal['per_second'], 0)}/s "
+                     f"(ratios {fmt(full['ratio'], 2)} vs {fmt(normal['ratio'], 2)})")
+    return lines
+
+
+def table(bench: Bench, started: datetime, seconds: float) -> str:
+    lines = [
+        f"# checkin benchmark, {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
+        f"load average at start {bench.args.loadavg}",
+        f"- server: gunicorn.conf.py, {bench.args.workers} workers × {bench.args.threads} threads, "
+        f"rate limits off; load: tests/bench/load.py (aiohttp), {bench.args.duration:g} s a phase "
+        "after 1 s of warm-up",
+        f"- whole run: {seconds:.0f} s",
+        "",
+        "| backend | scenario | clients | per s | × baseline | p50 ms | p99 ms | n | answers |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in bench.rows:
+        if r.get("missing"):
+            lines.append(f"| {r['backend']} | {r['label']} | | n/a ({r['missing']}) | | | | | |")
+            continue
+        answers = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
+        lines.append(f"| {r['backend']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
+                     f"{fmt(r['ratio'], 2)} | {fmt(r['p50'], 1)} | {fmt(r['p99'], 1)} | {r['n']} | {answers} |")
+    lines += ["", "Goals (issue 6):", *goals(bench), "", "Notes:", *[f"- {n}" for n in bench.notes]]
+    lines += ["", "Correctness: " + ("FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
+                                     if bench.failures else "passed (no 5xx, no oversell, no double "
+                                     "admission, every acknowledged write found)")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds a phase")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
+    args = parser.parse_args(argv)
+    args.loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    backends = args.backend or ["sqlite", "postgresql"]
+    with tempfile.TemporaryDirectory(prefix="checkin-bench-") as tmp:
+        bench = Bench(args, Path(tmp))
+        settings = {"CHECKIN_RATELIMIT_ENABLED": "false"}
+        if "sqlite" in backends:
+            instance = Path(tmp) / "sqlite-instance"
+            run_backend(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings))
+        if "postgresql" in backends:
+            pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL") or DEFAULT_PG_URL
+            if postgres_reachable(pg_url):
+                with PostgresDatabase(pg_url) as database:
+                    run_backend(bench, "postgresql",
+                                app_env(Path(tmp) / "pg-instance", database.uri, **settings))
+            else:
+                bench.notes.append(f"PostgreSQL not reachable at {pg_url}: skipped")
+        report = table(bench, started, time.perf_counter() - clock)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{started:%Y-%m-%d-%H%M}.md"
+    path.write_text(report)
+    print("\n" + report)
+    print(f"written to {path.relative_to(ROOT)}")
+    return 1 if bench.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""What the benchmarks need in the database: the bench shows, and tickets and scans inserted in
+bulk (a show of 100,000 tickets and 200,000 scans takes seconds this way, not the hours that
+as many registrations through the app would)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+
+REGISTRATION_SHOW = "bench-reg"
+GATE_SHOW = "bench-gate"
+STATS_SHOW = "bench-stats"
+BIG = 10_000_000
+GATE_LABELS = ("Cổng A", "Cổng B", "Cổng C")
+_CHUNK = 5_000
+
+
+def create_shows(now: datetime) -> None:
+    """One show open for registration; two whose doors are open (the gate rush, the stats)."""
+    from checkin.database import transaction
+    from checkin.models import Gate, Show
+
+    common = dict(venue="Hà Nội", ticket_quota=BIG, venue_capacity=BIG, issued_count=0,
+                  inside_count=0, registration_open=True, waitlist_cutoff_minutes=120,
+                  registration_opens_at=now - timedelta(hours=1))
+    with transaction() as session:
+        session.add(Show(slug=REGISTRATION_SHOW, title_vi="Đăng ký (bench)", title_en="Registration (bench)",
+                         doors_open_at=now + timedelta(days=7), starts_at=now + timedelta(days=7, hours=1),
+                         ends_at=now + timedelta(days=7, hours=4), reentry_allowed=False,
+                         registration_closes_at=now + timedelta(days=7), **common))
+        for slug, title in ((GATE_SHOW, "Cổng (bench)"), (STATS_SHOW, "Thống kê (bench)")):
+            show = Show(slug=slug, title_vi=title, title_en=slug, doors_open_at=now - timedelta(hours=1),
+                        starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=3),
+                        reentry_allowed=slug == STATS_SHOW, registration_closes_at=now - timedelta(hours=1),
+                        **common)
+            show.gates = [Gate(label=label, position=i) for i, label in enumerate(GATE_LABELS)]
+            session.add(show)
+
+
+def _codes(count: int) -> list[str]:
+    from checkin.tickets import new_code
+
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(new_code())
+    return list(codes)
+
+
+def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str) -> list[tuple[int, str]]:
+    """`count` issued tickets of a show, its counter raised to match; (id, code) of each."""
+    from checkin.database import transaction
+    from checkin.models import Show, Ticket
+    from checkin.personal_data import PRIVACY_NOTICE_VERSION
+
+    codes = _codes(count)
+    with transaction() as session:
+        show_id = session.scalar(select(Show.id).where(Show.slug == slug))
+        first_id = (session.scalar(select(func.max(Ticket.id))) or 0) + 1
+        for start in range(0, count, _CHUNK):
+            session.execute(insert(Ticket), [
+                dict(id=first_id + i, show_id=show_id, code=codes[i], token=secrets.token_urlsafe(24),
+                     status="issued", name=f"Trần Thị {tag} {i}", email=f"{tag}{i}@example.com",
+                     phone=f"+8490{i:07d}", birth_year=2004, locale="vi",
+                     consent_version=PRIVACY_NOTICE_VERSION, consent_at=now, created_at=now,
+                     issued_at=now, inside=False)
+                for i in range(start, min(start + _CHUNK, count))
+            ])
+        session.execute(update(Show).where(Show.id == show_id)
+                        .values(issued_count=Show.issued_count + count))
+    return [(first_id + i, codes[i]) for i in range(count)]
+
+
+def bulk_gate_history(slug: str, tickets: list[tuple[int, str]], now: datetime) -> int:
+    """A doors-open evening on a re-entry show: 4 of 5 tickets admitted, half of those out and
+    back in, the other half scanned a second time (refused): 2.0 scans per ticket in all."""
+    from checkin.database import transaction
+    from checkin.models import Scan, Show, Ticket
+
+    admitted = tickets[: len(tickets) * 4 // 5]
+    rows = []
+
+    def scan(ticket_id, code, gate, direction, result, at):
+        rows.append(dict(client_scan_id=secrets.token_hex(16), staff_id=None, ticket_id=ticket_id,
+                         show_id=show_id, gate=gate, direction=direction, result=result,
+                         method="qr", scanned_at=at, recorded_at=at,
+                         response={"result": result, "ok": result in ("admitted", "reentered", "exited"),
+                                   "ticket": {"code": code, "show": slug}}))
+
+    with transaction() as session:
+        show_id = session.scalar(select(Show.id).where(Show.slug == slug))
+        for i, (ticket_id, code) in enumerate(admitted):
+            gate = GATE_LABELS[i % 3]
+            at = now - timedelta(minutes=55) + timedelta(seconds=(i * 3300) // len(admitted))
+            scan(ticket_id, code, gate, "in", "admitted", at)
+            if i % 2 == 0:
+                scan(ticket_id, code, gate, "out", "exited", at + timedelta(minutes=1))
+                scan(ticket_id, code, gate, "in", "reentered", at + timedelta(minutes=2))
+            else:
+                scan(ticket_id, code, GATE_LABELS[(i + 1) % 3], "in", "already_inside", at + timedelta(seconds=5))
+        for start in range(0, len(rows), _CHUNK):
+            session.execute(insert(Scan), rows[start:start + _CHUNK])
+        for start in range(0, len(admitted), _CHUNK):
+            ids = [ticket_id for ticket_id, _ in admitted[start:start + _CHUNK]]
+            session.execute(update(Ticket).where(Ticket.id.in_(ids))
+                            .values(admitted_at=now - timedelta(minutes=30), admitted_gate=GATE_LABELS[0],
+                                    inside=True).execution_options(synchronize_session=False))
+        session.execute(update(Show).where(Show.id == show_id).values(inside_count=len(admitted)))
+    return len(rows)

@@ -1,0 +1,140 @@
+"""The real app under gunicorn on 127.0.0.1, for the benchmarks and the production-stack tests:
+fresh databases (SQLite file or a PostgreSQL database of its own), migrated; a server started
+with gunicorn.conf.py, waited for, and stopped or killed (SIGKILL) as a whole process group."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+FLASK = str(Path(sys.executable).with_name("flask"))
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(instance: Path, database_uri: str, **settings: str) -> dict:
+    """The environment of an app process: CHECKIN_* settings only, as in production."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKIN_")}
+    env.update({
+        "CHECKIN_INSTANCE_PATH": str(instance),
+        "CHECKIN_SQLALCHEMY_DATABASE_URI": database_uri,
+        "CHECKIN_SECRET_KEY": "bench-" + instance.name,
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(settings)
+    return env
+
+
+def flask(env: dict, *args: str) -> str:
+    """`flask --app checkin ARGS` as an operator runs it; its output."""
+    done = subprocess.run([FLASK, "--app", "checkin", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+class PostgresDatabase:
+    """A database of its own on the server at `url`, dropped on exit."""
+
+    def __init__(self, url: str, prefix: str = "checkin_bench"):
+        self.admin_url = url
+        self.name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.uri = make_url(url).set(database=self.name).render_as_string(hide_password=False)
+
+    def __enter__(self) -> PostgresDatabase:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+class Server:
+    """One gunicorn instance (master and workers in a process group of their own)."""
+
+    def __init__(self, env: dict, *, workers: int = 4, threads: int = 4, log: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(env, CHECKIN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers),
+                        CHECKIN_THREADS=str(threads))
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> Server:
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py")], env=self.env, cwd=ROOT,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if self.log:
+            out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
+            try:
+                with urllib.request.urlopen(self.url + "/api/v1/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout} s")
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # the master stops its workers gracefully
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()  # whatever is left of the group
+
+    def kill(self) -> None:
+        """SIGKILL to the master and every worker at once: nothing gets to clean up."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(10)
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
