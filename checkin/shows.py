@@ -1,14 +1,17 @@
-"""Shows: the festival's seed, registration windows, and organisers' changes to limits."""
+"""Shows: the festival's seed, registration windows, organisers' changes to a show, its gates."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from . import audit
 from .database import transaction
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, Duplicate, InvalidInput, NotFound
 from .models import Gate, Show
 
 FESTIVAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -107,22 +110,90 @@ def seed_festival(now: datetime) -> list[str]:
     return created
 
 
-def update_show(slug: str, *, now: datetime, ticket_quota: int | None = None,
-                venue_capacity: int | None = None, registration: str | None = None,
-                doors_open_at: datetime | None = None, starts_at: datetime | None = None) -> Show:
-    """Changes a show's limits and times. A quota below the tickets already issued is refused
-    by a conditional UPDATE, so a registration racing the change cannot slip past it."""
+# The fields an organiser may set on a show (the counters are the domain's alone).
+SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
+               "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
+               "registration_closes_at", "waitlist_cutoff_minutes")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+
+def show_values(show: Show) -> dict:
+    """What the audit log records of a show, before and after a change."""
+    values = {name: getattr(show, name) for name in SHOW_FIELDS}
+    values["registration_open"] = show.registration_open
+    return values
+
+
+def _field_errors(changes: dict) -> dict[str, str]:
     errors = {}
-    if ticket_quota is not None and ticket_quota < 0:
-        errors["ticket_quota"] = "not_negative"
-    if venue_capacity is not None and venue_capacity < 0:
-        errors["venue_capacity"] = "not_negative"
+    for name in ("title_vi", "title_en", "venue"):
+        if name in changes:
+            text = (changes[name] or "").strip()
+            if not text:
+                errors[name] = "required"
+            elif len(text) > (300 if name == "venue" else 200):
+                errors[name] = "too_long"
+            changes[name] = text
+    for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes"):
+        if name in changes and (not isinstance(changes[name], int) or changes[name] < 0):
+            errors[name] = "not_negative"
+    return errors
+
+
+def _order_errors(show: Show) -> dict[str, str]:
+    """The times must follow each other: registration closes after it opens, the show starts
+    no earlier than the doors open and ends after it starts."""
+    errors = {}
+    if show.starts_at < show.doors_open_at:
+        errors["starts_at"] = "before_doors"
+    if show.ends_at <= show.starts_at:
+        errors["ends_at"] = "before_start"
+    if show.registration_closes_at <= show.registration_opens_at:
+        errors["registration_closes_at"] = "before_opening"
+    return errors
+
+
+def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES) -> Show:
+    """A new show, closed counters, with the given gates. Raises InvalidInput or Duplicate."""
+    values = {name: values.get(name) for name in SHOW_FIELDS} | {"slug": (values.get("slug") or "").strip()}
+    errors = _field_errors(values)
+    if not _SLUG_RE.match(values["slug"]):
+        errors["slug"] = "invalid_slug"
+    errors.update({name: "required" for name in SHOW_FIELDS if values[name] is None and name not in errors})
+    if errors:
+        raise InvalidInput(errors)
+    show = Show(**values, issued_count=0, inside_count=0, registration_open=True)
+    if errors := _order_errors(show):
+        raise InvalidInput(errors)
+    show.gates = [Gate(label=label, position=i) for i, label in enumerate(gates)]
+    try:
+        with transaction() as session:
+            session.add(show)
+            session.flush()
+            audit.record(session, actor, "show.create", "show", show.slug, None, show_values(show), now)
+    except IntegrityError:
+        raise Duplicate("show slug taken") from None
+    return show
+
+
+def update_show(slug: str, *, now: datetime, actor=None, registration: str | None = None,
+                **changes) -> Show:
+    """Changes a show's fields (any of SHOW_FIELDS; None leaves one as it is) and opens or
+    closes registration now. A quota below the tickets already issued is refused by a
+    conditional UPDATE, so a registration racing the change cannot slip past it."""
+    unknown = set(changes) - set(SHOW_FIELDS)
+    if unknown:
+        raise TypeError(f"not a show field: {', '.join(sorted(unknown))}")
+    changes = {name: value for name, value in changes.items() if value is not None}
+    errors = _field_errors(changes)
     if registration not in (None, "open", "closed"):
         errors["registration"] = "invalid_choice"
     if errors:
         raise InvalidInput(errors)
     with transaction() as session:
         show = get_show(session, slug)
+        before = show_values(show)
+        ticket_quota = changes.pop("ticket_quota", None)
         if ticket_quota is not None:
             changed = session.execute(
                 update(Show)
@@ -133,12 +204,8 @@ def update_show(slug: str, *, now: datetime, ticket_quota: int | None = None,
             if not changed:
                 raise Conflict("quota below issued tickets")
             session.expire(show)
-        if venue_capacity is not None:
-            show.venue_capacity = venue_capacity
-        if doors_open_at is not None:
-            show.doors_open_at = doors_open_at
-        if starts_at is not None:
-            show.starts_at = starts_at
+        for name, value in changes.items():
+            setattr(show, name, value)
         if registration == "open":
             show.registration_open = True
             show.registration_opens_at = min(show.registration_opens_at, now)
@@ -146,4 +213,65 @@ def update_show(slug: str, *, now: datetime, ticket_quota: int | None = None,
                 show.registration_closes_at = max(show.doors_open_at, now + timedelta(hours=1))
         elif registration == "closed":
             show.registration_open = False
+        if errors := _order_errors(show):
+            raise InvalidInput(errors)
+        after = show_values(show)
+        if after != before:
+            audit.record(session, actor, "show.update", "show", show.slug,
+                         {k: v for k, v in before.items() if after[k] != v},
+                         {k: v for k, v in after.items() if before[k] != v}, now)
     return show
+
+
+def _gate_label(label: str) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise InvalidInput({"label": "required"})
+    if len(label) > 40:
+        raise InvalidInput({"label": "too_long"})
+    return label
+
+
+def add_gate(slug: str, label: str, *, now: datetime, actor=None) -> Gate:
+    label = _gate_label(label)
+    try:
+        with transaction() as session:
+            show = get_show(session, slug)
+            position = session.scalar(select(func.coalesce(func.max(Gate.position), -1) + 1)
+                                      .where(Gate.show_id == show.id))
+            gate = Gate(show_id=show.id, label=label, position=position)
+            session.add(gate)
+            session.flush()
+            audit.record(session, actor, "gate.add", "show", slug, None, {"gate": label}, now)
+    except IntegrityError:
+        raise Duplicate("gate label taken") from None
+    return gate
+
+
+def _show_gate(session, slug: str, gate_id: int) -> Gate:
+    gate = session.scalar(select(Gate).join(Show).where(Show.slug == slug, Gate.id == gate_id))
+    if gate is None:
+        raise NotFound()
+    return gate
+
+
+def rename_gate(slug: str, gate_id: int, label: str, *, now: datetime, actor=None) -> Gate:
+    """Scans keep the label they were made with; the new label counts from now on."""
+    label = _gate_label(label)
+    try:
+        with transaction() as session:
+            gate = _show_gate(session, slug, gate_id)
+            before = gate.label
+            gate.label = label
+            session.flush()
+            audit.record(session, actor, "gate.rename", "show", slug, {"gate": before}, {"gate": label}, now)
+    except IntegrityError:
+        raise Duplicate("gate label taken") from None
+    return gate
+
+
+def remove_gate(slug: str, gate_id: int, *, now: datetime, actor=None) -> None:
+    with transaction() as session:
+        gate = _show_gate(session, slug, gate_id)
+        audit.record(session, actor, "gate.remove", "show", slug, {"gate": gate.label}, None, now)
+        session.delete(gate)

@@ -1,17 +1,20 @@
-"""Staff accounts: volunteers and organisers, their passwords and API tokens."""
+"""Staff accounts: volunteers and organisers, their passwords, API tokens, deactivation and
+the one-time codes that pair a volunteer's phone."""
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import audit
 from .database import transaction
-from .errors import Duplicate, InvalidInput, NotFound
-from .models import ApiToken, Staff
+from .errors import Conflict, Duplicate, InvalidInput, NotFound
+from .models import ApiToken, Gate, PairingCode, Show, Staff
 from .personal_data import normalize_name
 
 ROLES = ("volunteer", "organiser")
@@ -27,7 +30,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_staff(name: str, role: str, *, now: datetime, password: str | None = None) -> tuple[Staff, str]:
+def add_staff(name: str, role: str, *, now: datetime, password: str | None = None,
+              actor=None) -> tuple[Staff, str]:
     """Creates an account and returns it with its password (generated unless given)."""
     errors: dict[str, str] = {}
     clean_name = normalize_name(name, "name", errors)
@@ -41,6 +45,9 @@ def add_staff(name: str, role: str, *, now: datetime, password: str | None = Non
             staff = Staff(name=clean_name, role=role, password_hash=generate_password_hash(password),
                           active=True, session_version=1, created_at=now)
             session.add(staff)
+            session.flush()
+            audit.record(session, actor, "staff.add", "staff", staff.id, None,
+                         {"name": staff.name, "role": role}, now)
     except IntegrityError:
         raise Duplicate("staff name taken") from None
     return staff, password
@@ -88,11 +95,98 @@ def staff_for_token(session, token: str, now: datetime) -> Staff | None:
     return staff
 
 
-def reset_password(name: str, *, now: datetime) -> str:
+def reset_password(name: str, *, now: datetime, actor=None) -> str:
     """A new generated password; bumping the session version signs the account out everywhere."""
     password = new_password()
     with transaction() as session:
         staff = find_staff(session, name)
         staff.password_hash = generate_password_hash(password)
         staff.session_version += 1
+        audit.record(session, actor, "staff.reset_password", "staff", staff.id,
+                     {"session_version": staff.session_version - 1},
+                     {"session_version": staff.session_version}, now)
     return password
+
+
+def list_staff(session) -> list[Staff]:
+    return list(session.scalars(select(Staff).order_by(Staff.role.desc(), Staff.name)))
+
+
+def deactivate(staff_id: int, *, now: datetime, actor=None) -> Staff:
+    """Ends the account at once: its sessions (the session version moves on), its API tokens
+    (revoked) and any pairing code not yet used. Organisers cannot lock themselves out."""
+    if actor is not None and actor.id == staff_id:
+        raise Conflict("cannot deactivate yourself")
+    with transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise NotFound()
+        before = {"active": staff.active, "session_version": staff.session_version}
+        staff.active = False
+        staff.session_version += 1
+        revoked = session.execute(
+            update(ApiToken).where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        session.execute(
+            update(PairingCode).where(PairingCode.staff_id == staff.id, PairingCode.used_at.is_(None))
+            .values(expires_at=now).execution_options(synchronize_session=False)
+        )
+        audit.record(session, actor, "staff.deactivate", "staff", staff.id, before,
+                     {"active": False, "session_version": staff.session_version, "tokens_revoked": revoked}, now)
+    return staff
+
+
+PAIRING_LIFETIME = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    staff: Staff
+    show_slug: str
+    gate: str
+
+
+def create_pairing(staff_id: int, show_slug: str, gate: str, *, now: datetime,
+                   actor=None) -> tuple[str, datetime]:
+    """A one-time code that signs a phone in as this volunteer at this show and gate; only
+    its hash is stored. Returns the code and when it expires."""
+    code = secrets.token_urlsafe(16)
+    expires_at = now + PAIRING_LIFETIME
+    with transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role != "volunteer":
+            raise InvalidInput({"staff": "invalid_choice"})
+        show = session.scalar(select(Show).where(Show.slug == show_slug))
+        if show is None:
+            raise InvalidInput({"show": "invalid_choice"})
+        if session.scalar(select(Gate.id).where(Gate.show_id == show.id, Gate.label == gate)) is None:
+            raise InvalidInput({"gate": "invalid_choice"})
+        session.add(PairingCode(staff_id=staff.id, show_id=show.id, gate=gate, code_hash=hash_token(code),
+                                created_at=now, expires_at=expires_at))
+        audit.record(session, actor, "staff.pair", "staff", staff.id, None,
+                     {"show": show.slug, "gate": gate, "expires_at": expires_at}, now)
+    return code, expires_at
+
+
+def redeem_pairing(code: str, *, now: datetime) -> Pairing:
+    """Uses a pairing code once: a conditional UPDATE, so two phones racing for one code
+    cannot both get in. NotFound for a used, expired or unknown code alike."""
+    if not code or len(code) > 64:
+        raise NotFound()
+    with transaction() as session:
+        pairing = session.scalar(select(PairingCode).where(PairingCode.code_hash == hash_token(code)))
+        if pairing is None:
+            raise NotFound()
+        used = session.execute(
+            update(PairingCode)
+            .where(PairingCode.id == pairing.id, PairingCode.used_at.is_(None), PairingCode.expires_at > now)
+            .values(used_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        staff = session.get(Staff, pairing.staff_id)
+        if not used or not staff.active:
+            raise NotFound()
+        show_slug = session.scalar(select(Show.slug).where(Show.id == pairing.show_id))
+        audit.record(session, staff, "staff.paired", "staff", staff.id, None,
+                     {"show": show_slug, "gate": pairing.gate}, now)
+    return Pairing(staff, show_slug, pairing.gate)
