@@ -69,9 +69,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from .web import errors, headers, locale, logs
+    from .web import errors, headers, input_guard, locale, logs
 
     errors.register(app)
+    input_guard.register(app)
     headers.register(app)
     locale.register(app)
     logs.register(app)
