@@ -7,15 +7,26 @@ PORT ?= 5000
 INSTALLED := $(VENV)/.installed
 TRANSLATIONS := $(shell find checkin -path '*/translations/*/LC_MESSAGES/messages.po')
 COMPILED := $(TRANSLATIONS:.po=.mo)
+# The scanner's QR decoder (ZXing-C++ as WebAssembly), pinned in package-lock.json, served from static/.
+VENDOR := static/vendor/barcode-detector
+VENDORED := $(VENDOR)/.installed
+LAN_PORT ?= 8443
 
-.PHONY: install run test bench translations extract clean
+.PHONY: install run run-lan test bench translations extract clean
 
-install: $(INSTALLED) $(COMPILED)
+install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENDORED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js \
+	   node_modules/zxing-wasm/dist/reader/zxing_reader.wasm node_modules/barcode-detector/LICENSE $(VENDOR)/
 	touch $@
 
 %.mo: %.po $(INSTALLED)
@@ -35,8 +46,17 @@ run: install
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# HTTPS on this machine's addresses with a self-signed certificate, for phones on the same
+# network (browsers give the camera only to HTTPS pages). README: "Gate on a phone".
+run-lan: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(PY) -m checkin.devcert instance $(LAN_PORT)
+	$(VENV)/bin/gunicorn --config /dev/null --bind 0.0.0.0:$(LAN_PORT) --workers 2 --threads 4 \
+	  --worker-class gthread --certfile instance/lan-cert.pem --keyfile instance/lan-key.pem "checkin:create_app()"
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(COMPILED)
+	rm -rf $(VENV) $(COMPILED) node_modules static/vendor
