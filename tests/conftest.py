@@ -49,7 +49,8 @@ def sqlite_template(tmp_path_factory) -> Path:
 def pg_database():
     """A database of this test run's own, so parallel runs on one server never meet."""
     if not PG_URL:
-        return None
+        yield None  # a generator fixture must yield, even when there is nothing to give
+        return
     import psycopg
 
     from checkin.config import database_uri
