@@ -110,7 +110,47 @@ def staff_password(name):
     click.echo(f"{name}  password: {password}")
 
 
+mail_cli = AppGroup("mail", help="Deliver the outbox's e-mail.")
+
+
+def _deliver_pass():
+    from .web.mail import deliver_due_now
+
+    try:
+        return deliver_due_now()
+    finally:
+        db.session.remove()
+
+
+@mail_cli.command("send")
+def mail_send():
+    """One pass: sends every message that is due, then exits."""
+    report = _deliver_pass()
+    click.echo(f"sent {report.sent}, failed {report.failed}, skipped {report.skipped}")
+
+
+@mail_cli.command("worker")
+@click.option("--interval", type=click.FloatRange(0.1, 60), help="seconds to sleep when idle")
+def mail_worker(interval):
+    """Sends mail as it becomes due until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from .mail.worker import run
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    interval = interval or float(current_app.config["MAIL_WORKER_INTERVAL"])
+    click.echo(f"mail worker: delivering every {interval:g}s when idle")
+    passes = run(_deliver_pass, interval=interval, stop=stop)
+    click.echo(f"mail worker: stopped after {passes} passes")
+
+
 def register(app: Flask) -> None:
     app.cli.command("seed")(seed)
     app.cli.add_command(show_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(mail_cli)

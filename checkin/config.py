@@ -62,6 +62,15 @@ def configure(app: Flask, test_config: dict | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # a form left open on a phone while queueing still submits
         MAIL_URL=None,
         OUTBOX_PATH=str(instance / "outbox"),
+        MAIL_SENDER="Không Một Mình <ve@khongmotminh.local>",
+        MAIL_TIMEOUT=20,
+        MAIL_WORKER_INTERVAL=5,  # seconds the worker sleeps when nothing is due
+        # The site's public origin, for the links in e-mails (a worker has no request to ask).
+        PUBLIC_URL="http://127.0.0.1:5000",
+        # /find: per client address, and per e-mail or phone asked about (so that nobody
+        # floods one person's inbox from many addresses).
+        FIND_RATE_LIMIT="10 per minute; 60 per hour",
+        FIND_ADDRESS_RATE_LIMIT="3 per 10 minutes; 10 per day",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CHECKIN")

@@ -54,3 +54,9 @@ class NothingToUndo(DomainError):
     """No admission of this volunteer's within the undo window (or it was already undone)."""
 
     code = "nothing_to_undo"
+
+
+class TicketUsed(DomainError):
+    """A ticket that already let its holder in can no longer be cancelled."""
+
+    code = "ticket_used"

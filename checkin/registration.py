@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import tickets
+from . import tickets, waitlist
 from .database import transaction
-from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull
+from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull, WaitlistClosed
+from .mail import outbox
 from .models import Show, Ticket
 from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
 from .shows import registration_is_open
@@ -48,13 +49,15 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
     """
     person = validate_registrant(values, now)
     with transaction() as session:
-        show = session.scalar(select(Show).where(Show.slug == show_slug))
+        # Locked so that joining the waitlist cannot slip between a freed seat and its promotion.
+        show = session.scalar(select(Show).where(Show.slug == show_slug).with_for_update())
         if show is None:
             raise NotFound()
         if not registration_is_open(show, now):
             raise RegistrationClosed()
         if _live_ticket_exists(session, show.id, person.email, person.phone):
             raise Duplicate()
+        waitlist.promote(session, show, now)  # people already waiting come before a newcomer
         seat_taken = session.execute(
             update(Show)
             .where(Show.id == show.id, Show.issued_count < Show.ticket_quota)
@@ -63,6 +66,8 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
         ).rowcount == 1
         if not seat_taken and not join_waitlist:
             raise ShowFull()
+        if not seat_taken and not waitlist.is_open(show, now):
+            raise WaitlistClosed()
         status = "issued" if seat_taken else "waitlisted"
         for _ in range(_CODE_ATTEMPTS):
             ticket = Ticket(
@@ -89,6 +94,7 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
                 if _live_ticket_exists(session, show.id, person.email, person.phone):
                     raise Duplicate() from None
                 continue  # a ticket code collided: draw another
+            outbox.enqueue(session, ticket.id, "ticket", now)
             return Registration(status, ticket.code, ticket.token, show.slug)
         raise RuntimeError("could not draw a free ticket code")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, url_for
 
-from .. import tickets
+from .. import tickets, waitlist
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
@@ -67,6 +67,7 @@ def register(slug: str):
             state = registration_state(show, utcnow())
     return render_template(
         "public/register.html", show=show, form=form, state=state, error_code=error_code,
+        waitlist_open=state == "full" and waitlist.is_open(show, utcnow()),
         error=error_message(error_code) if error_code else None,
     ), status
 
@@ -78,7 +79,7 @@ def ticket(token: str):
     return render_template(
         "public/ticket.html", ticket=ticket, show=ticket.show,
         qr_svg=tickets.qr_svg(payload) if payload else None,
-        code=tickets.format_code(ticket.code),
+        code=tickets.format_code(ticket.code), position=waitlist.position(db.session, ticket),
     )
 
 

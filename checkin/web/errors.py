@@ -19,6 +19,7 @@ STATUS = {
     "waitlist_closed": 409,
     "already_cancelled": 409,
     "nothing_to_undo": 409,
+    "ticket_used": 409,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -18,6 +18,10 @@ FIELD_MESSAGES = {
     "invalid_choice": _l("Please choose one of the options."),
     "not_an_object": _l("The request body must be a JSON object."),
     "wrong_type": _l("This field has the wrong type."),
+    "invalid_slug": _l("2 to 40 lower-case letters, digits or dashes, e.g. gala-2026."),
+    "before_doors": _l("The show cannot start before the doors open."),
+    "before_start": _l("The show must end after it starts."),
+    "before_opening": _l("Registration must close after it opens."),
 }
 
 ERROR_MESSAGES = {
@@ -31,6 +35,7 @@ ERROR_MESSAGES = {
     "conflict": _l("That change conflicts with the current state (for example, a quota below the tickets already issued)."),
     "waitlist_closed": _l("The waitlist for this show is closed."),
     "already_cancelled": _l("This ticket is already cancelled."),
+    "ticket_used": _l("This ticket has already been used at the gate, so it can no longer be cancelled."),
     "nothing_to_undo": _l("There is no admission of yours from the last minute to undo."),
     "rate_limited": _l("Too many requests. Please wait a minute and try again."),
     "csrf": _l("Your form expired or was sent from elsewhere. Please try again."),

@@ -1,0 +1,67 @@
+"""Self-cancellation: the ticket stops being valid and its seat goes back to the show, or to the
+first person on the waitlist, in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+
+from . import waitlist
+from .database import transaction
+from .errors import AlreadyCancelled, TicketUsed
+from .mail.outbox import enqueue
+from .models import Show, Ticket
+from .registration import ticket_by_token
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    code: str
+    was: str  # "issued" or "waitlisted"
+    promoted: tuple[int, ...]
+
+
+def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
+    """Cancels the ticket behind a link. Raises NotFound, AlreadyCancelled or TicketUsed.
+
+    The show's row is locked first (the same order as registration and promotion take), the
+    ticket changes by a conditional UPDATE (two clicks cancel once), and the counter goes down
+    by a conditional UPDATE in the same transaction, so it always equals the issued rows.
+    """
+    with transaction() as session:
+        ticket = ticket_by_token(session, token)
+        show = waitlist.lock_show(session, ticket.show_id)
+        session.refresh(ticket)
+        was = ticket.status
+        if was == "cancelled":
+            raise AlreadyCancelled()
+        if ticket.admitted_at is not None:
+            raise TicketUsed()
+        changed = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status == was, Ticket.admitted_at.is_(None))
+            .values(status="cancelled", cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            raise AlreadyCancelled()
+        promoted: list[int] = []
+        if was == "issued":
+            freed = session.execute(
+                update(Show)
+                .where(Show.id == show.id, Show.issued_count > 0)
+                .values(issued_count=Show.issued_count - 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not freed:
+                raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
+            promoted = waitlist.promote(session, show, now)
+        enqueue(session, ticket.id, "cancelled", now)
+        session.expire(ticket)
+        return Cancellation(ticket.code, was, tuple(promoted))
+
+
+def can_cancel(ticket: Ticket) -> bool:
+    return ticket.status in ("issued", "waitlisted") and ticket.admitted_at is None
+

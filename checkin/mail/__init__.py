@@ -1,0 +1,1 @@
+"""Mail: the outbox written with the ticket, the message composed from it, its delivery and the worker."""

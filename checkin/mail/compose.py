@@ -1,0 +1,86 @@
+"""A ticket's e-mail: HTML and plain text in the ticket's language, the QR inline, the .ics attached.
+
+Templates are rendered by a `render(template, locale, **context)` the caller provides (the app's
+Jinja environment with Flask-Babel), so this module stays free of the web framework.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from .. import tickets
+from ..calendar import ticket_calendar
+from ..models import Show, Ticket
+from ..signing import Keyring
+
+Render = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a message needs to know about where it is sent from."""
+
+    sender: str  # "Name <address>"
+    public_url: str  # the site's origin, for the links in the message
+    keyring: Keyring
+
+    def ticket_url(self, ticket: Ticket) -> str:
+        return f"{self.public_url.rstrip('/')}/t/{ticket.token}"
+
+
+def _sender(value: str) -> Address:
+    name, _, rest = value.rpartition("<")
+    if not rest:
+        return Address(addr_spec=value.strip())
+    return Address(display_name=name.strip().strip('"'), addr_spec=rest.rstrip(">").strip())
+
+
+def calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime) -> bytes:
+    locale = ticket.locale or "vi"
+    return ticket_calendar(
+        show, code=ticket.code, title=show.title(locale),
+        description=render("email/calendar.txt", locale, ticket=ticket, show=show,
+                           code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket)).strip(),
+        ticket_url=deployment.ticket_url(ticket), now=now,
+    )
+
+
+def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deployment, render: Render,
+            position: int | None, now: datetime) -> EmailMessage:
+    """The message for one outbox row. What it shows follows the ticket's status now, not when
+    it was queued: a ticket carries its QR and calendar file only while it is issued."""
+    show = ticket.show
+    locale = ticket.locale or "vi"
+    issued = ticket.status == "issued"
+    domain = _sender(deployment.sender).domain or "checkin.local"
+    qr_cid = make_msgid("qr", domain=domain)
+    context = dict(
+        kind=kind, ticket=ticket, show=show, title=show.title(locale), issued=issued,
+        code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket),
+        position=position, qr_cid=qr_cid[1:-1],
+    )
+    message = EmailMessage()
+    message["Subject"] = " ".join(render("email/subject.txt", locale, **context).split())
+    message["From"] = _sender(deployment.sender)
+    message["To"] = Address(display_name=ticket.name, addr_spec=ticket.email)
+    message["Date"] = format_datetime(now.replace(tzinfo=UTC))
+    # Stable per outbox row: a message sent twice (a crash after sending) is one message to
+    # the receiving side.
+    message["Message-ID"] = f"<outbox-{message_id}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(render("email/ticket.txt", locale, **context))
+    message.add_alternative(render("email/ticket.html", locale, **context), subtype="html")
+    if issued:
+        payload = tickets.sign_payload(ticket.code, deployment.keyring)
+        html_part = message.get_payload()[1]
+        html_part.add_related(tickets.qr_png(payload, box_size=8), "image", "png", cid=qr_cid,
+                              disposition="inline", filename=f"ve-{ticket.code}.png")
+        message.add_attachment(calendar_file(ticket, show, deployment, render, now), maintype="text",
+                               subtype="calendar", filename=f"ve-{ticket.code}.ics",
+                               params={"method": "PUBLISH", "charset": "utf-8"})
+    message["Content-Language"] = locale  # after the body: setting content clears Content-* headers
+    return message

@@ -1,0 +1,97 @@
+"""The outbox: messages queued in the ticket's own transaction, claimed and settled by the worker.
+
+A message is written in the same transaction as the change it tells about, so a ticket never
+exists without its e-mail, and a rolled-back registration never sends one. Delivery happens
+later, at least once: a worker claims a row with a conditional UPDATE (a lease), so two workers
+never send the same message at the same time, and a failed attempt is retried with backoff.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+
+from ..database import transaction
+from ..models import OutboxMessage
+
+# What a message tells: "ticket" (just registered: issued or waitlisted), "promoted" (a waitlist
+# place became a ticket), "resend" (asked for again on /find), "cancelled".
+KINDS = ("ticket", "promoted", "resend", "cancelled")
+# A claimed message is not offered to another worker before this; longer than any SMTP timeout.
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def enqueue(session, ticket_id: int, kind: str, now: datetime) -> OutboxMessage:
+    """Queues a message inside the caller's transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    message = OutboxMessage(ticket_id=ticket_id, kind=kind, created_at=now, next_attempt_at=now, attempts=0)
+    session.add(message)
+    return message
+
+
+def resend_pending(session, ticket_id: int) -> bool:
+    """True if a resend for this ticket is still waiting: asking again adds nothing."""
+    return session.scalar(select(exists().where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "resend",
+        OutboxMessage.sent_at.is_(None),
+    )))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... at most an hour: a mail server that is down for a while is
+    tried again soon after it is back, without hammering it meanwhile."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    attempts: int
+
+
+def due_ids(session, now: datetime, limit: int) -> list[int]:
+    return list(session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    ))
+
+
+def claim(message_id: int, now: datetime) -> Claim | None:
+    """Takes a lease on a due message, or None if another worker has it or it was sent."""
+    with transaction() as session:
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not claimed:
+            return None
+        return Claim(message_id, session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)))
+
+
+def mark_sent(claim_: Claim, now: datetime, note: str | None = None) -> None:
+    with transaction() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claim_.id)
+            .values(sent_at=now, last_error=note).execution_options(synchronize_session=False)
+        )
+
+
+def mark_failed(claim_: Claim, now: datetime, error: str) -> datetime:
+    """Records the failure; returns when the message is tried again."""
+    retry_at = now + retry_delay(claim_.attempts)
+    with transaction() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claim_.id)
+            .values(next_attempt_at=retry_at, last_error=error[:1000])
+            .execution_options(synchronize_session=False)
+        )
+    return retry_at

@@ -1,0 +1,85 @@
+"""The delivery worker: a pass sends what is due; the loop repeats passes until told to stop."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..extensions import db
+from ..models import OutboxMessage
+from ..waitlist import position
+from . import outbox
+from .compose import Deployment, Render, compose
+from .delivery import TRANSIENT_ERRORS
+
+log = logging.getLogger("checkin.mail")
+BATCH = 50
+
+
+@dataclass
+class PassReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+
+def _obsolete(message: OutboxMessage) -> bool:
+    """A ticket cancelled before its e-mail left: only the cancellation is worth sending."""
+    return message.ticket.status == "cancelled" and message.kind != "cancelled"
+
+
+def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime],
+                batch: int = BATCH) -> PassReport:
+    """One pass over the messages due now. Each is claimed first, so that workers running side
+    by side never send one twice; a failure is recorded and retried later, never lost."""
+    report = PassReport()
+    session = db.session
+    ids = outbox.due_ids(session, clock(), batch)
+    session.commit()
+    for message_id in ids:
+        claim = outbox.claim(message_id, clock())
+        if claim is None:
+            continue
+        session.expire_all()
+        message = session.get(OutboxMessage, message_id)
+        if _obsolete(message):
+            outbox.mark_sent(claim, clock(), note="not sent: the ticket was cancelled first")
+            report.skipped += 1
+            continue
+        name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"
+        try:
+            email = compose(message.id, message.kind, message.ticket, deployment=deployment, render=render,
+                            position=position(session, message.ticket), now=clock())
+            session.commit()
+            transport.send(email, name)
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry
+            session.rollback()
+            retry_at = outbox.mark_failed(claim, clock(), f"{type(error).__name__}: {error}")
+            if isinstance(error, TRANSIENT_ERRORS):
+                log.warning("outbox %s: attempt %s failed (%s); next at %s",
+                            message_id, claim.attempts, type(error).__name__, retry_at)
+            else:
+                log.exception("outbox %s: could not compose or send; next at %s", message_id, retry_at)
+            report.failed += 1
+        else:
+            outbox.mark_sent(claim, clock())
+            report.sent += 1
+    return report
+
+
+def run(deliver_pass: Callable[[], PassReport], *, interval: float, stop: threading.Event) -> int:
+    """Passes until `stop` is set; sleeps `interval` seconds (at most) when nothing was due.
+    Returns the number of passes made."""
+    passes = 0
+    while not stop.is_set():
+        report = deliver_pass()
+        passes += 1
+        if report.handled < BATCH:
+            stop.wait(interval)
+    return passes

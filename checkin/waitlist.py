@@ -1,0 +1,104 @@
+"""The waitlist: a person's place in line, and promotion of the first in line when a seat frees.
+
+Order is the ticket id: the earlier registration is first. Every path that frees a seat
+(a cancellation, a higher quota) calls promote() inside its own transaction, after it has
+locked the show's row; the seat is taken by the same conditional UPDATE of issued_count as a
+registration, then the ticket turns from waitlisted to issued by a conditional UPDATE. Holding
+the show's row serialises promotions, so nobody is promoted twice and nobody is skipped.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from .mail.outbox import enqueue
+from .models import Show, Ticket
+
+
+def is_open(show: Show, now: datetime) -> bool:
+    """Joining and promotion stop at the cut-off the organiser sets, before doors open."""
+    return now < show.doors_open_at - timedelta(minutes=show.waitlist_cutoff_minutes)
+
+
+def position(session, ticket: Ticket) -> int | None:
+    """1 for the first in line; None for a ticket that is not waiting."""
+    if ticket.status != "waitlisted":
+        return None
+    return session.scalar(
+        select(func.count(Ticket.id))
+        .where(Ticket.show_id == ticket.show_id, Ticket.status == "waitlisted", Ticket.id <= ticket.id)
+    )
+
+
+def waiting_count(session, show_id: int) -> int:
+    return session.scalar(
+        select(func.count(Ticket.id)).where(Ticket.show_id == show_id, Ticket.status == "waitlisted"))
+
+
+def lock_show(session, show_id: int) -> Show:
+    """The show's row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already holds the whole database)."""
+    return session.scalars(
+        select(Show).where(Show.id == show_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _take_seat(session, show_id: int) -> bool:
+    return session.execute(
+        update(Show)
+        .where(Show.id == show_id, Show.issued_count < Show.ticket_quota)
+        .values(issued_count=Show.issued_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _give_seat_back(session, show_id: int) -> None:
+    session.execute(
+        update(Show)
+        .where(Show.id == show_id, Show.issued_count > 0)
+        .values(issued_count=Show.issued_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _first_in_line(session, show_id: int) -> int | None:
+    return session.scalar(
+        select(Ticket.id)
+        .where(Ticket.show_id == show_id, Ticket.status == "waitlisted")
+        .order_by(Ticket.id)
+        .limit(1)
+    )
+
+
+def _issue(session, ticket_id: int, now: datetime) -> bool:
+    return session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "waitlisted")
+        .values(status="issued", issued_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def promote(session, show: Show, now: datetime) -> list[int]:
+    """Issues free seats to the people waiting, first come first served, inside the caller's
+    transaction; returns the promoted ticket ids. The caller holds the show's row (lock_show),
+    or the seat's conditional UPDATE takes it before anyone is promoted."""
+    promoted: list[int] = []
+    if not is_open(show, now):
+        return promoted
+    while (first := _first_in_line(session, show.id)) is not None:
+        if not _take_seat(session, show.id):
+            break
+        # The first in line may have cancelled between our read and our write; the seat is
+        # then the next person's.
+        while first is not None and not _issue(session, first, now):
+            first = _first_in_line(session, show.id)
+        if first is None:
+            _give_seat_back(session, show.id)
+            break
+        enqueue(session, first, "promoted", now)
+        promoted.append(first)
+    if promoted:
+        session.expire(show)
+    return promoted
