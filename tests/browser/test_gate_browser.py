@@ -1,0 +1,115 @@
+"""The real camera path: Chromium's fake camera plays a Y4M video of a ticket's QR code, and
+the scanner page at /gate decodes it (headless Chromium has no native BarcodeDetector, so this
+is the ZXing WebAssembly path that iPhones take) and shows the answer full screen."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.support.gate import add_volunteer, issue, open_show, payload
+
+pytestmark = pytest.mark.browser
+WIDTH, HEIGHT = 640, 480
+PASSWORD = "correct horse battery"
+
+
+def write_y4m(path: Path, png: bytes, frames: int = 5) -> Path:
+    """A few identical 640x480 I420 frames: the QR centred on grey (Chromium loops the file)."""
+    qr = Image.open(io.BytesIO(png)).convert("L")
+    side = min(HEIGHT - 40, qr.width)
+    qr = qr.resize((side, side), Image.NEAREST)
+    canvas = Image.new("L", (WIDTH, HEIGHT), 128)
+    canvas.paste(qr, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
+    y, cb, cr = canvas.convert("RGB").convert("YCbCr").split()
+    chroma = [plane.resize((WIDTH // 2, HEIGHT // 2), Image.BOX).tobytes() for plane in (cb, cr)]
+    frame = b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1]
+    path.write_bytes(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return path
+
+
+def add_gate(app, slug, label):
+    from checkin.database import transaction
+    from checkin.models import Gate, Show
+
+    with app.app_context():
+        with transaction() as session:
+            show = session.query(Show).filter_by(slug=slug).one()
+            session.add(Gate(show_id=show.id, label=label, position=0))
+
+
+def open_scanner(launch_browser, live_server, video: Path):
+    browser = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+    context = browser.new_context(permissions=["camera"], base_url=live_server.base_url, locale="vi-VN",
+                                  viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#name", "vol")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/gate/setup$"))
+    page.click("button.gate-choice")
+    page.wait_for_url(re.compile(r"/gate$"))
+    return page
+
+
+@pytest.fixture
+def gate_show(app):
+    open_show(app, "gala", capacity=10)
+    add_gate(app, "gala", "Cổng A – Hàng Khay")
+    add_volunteer(app, "vol", password=PASSWORD)
+    return app
+
+
+def test_a_ticket_shown_to_the_camera_is_admitted_then_refused_as_already_inside(
+        gate_show, live_server, launch_browser, tmp_path):
+    from checkin import tickets
+    from checkin.extensions import db
+    from checkin.models import Ticket
+    from checkin.shows import to_local
+
+    app = gate_show
+    [code] = issue(app, "gala", 1)
+    video = write_y4m(tmp_path / "ticket.y4m", tickets.qr_png(payload(app, code), box_size=8))
+    page = open_scanner(launch_browser, live_server, video)
+
+    page.wait_for_selector("#result.result-green", timeout=30_000)
+    assert page.text_content("#result-name") == "Nguyễn Văn 0"
+    assert page.text_content("#result-show") == "Buổi gala"
+    assert page.text_content("#result-head") == "Mời vào"
+
+    # The camera keeps seeing the same ticket: after the pause for a repeated code, it is sent
+    # again and refused, with the first scan's time and gate.
+    page.wait_for_selector("#result.result-red", timeout=30_000)
+    with app.app_context():
+        first = db.session.query(Ticket).filter_by(code=code).one().admitted_at
+    expected = f"Vé đã được quét lúc {to_local(first):%H:%M} tại Cổng A – Hàng Khay."
+    assert page.text_content("#result-message") == expected
+    assert page.text_content("#result-name") == "Nguyễn Văn 0"
+    page.click("#result")
+    assert page.is_hidden("#result")
+    page.wait_for_function("document.querySelector('#counter-gate').textContent === '1'", timeout=20_000)
+    assert page.text_content("#counter-inside") == "1"
+
+
+def test_a_forged_ticket_shown_to_the_camera_is_refused(gate_show, live_server, launch_browser, tmp_path):
+    from checkin import tickets
+    from checkin.extensions import db
+    from checkin.models import Scan
+    from checkin.signing import Keyring
+
+    app = gate_show
+    [code] = issue(app, "gala", 1)
+    forged = tickets.sign_payload(code, Keyring.load_or_create(tmp_path / "forger-keys"))
+    video = write_y4m(tmp_path / "forged.y4m", tickets.qr_png(forged, box_size=8))
+    page = open_scanner(launch_browser, live_server, video)
+
+    page.wait_for_selector("#result.result-red", timeout=30_000)
+    assert page.text_content("#result-head") == "Dừng lại"
+    assert page.text_content("#result-message").startswith("Vé không hợp lệ")
+    assert page.text_content("#result-name") == ""
+    with app.app_context():
+        assert [s.result for s in db.session.query(Scan)] == ["invalid"]
