@@ -38,12 +38,17 @@ translations: $(COMPILED)
 extract: $(INSTALLED)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o checkin/translations/messages.pot checkin templates
 
+# The mail worker runs beside the web server (e-mails land in instance/outbox/ unless
+# CHECKIN_MAIL_URL is set); one shell holds both, so Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	@echo
-	@echo "  checkin is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "  checkin is running at http://$(HOST):$(PORT)/  (Ctrl-C stops it and the mail worker)"
 	@echo
+	export CHECKIN_PUBLIC_URL=$${CHECKIN_PUBLIC_URL:-http://$(HOST):$(PORT)}; \
+	$(FLASK) mail worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # HTTPS on this machine's addresses with a self-signed certificate, for phones on the same
