@@ -138,3 +138,23 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def request_json(url: str, body: dict | None = None, *, headers: dict | None = None,
+                 timeout: float = 30) -> tuple[int, dict]:
+    """One JSON request (POST when there is a body); the status and the decoded answer."""
+    import json
+    import urllib.error
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json",
+                                                               **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw or b"{}")
+        except ValueError:
+            return error.code, {"raw": raw.decode(errors="replace")}
