@@ -63,5 +63,10 @@ run-lan: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Under gunicorn on 127.0.0.1, SQLite then PostgreSQL when reachable (CHECKIN_TEST_DATABASE_URL,
+# default postgresql://postgres@127.0.0.1:5432/test); writes tests/bench/results/<date>.md.
+bench: install
+	$(PY) -m tests.bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(COMPILED) node_modules static/vendor
