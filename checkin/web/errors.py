@@ -1,11 +1,15 @@
 """Errors to responses: one mapping for JSON (the API) and one for HTML (pages). Never a trace."""
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, InvalidInput
+from ..extensions import limiter
 from .messages import error_message, field_message
 
 # HTTP status of each domain error code (DESIGN.md §5).
@@ -39,6 +43,13 @@ def domain_error_json(error: DomainError):
     return json_error(error.code, STATUS.get(error.code, 400), fields)
 
 
+def _minutes_until_allowed() -> int:
+    """When the limit that refused this request lets the person try again, in whole minutes."""
+    current = limiter.current_limit
+    seconds = current.reset_at - time.time() if current else 60
+    return max(math.ceil(seconds / 60), 1)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -63,6 +74,8 @@ def register(app: Flask) -> None:
         code = _HTTP_CODES.get(status, "server_error" if status >= 500 else "bad_request")
         if _wants_json():
             return json_error(code, status)
+        if status == 429:
+            return render_template("errors/rate_limited.html", minutes=_minutes_until_allowed(), status=status), status
         return render_template("errors/error.html", message=error_message(code), status=status), status
 
     @app.errorhandler(Exception)
