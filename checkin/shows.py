@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
+from . import audit, waitlist
 from .database import transaction
 from .errors import Conflict, Duplicate, InvalidInput, NotFound
 from .models import Gate, Show
@@ -215,6 +215,8 @@ def update_show(slug: str, *, now: datetime, actor=None, registration: str | Non
             show.registration_open = False
         if errors := _order_errors(show):
             raise InvalidInput(errors)
+        # A higher quota, or doors moved later past the waitlist's cut-off, frees seats now.
+        waitlist.promote(session, show, now)
         after = show_values(show)
         if after != before:
             audit.record(session, actor, "show.update", "show", show.slug,
