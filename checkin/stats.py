@@ -137,7 +137,7 @@ def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
     """First entries per 5 minutes of the device's scan time, oldest first, with empty
     buckets between the first and the last filled in so a chart reads as a time axis."""
-    bucket = (epoch_seconds(Scan.scanned_at) / BUCKET_SECONDS).label("bucket")
+    bucket = (epoch_seconds(Scan.scanned_at) // BUCKET_SECONDS).label("bucket")
     rows = session.execute(
         select(bucket, func.count())
         .where(Scan.show_id == show_id, Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))

@@ -1,0 +1,185 @@
+"""Organisers' view of attendees: search, a ticket's whole history, moving a ticket between
+the waitlist and the issued tickets within the quota, resending its e-mail, admitting by hand."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import uuid4
+
+from sqlalchemy import func, or_, select, update
+
+from . import admission, audit, cancellation, waitlist
+from .database import transaction
+from .errors import Conflict, InvalidInput, NotFound, ShowFull
+from .mail.outbox import enqueue
+from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
+from .personal_data import normalize_phone
+from .tickets import parse_code
+
+STATUSES = ("issued", "waitlisted", "cancelled")
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    show_id: int | None = None
+    status: str | None = None
+    query: str | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def ticket_query(filters: TicketFilter):
+    """A SELECT of (Ticket, Show.slug) matching the filters, newest first; the list page and
+    the CSV export run the same statement."""
+    query = select(Ticket, Show.slug).join(Show, Show.id == Ticket.show_id)
+    if filters.show_id is not None:
+        query = query.where(Ticket.show_id == filters.show_id)
+    if filters.status in STATUSES:
+        query = query.where(Ticket.status == filters.status)
+    text = (filters.query or "").strip()[:100]
+    if text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        matches = [func.lower(Ticket.name).like(pattern, escape="\\"),
+                   Ticket.email.like(pattern, escape="\\")]
+        # SQLite's lower() folds ASCII only: "Ánh" stays "Ánh". Names are written in title case,
+        # so the typed and the title-cased spelling catch what lower() misses there.
+        matches += [Ticket.name.like(f"%{_escape_like(variant)}%", escape="\\") for variant in {text, text.title()}]
+        code = parse_code(text)
+        if code:
+            matches.append(Ticket.code == code)
+        phone = normalize_phone(text, {}) if any(ch.isdigit() for ch in text) else None
+        if phone:
+            matches.append(Ticket.phone == phone)
+        query = query.where(or_(*matches))
+    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def find_ticket(session, code: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.code == (parse_code(code) or "")))
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    at: datetime
+    kind: str  # registered | issued | cancelled | mail | scan | action
+    details: dict = field(default_factory=dict)
+
+
+def ticket_history(session, ticket: Ticket) -> list[HistoryEvent]:
+    """Everything that happened to a ticket, oldest first."""
+    events = [HistoryEvent(ticket.created_at, "registered")]
+    if ticket.issued_at:
+        events.append(HistoryEvent(ticket.issued_at, "issued"))
+    if ticket.cancelled_at:
+        events.append(HistoryEvent(ticket.cancelled_at, "cancelled"))
+    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)
+                                   .order_by(OutboxMessage.id)):
+        events.append(HistoryEvent(message.created_at, "mail", {
+            "kind": message.kind, "sent_at": message.sent_at, "attempts": message.attempts,
+            "last_error": message.last_error}))
+    for scan, staff_name in session.execute(
+            select(Scan, Staff.name).outerjoin(Staff, Staff.id == Scan.staff_id)
+            .where(Scan.ticket_id == ticket.id).order_by(Scan.id)):
+        events.append(HistoryEvent(scan.scanned_at, "scan", {
+            "result": scan.result, "gate": scan.gate, "direction": scan.direction, "device": scan.device,
+            "method": scan.method, "staff": staff_name, "reason": scan.reason,
+            "undone": scan.undone_by_scan_id is not None}))
+    for entry, staff_name in session.execute(
+            select(AuditEntry, Staff.name).outerjoin(Staff, Staff.id == AuditEntry.actor_id)
+            .where(AuditEntry.object_type == "ticket", AuditEntry.object_id == ticket.code)
+            .order_by(AuditEntry.id)):
+        events.append(HistoryEvent(entry.at, "action", {
+            "action": entry.action, "staff": staff_name, "before": entry.before, "after": entry.after}))
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Ticket:
+    """Waitlisted -> issued takes a seat under the quota; issued -> waitlisted gives one back
+    (only for a ticket never admitted). Both are conditional UPDATEs of the ticket and the
+    show's counter in one transaction, so a racing registration or a second click cannot
+    push the show past its quota or count a seat twice."""
+    if to_status not in ("issued", "waitlisted"):
+        raise InvalidInput({"status": "invalid_choice"})
+    with transaction() as session:
+        ticket = find_ticket(session, code)
+        # The show's row first: the lock order of registration, cancellation and promotion.
+        waitlist.lock_show(session, ticket.show_id)
+        from_status = "waitlisted" if to_status == "issued" else "issued"
+        if to_status == "issued":
+            seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count < Show.ticket_quota) \
+                .values(issued_count=Show.issued_count + 1)
+            moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "waitlisted") \
+                .values(status="issued", issued_at=now)
+        else:
+            seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count > 0) \
+                .values(issued_count=Show.issued_count - 1)
+            moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "issued",
+                                         Ticket.admitted_at.is_(None)) \
+                .values(status="waitlisted", issued_at=None)
+        if session.execute(moved.execution_options(synchronize_session=False)).rowcount != 1:
+            raise Conflict(f"ticket is not {from_status} (or already admitted)")
+        if session.execute(seat.execution_options(synchronize_session=False)).rowcount != 1:
+            raise ShowFull()
+        if to_status == "issued":
+            enqueue(session, ticket.id, "promoted", now)
+        audit.record(session, actor, "ticket.move", "ticket", ticket.code,
+                     {"status": from_status}, {"status": to_status}, now)
+        session.expire(ticket)
+    return ticket
+
+
+def resend_mail(code: str, *, now: datetime, actor=None) -> None:
+    """Queues the ticket's e-mail again (the outbox worker delivers it)."""
+    with transaction() as session:
+        ticket = find_ticket(session, code)
+        if ticket.status == "cancelled":
+            raise Conflict("ticket cancelled")
+        message = enqueue(session, ticket.id, "resend", now)
+        session.flush()
+        audit.record(session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message.id}, now)
+
+
+REASON_MAX = 200
+
+
+def admit_by_hand(code: str, *, gate: str, reason: str, now: datetime, actor) -> admission.ScanResult:
+    """An organiser lets a person in without a scan (a dead phone, a lost ticket checked
+    against an ID). Every rule of the gate applies: it goes through the admission domain,
+    which records the scan; the reason is kept in the audit log with the scan's id."""
+    reason = " ".join((reason or "").split())
+    errors = {}
+    if not reason:
+        errors["reason"] = "required"
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = "too_long"
+    if not (gate or "").strip():
+        errors["gate"] = "required"
+    elif len(gate) > admission.GATE_MAX:
+        errors["gate"] = "too_long"
+    if errors:
+        raise InvalidInput(errors)
+    result = admission.admit_ticket(code, staff=actor, gate=gate.strip(), direction="in",
+                                    client_scan_id=f"organiser-{uuid4().hex}", now=now,
+                                    device="organiser console")
+    with transaction() as session:
+        audit.record(session, actor, "ticket.admit_by_hand", "ticket", parse_code(code) or code,
+                     None, {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(),
+                            "reason": reason}, now)
+    return result
+
+
+def cancel(code: str, *, now: datetime, actor) -> cancellation.Cancellation:
+    """Cancels as the attendee's own link would (the seat goes to the first in line)."""
+    with transaction() as session:
+        token = find_ticket(session, code).token
+    result = cancellation.cancel_ticket(token, now=now)
+    with transaction() as session:
+        audit.record(session, actor, "ticket.cancel", "ticket", result.code, {"status": result.was},
+                     {"status": "cancelled", "promoted": list(result.promoted)}, now)
+    return result

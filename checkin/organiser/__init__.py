@@ -1,0 +1,29 @@
+"""The organiser console (/organiser): live attendance, shows and gates, staff, attendees,
+exports and the audit log. Organisers only: every route passes one role check first."""
+from flask import Blueprint
+
+from ..shows import to_local
+from ..web.staff_session import page_staff_required
+
+bp = Blueprint("organiser", __name__)
+
+
+@bp.before_request
+@page_staff_required("organiser")
+def organisers_only():
+    """Anonymous visitors go to the sign-in page, volunteers get 403; None lets the view run."""
+    return None
+
+
+@bp.context_processor
+def helpers():
+    def localtime(utc, pattern="%d/%m %H:%M"):
+        return to_local(utc).strftime(pattern) if utc else ""
+    def describe(values):
+        return ", ".join(f"{key}: {value}" for key, value in (values or {}).items() if value not in (None, ""))
+
+    return {"localtime": localtime, "describe": describe, "label": labels.label, "action_label": labels.action_label,
+            "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY}
+
+
+from . import attendee_pages, audit_log, dashboard, exports, labels, show_pages, staff_pages  # noqa: E402,F401

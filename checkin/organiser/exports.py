@@ -1,0 +1,36 @@
+"""The scans list and the CSV exports of attendees and scans, with the list's filters applied."""
+from __future__ import annotations
+
+from flask import Response, render_template, stream_with_context
+
+from ..exports import ATTENDEE_HEADER, SCAN_HEADER, attendee_rows, csv_lines, scan_query, scan_rows
+from ..extensions import db
+from ..shows import to_local
+from . import bp
+from .filters import scan_filter, ticket_filter
+
+PAGE_ROWS = 200
+
+
+def _csv(name: str, lines) -> Response:
+    return Response(stream_with_context(lines), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/exports/attendees.csv")
+def export_attendees():
+    _, filters = ticket_filter()
+    return _csv("attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local))
+
+
+@bp.get("/exports/scans.csv")
+def export_scans():
+    _, filters = scan_filter()
+    return _csv("scans.csv", csv_lines(SCAN_HEADER, scan_rows(db.session, filters), to_local))
+
+
+@bp.get("/scans")
+def scans():
+    form, filters = scan_filter()
+    rows = db.session.execute(scan_query(filters).limit(PAGE_ROWS)).all()
+    return render_template("organiser/scans.html", form=form, rows=rows, limit=PAGE_ROWS)

@@ -1,0 +1,163 @@
+"""The console's forms. WTForms checks CSRF, types and ranges with translated messages; the
+domain modules check the rules again for every other entry point."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields import DateField, DateTimeLocalField, SearchField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from ..shows import to_local, to_utc
+
+REQUIRED = _l("Please fill in this field.")
+TOO_LONG = _l("This is too long.")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error is ours, so it is translated like the rest."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Please enter a whole number.")) from None
+
+
+class LocalTimeField(DateTimeLocalField):
+    """A festival-local (Hanoi) date and time in the browser; naive UTC in `utc`."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Please enter a date and time.")) from None
+
+    def process_data(self, value):
+        super().process_data(to_local(value).replace(tzinfo=None) if value else value)
+
+    @property
+    def utc(self):
+        return to_utc(self.data) if self.data else None
+
+
+class DayField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Please enter a date.")) from None
+
+
+def _required():
+    return InputRequired(message=REQUIRED)
+
+
+def _count():
+    return [_required(), NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number."))]
+
+
+class ShowForm(FlaskForm):
+    slug = StringField(_l("Short name in links"), validators=[
+        _required(), Regexp(r"^[a-z0-9][a-z0-9-]{1,39}$",
+                            message=_l("2 to 40 lower-case letters, digits or dashes, e.g. gala-2026."))])
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+    title_en = StringField(_l("Title in English"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+    venue = StringField(_l("Venue"), validators=[_required(), Length(max=300, message=TOO_LONG)])
+    doors_open_at = LocalTimeField(_l("Doors open (Hanoi time)"), validators=[_required()])
+    starts_at = LocalTimeField(_l("Starts (Hanoi time)"), validators=[_required()])
+    ends_at = LocalTimeField(_l("Ends (Hanoi time)"), validators=[_required()])
+    ticket_quota = WholeNumberField(_l("Ticket quota (tickets that may be issued)"), validators=_count())
+    venue_capacity = WholeNumberField(_l("Venue capacity (people inside at once)"), validators=_count())
+    reentry_allowed = BooleanField(_l("Re-entry allowed (attendees may go out and come back)"))
+    registration_opens_at = LocalTimeField(_l("Registration opens (Hanoi time)"), validators=[_required()])
+    registration_closes_at = LocalTimeField(_l("Registration closes (Hanoi time)"), validators=[_required()])
+    waitlist_cutoff_minutes = WholeNumberField(_l("Waitlist closes this many minutes before doors open"),
+                                               validators=_count())
+
+    def values(self) -> dict:
+        values = {name: getattr(self, name).data for name in (
+            "title_vi", "title_en", "venue", "ticket_quota", "venue_capacity", "reentry_allowed",
+            "waitlist_cutoff_minutes")}
+        values["reentry_allowed"] = bool(values["reentry_allowed"])
+        for name in ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            values[name] = getattr(self, name).utc
+        return values
+
+
+class EditShowForm(ShowForm):
+    slug = None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+class RegistrationSwitchForm(FlaskForm):
+    registration = HiddenField(validators=[InputRequired()])
+
+
+class GateForm(FlaskForm):
+    label = StringField(_l("Gate name"), validators=[_required(), Length(max=40, message=TOO_LONG)])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Account name"), validators=[_required(), Length(max=80, message=TOO_LONG)],
+                       render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    role = SelectField(_l("Role"), validate_choice=False, validators=[_required()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("volunteer", _l("Volunteer")), ("organiser", _l("Organiser"))]
+
+
+class PairingForm(FlaskForm):
+    staff_id = SelectField(_l("Volunteer"), coerce=int, validate_choice=False, validators=[_required()])
+    gate = SelectField(_l("Show and gate"), validate_choice=False, validators=[_required()])
+
+
+class SearchForm(FlaskForm):
+    """GET filters: no CSRF, since they change nothing."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name, e-mail, phone or ticket code"), validators=[Optional(), Length(max=100)])
+    show = SelectField(_l("Show"), validate_choice=False, validators=[Optional()])
+    status = SelectField(_l("Status"), validate_choice=False, validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", _l("All")), ("issued", _l("Issued")), ("waitlisted", _l("Waitlisted")),
+                               ("cancelled", _l("Cancelled"))]
+
+
+class ScanFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    show = SelectField(_l("Show"), validate_choice=False, validators=[Optional()])
+    gate = StringField(_l("Gate"), validators=[Optional(), Length(max=40)])
+    result = StringField(_l("Result"), validators=[Optional(), Length(max=20)])
+    day = DayField(_l("Day (Hanoi time)"), validators=[Optional()])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = SelectField(_l("Who"), validate_choice=False, validators=[Optional()])
+    action = SelectField(_l("What"), validate_choice=False, validators=[Optional()])
+    day = DayField(_l("Day (Hanoi time)"), validators=[Optional()])
+
+
+class MoveForm(FlaskForm):
+    status = HiddenField(validators=[InputRequired()])
+
+
+class AdmitForm(FlaskForm):
+    gate = StringField(_l("Gate"), validators=[_required(), Length(max=40, message=TOO_LONG)])
+    reason = StringField(_l("Reason"), validators=[_required(), Length(max=200, message=TOO_LONG)])

@@ -1,0 +1,149 @@
+"""The audit log: an entry with before/after for each organiser action, written in the same
+transaction as the change; the log page shows actions and scans; nothing updates or deletes it."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import make_show, person
+from tests.support.organiser import add_account, admit, form_token, open_doors, organiser_client
+
+
+def _entries(app, action=None):
+    from checkin.extensions import db
+    from checkin.models import AuditEntry
+
+    with app.app_context():
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        rows = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_each_action_is_recorded_with_before_and_after(app, client, now):
+    from checkin.extensions import db
+    from checkin.models import Gate, Staff
+    from checkin.shows import to_local
+
+    make_show(app, "demo", quota=2, capacity=5, waitlist_cutoff_minutes=0)
+    org = organiser_client(app, now)
+    assert _entries(app, "staff.add")[0].actor_id is None  # the fixture's account: made by no one
+    token = form_token(org, "/organiser/staff")
+
+    org.post("/organiser/staff", data={"name": "Lan", "role": "volunteer", "csrf_token": token})
+    with app.app_context():
+        lan = db.session.scalar(select(Staff.id).where(Staff.name == "Lan"))
+        org_id = db.session.scalar(select(Staff.id).where(Staff.name == "org"))
+    org.post(f"/organiser/staff/{lan}/password", data={"csrf_token": token})
+    org.post("/organiser/shows/demo/gates", data={"label": "G1", "csrf_token": token})
+    with app.app_context():
+        gate_id = db.session.scalar(select(Gate.id).where(Gate.label == "G1"))
+    org.post(f"/organiser/shows/demo/gates/{gate_id}/rename", data={"label": "G2", "csrf_token": token})
+    org.post("/organiser/staff/pair", data={"staff_id": str(lan), "gate": "demo\nG2", "csrf_token": token})
+    org.post(f"/organiser/shows/demo/gates/{gate_id}/remove", data={"csrf_token": token})
+    org.post("/organiser/shows/demo/registration", data={"registration": "closed", "csrf_token": token})
+    org.post("/organiser/shows/demo/registration", data={"registration": "open", "csrf_token": token})
+
+    first = client.post("/api/v1/shows/demo/registrations", json=person(1)).json["code"]
+    second = client.post("/api/v1/shows/demo/registrations", json=person(2)).json["code"]
+    waiting = client.post("/api/v1/shows/demo/registrations", json=person(3) | {"waitlist": True}).json["code"]
+    org.post(f"/organiser/tickets/{first}/resend", data={"csrf_token": token})
+    org.post(f"/organiser/tickets/{second}/move", data={"status": "waitlisted", "csrf_token": token})
+    org.post(f"/organiser/tickets/{waiting}/cancel", data={"csrf_token": token})
+    open_doors(app, "demo", now)
+    org.post(f"/organiser/tickets/{first}/admit", data={"gate": "G2", "reason": "Mất vé", "csrf_token": token})
+    org.post(f"/organiser/staff/{lan}/deactivate", data={"csrf_token": token})
+
+    by_action = {}
+    for entry in _entries(app):
+        by_action.setdefault(entry.action, []).append(entry)
+    assert by_action["staff.add"][-1].after == {"name": "Lan", "role": "volunteer"}
+    assert by_action["staff.add"][-1].actor_id == org_id
+    assert by_action["staff.reset_password"][0].before == {"session_version": 1}
+    assert by_action["staff.reset_password"][0].after == {"session_version": 2}
+    assert by_action["gate.add"][0].after == {"gate": "G1"}
+    assert (by_action["gate.rename"][0].before, by_action["gate.rename"][0].after) == ({"gate": "G1"}, {"gate": "G2"})
+    assert by_action["gate.remove"][0].before == {"gate": "G2"}
+    assert by_action["staff.pair"][0].after["gate"] == "G2"
+    closed, opened = by_action["show.update"][:2]
+    assert (closed.before, closed.after) == ({"registration_open": True}, {"registration_open": False})
+    assert (opened.before, opened.after) == ({"registration_open": False}, {"registration_open": True})
+    assert by_action["ticket.resend"][0].object_id == first
+    move = by_action["ticket.move"][0]
+    assert (move.object_id, move.before, move.after) == (second, {"status": "issued"}, {"status": "waitlisted"})
+    cancel = by_action["ticket.cancel"][0]
+    assert (cancel.object_id, cancel.before["status"], cancel.after["status"]) == (waiting, "waitlisted", "cancelled")
+    admitted = by_action["ticket.admit_by_hand"][0]
+    assert admitted.after["reason"] == "Mất vé" and admitted.after["result"] == "admitted"
+    deactivated = by_action["staff.deactivate"][0]
+    assert deactivated.before["active"] is True and deactivated.after["active"] is False
+    assert all(entry.actor_id == org_id for entry in _entries(app)[1:])
+    assert to_local(deactivated.at).tzinfo is not None
+
+
+def test_a_failed_change_leaves_no_entry(app, client, now):
+    from checkin.errors import Conflict
+    from checkin.shows import update_show
+
+    make_show(app, "demo", quota=5)
+    for i in range(3):
+        client.post("/api/v1/shows/demo/registrations", json=person(i))
+    with app.app_context():
+        with pytest.raises(Conflict):
+            update_show("demo", now=now, ticket_quota=2, venue_capacity=1)
+    assert _entries(app, "show.update") == []
+    with app.app_context():
+        update_show("demo", now=now, ticket_quota=7)
+    entry = _entries(app, "show.update")[0]
+    assert (entry.before, entry.after) == ({"ticket_quota": 5}, {"ticket_quota": 7})
+
+
+def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now):
+    make_show(app, "demo", quota=5, capacity=5)
+    code = client.post("/api/v1/shows/demo/registrations", json=person(1)).json["code"]
+    add_account(app, "Hoa", "volunteer", now)
+    open_doors(app, "demo", now)
+    from checkin.extensions import db
+    from checkin.models import Staff
+
+    with app.app_context():
+        hoa = db.session.scalar(select(Staff).where(Staff.name == "Hoa"))
+        admit(app, code, "Cổng Hồ", now, staff=hoa.id)
+        hoa_id = hoa.id
+    org = organiser_client(app, now)
+    org.post("/organiser/shows/demo/registration",
+             data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")})
+    html = org.get("/organiser/audit").get_data(as_text=True)
+    assert "Cổng Hồ" in html and code in html and "Hoa" in html
+    assert "registration_open" in html
+    only_scans = org.get("/organiser/audit", query_string={"action": "scan"}).get_data(as_text=True)
+    assert "Cổng Hồ" in only_scans and "registration_open" not in only_scans
+    only_hoa = org.get("/organiser/audit", query_string={"actor": str(hoa_id)}).get_data(as_text=True)
+    assert "Cổng Hồ" in only_hoa and "registration_open" not in only_hoa
+    actions = org.get("/organiser/audit", query_string={"action": "show.update"}).get_data(as_text=True)
+    assert "registration_open" in actions and "Cổng Hồ" not in actions
+    other_day = org.get("/organiser/audit", query_string={"day": "2001-01-01"}).get_data(as_text=True)
+    assert "Cổng Hồ" not in other_day and "registration_open" not in other_day
+    bad_day = org.get("/organiser/audit", query_string={"day": "not-a-day"})
+    assert bad_day.status_code == 200 and "field-error" in bad_day.get_data(as_text=True)
+
+
+def test_nothing_in_the_application_updates_or_deletes_the_logs():
+    """Append-only by construction: no UPDATE or DELETE of AuditEntry anywhere, no delete of a
+    Scan, and no route with a method that could reach one in the organiser console."""
+    root = Path(__file__).resolve().parent.parent / "checkin"
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("update", "delete"):
+                targets = [arg.id for arg in node.args if isinstance(arg, ast.Name)]
+                assert "AuditEntry" not in targets, f"{path}: {node.func.id}(AuditEntry)"
+                if node.func.id == "delete":
+                    assert "Scan" not in targets, f"{path}: delete(Scan)"
+        assert "DELETE FROM AUDIT_LOG" not in source.upper() and "UPDATE AUDIT_LOG" not in source.upper(), path
