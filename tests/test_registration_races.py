@@ -3,6 +3,7 @@ last seats of a show, on a SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
 
 import pytest
@@ -98,3 +99,29 @@ def test_the_same_person_racing_themselves_gets_one_ticket(app):
     assert outcomes == {"issued": 1, "duplicate": 29}, outcomes
     counter, rows = _counts(app, "race")
     assert counter == rows == 1
+
+
+def test_control_a_python_check_then_write_breaks_the_invariant(app):
+    """Proves the race above is real: the same racers against a check-in-Python version either
+    oversell (PostgreSQL: every racer read "seats left" before anyone wrote) or fail with
+    errors (SQLite: a reader's snapshot cannot become a writer once another committed).
+    The conditional UPDATE of checkin/registration.py is what passes the same race."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.racing import register_with_a_python_check
+
+    make_show(app, "race", quota=SEATS_LEFT, capacity=100)
+    racers = 12  # within one connection pool (5 + 10 overflow), so that every racer reads at once
+    read_done = threading.Barrier(racers)
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        outcomes = Counter(pool.map(
+            lambda i: register_with_a_python_check(app, "race", person(i), read_done), range(racers)))
+    counter, rows = _counts(app, "race")
+    correct = outcomes == {"issued": SEATS_LEFT, "full": racers - SEATS_LEFT} and counter == rows == SEATS_LEFT
+    assert not correct, (outcomes, counter, rows)
+    with app.app_context():
+        from checkin.extensions import db
+
+        dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        assert rows > SEATS_LEFT and counter != rows, (outcomes, counter, rows)

@@ -65,3 +65,43 @@ def process_racer(app_config: dict, slug: str, people: list[dict], ready, go, re
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def register_with_a_python_check(app, slug: str, values: dict, read_done: threading.Barrier) -> str:
+    """The control: what registration would be if the seat were checked in Python and then
+    written (read the counter, compare, write counter+1 and the ticket). `read_done` holds every
+    racer between its read and its write, the interleaving that a busy server produces by
+    chance. Used only to show that the race test can catch an oversell."""
+    from sqlalchemy import select, update
+
+    from checkin import tickets
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+    from checkin.personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
+
+    now = utcnow()
+    registrant = validate_registrant(values, now)
+    with app.app_context():
+        session = db.session
+        try:
+            show = session.scalar(select(Show).where(Show.slug == slug))
+            seats_left = show.ticket_quota - show.issued_count
+            read_done.wait(timeout=60)
+            if seats_left <= 0:
+                session.rollback()
+                return "full"
+            session.execute(update(Show).where(Show.id == show.id).values(issued_count=show.issued_count + 1))
+            session.add(Ticket(
+                show_id=show.id, code=tickets.new_code(), token=tickets.new_token(), status="issued",
+                name=registrant.name, email=registrant.email, phone=registrant.phone,
+                birth_year=registrant.birth_year, locale="vi", consent_version=PRIVACY_NOTICE_VERSION,
+                consent_at=now, created_at=now, issued_at=now,
+            ))
+            session.commit()
+            return "issued"
+        except Exception as error:  # noqa: BLE001 - the control reports what broke
+            session.rollback()
+            return type(error).__name__
+        finally:
+            db.session.remove()
