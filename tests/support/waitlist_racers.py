@@ -1,0 +1,78 @@
+"""Workers for the waitlist races: cancellations, new registrations and quota changes, each
+through the same domain function as its page, released together. Importable, for "spawn"."""
+from __future__ import annotations
+
+import threading
+
+
+def act(app, slug: str, action: tuple) -> str:
+    """One action; its outcome as a short string (an error code when refused)."""
+    from checkin.cancellation import cancel_ticket
+    from checkin.database import utcnow
+    from checkin.errors import DomainError
+    from checkin.extensions import db
+    from checkin.registration import register
+    from checkin.shows import update_show
+
+    kind, argument = action
+    with app.app_context():
+        try:
+            if kind == "cancel":
+                return "cancelled-" + cancel_ticket(argument, now=utcnow()).was
+            if kind == "register":
+                return register(slug, argument, now=utcnow(), join_waitlist=True).status
+            if kind == "quota":
+                update_show(slug, now=utcnow(), ticket_quota=argument)
+                return "quota"
+            raise ValueError(kind)
+        except DomainError as error:
+            return error.code
+        except Exception as error:  # noqa: BLE001 - reported as an outcome, asserted by the test
+            return f"{type(error).__name__}: {error}"
+        finally:
+            db.session.remove()
+
+
+def race_threads(app, slug: str, actions: list[tuple], *, start: threading.Event | None = None,
+                 ready=None) -> list[str]:
+    """Every action in a thread of its own, all released at the same moment."""
+    start = start or threading.Event()
+    results: list[str | None] = [None] * len(actions)
+    arrived = threading.Barrier(len(actions) + 1)
+
+    def run(i: int) -> None:
+        arrived.wait(timeout=120)
+        start.wait(timeout=120)
+        results[i] = act(app, slug, actions[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    arrived.wait(timeout=120)
+    if ready is not None:
+        ready()
+    else:
+        start.set()
+    for thread in threads:
+        thread.join(timeout=180)
+    return [r if r is not None else "thread did not finish" for r in results]
+
+
+def process_racer(app_config: dict, slug: str, actions: list[tuple], ready, go, results) -> None:
+    """One process: its own app and connection pool; its threads go when `go` is set."""
+    from checkin import create_app
+    from checkin.extensions import db
+
+    app = create_app(app_config)
+    start = threading.Event()
+
+    def released() -> None:
+        ready.release()
+        go.wait(timeout=180)
+        start.set()
+
+    try:
+        results.put(race_threads(app, slug, actions, start=start, ready=released))
+    finally:
+        with app.app_context():
+            db.engine.dispose()
