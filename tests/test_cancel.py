@@ -116,3 +116,20 @@ def test_a_waitlisted_person_can_leave_the_line(app, client):
 def test_cancel_ticket_unknown_token(app):
     with app.app_context(), pytest.raises(NotFound):
         cancel_ticket("nope", now=utcnow())
+
+
+def test_the_qr_of_a_cancelled_ticket_is_refused_at_the_gate(app, client):
+    from checkin.admission import scan
+    from tests.support.gate import add_volunteer, issue, open_show, payload, scan_id
+
+    open_show(app, "gate", quota=5)
+    [code] = issue(app, "gate", 1)
+    saved_qr = payload(app, code)  # a screenshot taken before cancelling
+    with app.app_context():
+        cancel_ticket(db.session.scalar(select(Ticket.token).where(Ticket.code == code)), now=utcnow())
+    volunteer = add_volunteer(app)
+    with app.app_context():
+        result = scan(saved_qr, keyring=app.extensions["checkin_keyring"], staff=volunteer, gate="A",
+                      direction="in", client_scan_id=scan_id(), scanned_at=None, show_slug="gate", now=utcnow())
+    assert result.result == "cancelled" and not result.ok
+    assert _state(app, code)[2:4] == (0, 0)
