@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import re
 import secrets
@@ -91,12 +92,17 @@ def qr_version(payload: str) -> int:
     return _qr(payload).version
 
 
+# Drawing a QR code takes ~35 ms of pure Python (most of it choosing the best of 8 masks), and
+# Ed25519 signatures are deterministic, so a ticket's payload and its images never change for a
+# key: a page reloaded at the gate is served from memory. Immutable str/bytes, bounded size.
+@functools.lru_cache(maxsize=1024)
 def qr_svg(payload: str) -> str:
     """An inline SVG; scales to any size without blur."""
     image = _qr(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode")
 
 
+@functools.lru_cache(maxsize=256)
 def qr_png(payload: str, box_size: int = 10) -> bytes:
     image = _qr(payload, box_size).make_image()
     buffer = io.BytesIO()
