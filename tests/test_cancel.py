@@ -48,7 +48,7 @@ def test_the_ticket_page_links_to_a_confirmation_page(client, ticket):
     confirmation = client.get(f"/t/{token}/cancel")
     assert confirmation.status_code == 200
     body = confirmation.get_data(as_text=True)
-    assert "Huỷ vé của bạn?" in body and 'method="post"' in body
+    assert "Hủy vé của bạn?" in body and 'method="post"' in body
 
 
 def test_confirming_cancels_and_gives_the_seat_back(app, client, ticket):

@@ -67,7 +67,7 @@ def test_a_message_for_a_ticket_cancelled_before_delivery_is_not_sent(app, clien
         cancel_ticket(db.session.scalar(select(Ticket.token)), now=utcnow())
     assert "sent 1, failed 0, skipped 1" in runner.invoke(args=["mail", "send"]).output
     [message] = _eml(tmp_path / "outbox")
-    assert message["Subject"] == "Vé của bạn cho Buổi gala đã bị huỷ"
+    assert message["Subject"] == "Vé của bạn cho Buổi gala đã bị hủy"
 
 
 def test_workers_side_by_side_send_each_message_once(app, client, tmp_path):
