@@ -87,8 +87,7 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
                           now, method, device)
     verified = tickets.verify_payload(payload_text, keyring)
-    return _run(request, lambda session: _find_ticket(session, verified.code) if verified else None,
-                signature_ok=verified is not None)
+    return _run(request, Ticket.code == verified.code if verified else None)
 
 
 def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, client_scan_id: str,
@@ -98,37 +97,27 @@ def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, cli
     every check of a scan except the signature, which the attendee's ID replaces."""
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
                           now, "manual", device)
-
-    def find(session):
-        if isinstance(ticket_ref, int):
-            return session.get(Ticket, ticket_ref)
-        code = tickets.parse_code(ticket_ref)
-        return _find_ticket(session, code) if code else None
-
-    return _run(request, find, signature_ok=True)
+    if isinstance(ticket_ref, int):
+        return _run(request, Ticket.id == ticket_ref)
+    # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
+    return _run(request, Ticket.code == (tickets.parse_code(ticket_ref) or ""))
 
 
 def _staff_id(staff) -> int | None:
     return staff if isinstance(staff, int) or staff is None else staff.id
 
 
-def _find_ticket(session, code: str) -> Ticket | None:
-    return session.scalar(select(Ticket).where(Ticket.code == code))
-
-
-def _run(request: ScanRequest, find_ticket, *, signature_ok: bool) -> ScanResult:
+def _run(request: ScanRequest, which_ticket) -> ScanResult:
+    """One transaction: decide, change, record. A client id seen before is caught by its unique
+    index when the row is written (no read first: replays are rare, scans are not); the whole
+    transaction then rolls back and the stored first answer is returned instead."""
     try:
         with transaction() as session:
-            stored = _stored(session, request.client_scan_id)
-            if stored is not None:
-                return stored
-            outcome = _decide(session, request, find_ticket, signature_ok)
+            outcome = _decide(session, request, which_ticket)
             response = _response(outcome)
             row = _record(session, request, outcome, response)
             return ScanResult(outcome.result, response, row.id)
     except IntegrityError:
-        # The same client id arrived twice at once: the other request won and recorded it;
-        # everything this one did was rolled back with it.
         with transaction() as session:
             stored = _stored(session, request.client_scan_id)
         if stored is None:
@@ -143,15 +132,17 @@ def _stored(session, client_scan_id: str) -> ScanResult | None:
     return ScanResult(row.result, row.response, row.id, replayed=True)
 
 
-def _decide(session, request: ScanRequest, find_ticket, signature_ok: bool) -> _Outcome:
-    given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
-                  if request.show_slug else None)
-    if not signature_ok:
-        return _Outcome("invalid", show=given_show)
-    ticket = find_ticket(session)
-    if ticket is None:
-        return _Outcome("unknown", show=given_show)
-    show = session.get(Show, ticket.show_id)
+def _decide(session, request: ScanRequest, which_ticket) -> _Outcome:
+    """The checks in order: signature, ticket, show, day and doors, ticket state, capacity."""
+    found = None
+    if which_ticket is not None:
+        found = session.execute(select(Ticket, Show).join(Show, Show.id == Ticket.show_id).where(which_ticket)).first()
+    if found is None:
+        # Recorded against the gate's show, so that refusals count per show too.
+        given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
+                      if request.show_slug else None)
+        return _Outcome("invalid" if which_ticket is None else "unknown", show=given_show)
+    ticket, show = found
     if request.show_slug and show.slug != request.show_slug:
         return _Outcome("wrong_show", ticket, show)
     if request.direction == "in":
@@ -202,8 +193,8 @@ def _enter(session, ticket: Ticket, show: Show, request: ScanRequest) -> str:
         result = _move_in(session, show, again, "reentered")
         if result is not None:
             return result
-    # Another gate admitted this ticket first (or it was admitted long ago): say when and where.
-    session.refresh(ticket)
+    if ticket.admitted_at is None:
+        session.refresh(ticket)  # another gate admitted it a moment ago: read when and where
     return "already_inside"
 
 
