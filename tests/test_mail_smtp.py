@@ -155,3 +155,20 @@ def test_a_stopped_smtp_server_delays_mail_but_loses_none(app, client):
         server.stop()
     row = outbox_row()
     assert row.sent_at is not None and row.attempts == 3
+
+
+def test_the_smtp_url_carries_the_login(app, client, runner):
+    from urllib.parse import quote
+
+    server = SmtpServer(credentials=("ve@khongmotminh.vn", "p@ss w:rd/1"))
+    server.start()
+    try:
+        make_show(app, "gala", quota=5)
+        _register(client, "gala", 5)
+        user, password = (quote(part, safe="") for part in server.credentials)
+        app.config["MAIL_URL"] = f"smtp://{user}:{password}@127.0.0.1:{server.port}"
+        assert "sent 1, failed 0" in _send(runner)
+        assert server.logins == ["ve@khongmotminh.vn"]
+        assert len(server.inbox.messages) == 1
+    finally:
+        server.stop()

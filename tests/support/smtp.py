@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -35,17 +36,29 @@ class Inbox:
 class SmtpServer:
     """Start and stop on a fixed loopback port: a stopped server refuses connections there."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, credentials: tuple[str, str] | None = None):
         self.port = port or free_port()
         self.inbox = Inbox()
+        self.credentials = credentials
+        self.logins: list[str] = []
         self._controller: Controller | None = None
+
+    def _authenticate(self, server, session, envelope, mechanism, data) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == self.credentials
+        if ok:
+            self.logins.append(data.login.decode())
+        return AuthResult(success=ok)
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.credentials:
+            # Loopback only, so no TLS: the test checks that the credentials are sent and used.
+            auth = dict(auth_require_tls=False, authenticator=self._authenticate)
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **auth)
         self._controller.start()
 
     def stop(self) -> None:
