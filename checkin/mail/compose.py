@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from .. import tickets
 from ..calendar import ticket_calendar
@@ -33,13 +33,11 @@ class Deployment:
 
 
 def _sender(value: str) -> Address:
-    name, _, rest = value.rpartition("<")
-    if not rest:
-        return Address(addr_spec=value.strip())
-    return Address(display_name=name.strip().strip('"'), addr_spec=rest.rstrip(">").strip())
+    name, address = parseaddr(value)
+    return Address(display_name=name, addr_spec=address)
 
 
-def calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime) -> bytes:
+def _calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime) -> bytes:
     locale = ticket.locale or "vi"
     return ticket_calendar(
         show, code=ticket.code, title=show.title(locale),
@@ -68,9 +66,9 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
     message["From"] = _sender(deployment.sender)
     message["To"] = Address(display_name=ticket.name, addr_spec=ticket.email)
     message["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    # Stable per outbox row: a message sent twice (a crash after sending) is one message to
-    # the receiving side.
-    message["Message-ID"] = f"<outbox-{message_id}@{domain}>"
+    # Stable per outbox row, so a message sent twice (a crash right after sending) is one
+    # message to the receiving side; the ticket code keeps it unique across databases.
+    message["Message-ID"] = f"<outbox-{message_id}-{ticket.code}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render("email/ticket.txt", locale, **context))
     message.add_alternative(render("email/ticket.html", locale, **context), subtype="html")
@@ -79,7 +77,7 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
         html_part = message.get_payload()[1]
         html_part.add_related(tickets.qr_png(payload, box_size=8), "image", "png", cid=qr_cid,
                               disposition="inline", filename=f"ve-{ticket.code}.png")
-        message.add_attachment(calendar_file(ticket, show, deployment, render, now), maintype="text",
+        message.add_attachment(_calendar_file(ticket, show, deployment, render, now), maintype="text",
                                subtype="calendar", filename=f"ve-{ticket.code}.ics",
                                params={"method": "PUBLISH", "charset": "utf-8"})
     message["Content-Language"] = locale  # after the body: setting content clears Content-* headers
