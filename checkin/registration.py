@@ -11,7 +11,7 @@ from . import tickets, waitlist
 from .database import transaction
 from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull, WaitlistClosed
 from .mail import outbox
-from .models import Show, Ticket
+from .models import LIVE_TICKET, Show, Ticket
 from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
 from .shows import registration_is_open
 
@@ -27,15 +27,13 @@ class Registration:
 
 
 def _live_ticket_exists(session, show_id: int, email: str, phone: str) -> bool:
-    return session.scalar(
-        select(
-            exists().where(
-                Ticket.show_id == show_id,
-                Ticket.status.in_(("issued", "waitlisted")),
-                or_(Ticket.email == email, Ticket.phone == phone),
-            )
-        )
-    )
+    # Two lookups in the partial unique indexes of live tickets. Their WHERE must be the indexes'
+    # own literal text for SQLite to use them; as one query with `status IN (?, ?)` and an OR it
+    # read every issued ticket of the show (45 ms a registration at 50,000 tickets).
+    return session.scalar(select(or_(
+        exists().where(Ticket.show_id == show_id, LIVE_TICKET, Ticket.email == email),
+        exists().where(Ticket.show_id == show_id, LIVE_TICKET, Ticket.phone == phone),
+    )))
 
 
 def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
