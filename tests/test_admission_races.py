@@ -17,16 +17,17 @@ TICKETS = 30
 GATES = ("Cổng A", "Cổng B")
 
 
-def race(app_config, kind: str, shares: dict[str, list[str]], direction="in") -> list[tuple]:
-    """Runs one worker per gate (thread or process); returns every (gate, result, response)."""
+def race(app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None) -> list[tuple]:
+    """Runs one worker per gate (thread or process); returns every (gate, result, response, scan id)."""
     if kind == "threads":
         barrier, results = threading.Barrier(len(shares)), queue.Queue()
-        workers = [threading.Thread(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction))
+        workers = [threading.Thread(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction, client_ids))
                    for gate, texts in shares.items()]
     else:
         ctx = multiprocessing.get_context("spawn")
         barrier, results = ctx.Barrier(len(shares)), ctx.Queue()
-        workers = [ctx.Process(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction))
+        workers = [ctx.Process(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction,
+                                                         client_ids))
                    for gate, texts in shares.items()]
     for worker in workers:
         worker.start()
@@ -52,7 +53,7 @@ def test_two_gates_scanning_the_same_ticket_at_once_admit_it_once(app, app_confi
     answers = race(app_config, kind, {gate: texts for gate in GATES})
 
     by_code: dict[str, list] = {}
-    for gate, result, response in answers:
+    for gate, result, response, _ in answers:
         by_code.setdefault(response["ticket"]["code"], []).append((gate, result, response))
     with app.app_context():
         tickets = {t.code: t for t in db.session.scalars(select(Ticket))}
@@ -77,10 +78,10 @@ def test_capacity_holds_when_twice_as_many_race_in_and_refused_tickets_stay_usab
     shares = {f"Cổng {i}": texts[i::4] for i in range(4)}
     answers = race(app_config, kind, shares)
 
-    counted = Counter(result for _, result, _ in answers)
+    counted = Counter(a[1] for a in answers)
     assert counted == {"admitted": 20, "venue_full": 20}
-    admitted = [r["ticket"]["code"] for _, result, r in answers if result == "admitted"]
-    refused = [r["ticket"]["code"] for _, result, r in answers if result == "venue_full"]
+    admitted = [a[2]["ticket"]["code"] for a in answers if a[1] == "admitted"]
+    refused = [a[2]["ticket"]["code"] for a in answers if a[1] == "venue_full"]
     with app.app_context():
         assert db.session.scalar(select(Show.inside_count)) == 20
         states = dict(db.session.execute(select(Ticket.code, Ticket.admitted_at)).all())
@@ -89,9 +90,32 @@ def test_capacity_holds_when_twice_as_many_race_in_and_refused_tickets_stay_usab
     # Six leave (from two gates at once), and exactly six of those refused get in.
     leaving = {gate: [payload(app, c) for c in admitted[i:6:2]] for i, gate in enumerate(GATES)}
     exits = race(app_config, kind, leaving, direction="out")
-    assert Counter(r for _, r, _ in exits) == {"exited": 6}
+    assert Counter(a[1] for a in exits) == {"exited": 6}
     retry = {f"Cổng {i}": [payload(app, c) for c in refused[i::4]] for i in range(4)}
-    second = Counter(result for _, result, _ in race(app_config, kind, retry))
+    second = Counter(a[1] for a in race(app_config, kind, retry))
     assert second == {"admitted": 6, "venue_full": 14}
     with app.app_context():
+        assert db.session.scalar(select(Show.inside_count)) == 20
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_the_same_scan_sent_twice_at_once_is_recorded_once(app, app_config, kind):
+    """A phone that resends a scan still in flight: the unique client id settles the race."""
+    from checkin.extensions import db
+    from checkin.models import Scan, Show
+
+    open_show(app, capacity=1000)
+    codes = issue(app, "gate", 20)
+    texts = [payload(app, code) for code in codes]
+    ids = [f"phone-1:{i}" for i in range(len(texts))]
+    answers = race(app_config, kind, {gate: texts for gate in GATES}, client_ids=ids)
+
+    by_id: dict[str, list] = {}
+    for _, result, response, scan_id in answers:
+        by_id.setdefault(response["ticket"]["code"], []).append((result, response, scan_id))
+    for code in codes:
+        (r1, a1, s1), (r2, a2, s2) = by_id[code]
+        assert r1 == r2 == "admitted" and a1 == a2 and s1 == s2
+    with app.app_context():
+        assert db.session.query(Scan).count() == 20
         assert db.session.scalar(select(Show.inside_count)) == 20

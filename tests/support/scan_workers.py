@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 
-def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, results, direction="in") -> None:
-    """One scan per payload, every round started together with the other gates (barrier)."""
+def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, results, direction="in",
+                client_ids: list[str] | None = None) -> None:
+    """One scan per payload, every round started together with the other gates (barrier).
+    With client_ids, round i sends that id (a phone resending a scan still in flight)."""
     from checkin import admission, create_app
     from checkin.database import utcnow
     from checkin.extensions import db
@@ -16,12 +18,12 @@ def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, resul
     answers = []
     try:
         with app.app_context():
-            for text in payloads:
+            for i, text in enumerate(payloads):
                 barrier.wait(timeout=60)
                 result = admission.scan(text, keyring=keyring, staff=None, gate=gate, direction=direction,
-                                        client_scan_id=uuid.uuid4().hex, scanned_at=None, show_slug=None,
-                                        now=utcnow())
-                answers.append((gate, result.result, result.response))
+                                        client_scan_id=client_ids[i] if client_ids else uuid.uuid4().hex,
+                                        scanned_at=None, show_slug=None, now=utcnow())
+                answers.append((gate, result.result, result.response, result.scan_id))
             db.session.remove()
             db.engine.dispose()
     finally:
