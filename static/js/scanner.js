@@ -10,6 +10,10 @@ const RESET_AFTER_MS = { green: 1500, amber: 3500, red: 4500 };
 const QUEUE_KEY = "checkin-scan-queue";
 const RETRY_MS = 5000;
 const COUNTERS_EVERY_MS = 15000;
+// A congested network that answers nothing is treated like no network: the scan is kept.
+const REQUEST_TIMEOUT_MS = 8000;
+// Answers after which a kept scan is settled (sent, or refused for good); others are retried.
+const SETTLED = new Set([200, 409, 413, 422]);
 
 const video = $("#camera-video");
 const statusLine = $("#camera-status");
@@ -34,6 +38,7 @@ async function postJSON(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { "Content-Type": "application/json", "X-CSRFToken": text("csrf"), "Accept-Language": text("lang") },
     body: JSON.stringify(body),
   });
@@ -42,6 +47,16 @@ async function postJSON(url, body) {
 }
 
 // --- the answer on screen, in sound and in the hand ---------------------------------------------
+
+// Browsers start sound only after a tap on the page: the first tap unlocks it for the shift.
+document.addEventListener("pointerdown", () => {
+  try {
+    audio = audio || new AudioContext();
+    audio.resume();
+  } catch (error) {
+    // No WebAudio: the colour and the vibration still say it.
+  }
+}, { once: true });
 
 function beep(tone) {
   try {
@@ -131,7 +146,7 @@ async function flushQueue() {
   for (const item of items) {
     try {
       const { status } = await postJSON(item.url, item.body);
-      if (status === 200 || status === 422) sent.push(item);
+      if (SETTLED.has(status)) sent.push(item);
     } catch (error) {
       break;
     }
