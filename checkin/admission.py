@@ -35,7 +35,7 @@ UNDONE = "undone"
 DIRECTIONS = ("in", "out")
 # What the volunteer's screen shows: green lets a person through, amber needs a look.
 TONES = {"admitted": "green", "exited": "green", "reentered": "amber", "not_open": "amber",
-         "not_inside": "amber"}
+         "not_inside": "amber", UNDONE: "amber"}
 OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
 CLOCK_SKEW = timedelta(minutes=2)
 OFFLINE_GRACE = timedelta(hours=6)

@@ -113,3 +113,32 @@ def test_a_forged_ticket_shown_to_the_camera_is_refused(gate_show, live_server, 
     assert page.text_content("#result-name") == ""
     with app.app_context():
         assert [s.result for s in db.session.query(Scan)] == ["invalid"]
+
+
+def test_a_volunteer_finds_a_ticket_by_name_admits_it_and_undoes_it(gate_show, live_server, launch_browser, tmp_path):
+    from checkin.extensions import db
+    from checkin.models import Scan, Ticket
+
+    app = gate_show
+    [code] = issue(app, "gala", 1)
+    blank = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(blank, format="PNG")
+    page = open_scanner(launch_browser, live_server, write_y4m(tmp_path / "blank.y4m", blank.getvalue()))
+
+    page.fill("#lookup-q", "nguyen van 0")
+    page.click("#lookup-form button[type=submit]")
+    page.wait_for_selector(".lookup-item")
+    assert code in page.text_content(".lookup-item")
+    page.click(".lookup-admit")
+    page.wait_for_selector("#result.result-green")
+    assert page.text_content("#result-name") == "Nguyễn Văn 0"
+    page.click("#result")
+
+    page.fill("#undo-reason", "nhầm người")
+    page.click("#undo-form button[type=submit]")
+    page.wait_for_selector("#result.result-amber")
+    assert page.text_content("#result-message") == "Đã hủy lượt vào: vé của Nguyễn Văn 0 có thể dùng lại."
+    with app.app_context():
+        assert db.session.query(Ticket).filter_by(code=code).one().admitted_at is None
+        assert sorted((s.method, s.result) for s in db.session.query(Scan)) == [("manual", "admitted"),
+                                                                               ("undo", "undone")]
