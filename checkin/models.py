@@ -93,6 +93,8 @@ class Ticket(db.Model):
         Index("ix_tickets_show_status", "show_id", "status", "id"),
         Index("ix_tickets_email", "email"),
         Index("ix_tickets_phone", "phone"),
+        # Covers the dashboard's count per status (admitted, inside) without reading rows.
+        Index("ix_tickets_show_stats", "show_id", "status", "admitted_at", "inside"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,6 +190,9 @@ class Scan(db.Model):
     __table_args__ = (
         Index("ix_scans_show_recorded", "show_id", "recorded_at"),
         Index("ix_scans_ticket", "ticket_id", "id"),
+        # Cover the dashboard's per-gate counts and arrivals per 5 minutes (checkin/stats.py).
+        Index("ix_scans_show_gate_result", "show_id", "gate", "result", "undone_by_scan_id"),
+        Index("ix_scans_show_result_scanned", "show_id", "result", "scanned_at", "undone_by_scan_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

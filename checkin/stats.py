@@ -1,40 +1,30 @@
-"""The live numbers of a show, each one an SQL aggregate over tickets and scans (never a
-Python loop over rows), so the dashboard agrees with a direct count of the database."""
+"""The live numbers of a show, each one counted by the database (never a Python loop over
+rows), so the dashboard agrees with a direct count of the database.
+
+At festival scale (100,000 tickets, 200,000 scans) a GROUP BY over a show's rows costs far
+more than counting ranges of an index: every number here is a count(*) over one range of a
+covering index (checkin/migrations/versions/0002), several per statement, so they share one
+snapshot and one round trip. Gate labels are found by a loose index scan (one seek each).
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, func, select, text
 
+from .admission import RESULTS, UNDONE
 from .models import Gate, Scan, Show, Ticket
 
 BUCKET_SECONDS = 300
+MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
 # Scan results that turn a person away (the rest move them in or out).
 REFUSALS = ("already_inside", "not_inside", "invalid", "unknown", "wrong_show", "cancelled",
             "waitlisted", "venue_full", "not_open")
+_MOVES = ("admitted", "reentered", "exited")
 _EPOCH = datetime(1970, 1, 1)
 NEAR_FULL = 0.9
-
-
-class epoch_seconds(FunctionElement):
-    """Seconds since 1970 of a naive-UTC timestamp column, on SQLite and PostgreSQL."""
-
-    type = BigInteger()
-    name = "epoch_seconds"
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return compiler.process(cast(func.strftime("%s", *element.clauses.clauses), Integer), **kw)
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element, compiler, **kw):
-    return "CAST(EXTRACT(EPOCH FROM %s) AS BIGINT)" % compiler.process(element.clauses, **kw)
+STATUSES = ("issued", "waitlisted", "cancelled")
 
 
 @dataclass
@@ -103,50 +93,98 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
     )
 
 
-def _ticket_counts(session, show_id: int) -> dict[str, tuple[int, int, int]]:
-    """status -> (tickets, of them admitted, of them inside), in one statement so the three
-    agree with each other even while admissions commit."""
-    rows = session.execute(
-        select(Ticket.status, func.count(), func.count(Ticket.admitted_at),
-               func.coalesce(func.sum(case((Ticket.inside, 1), else_=0)), 0))
-        .where(Ticket.show_id == show_id)
-        .group_by(Ticket.status)
+def show_stats(session, show: Show, now: datetime) -> ShowStats:
+    tickets = _ticket_counts(session, show.id)
+    no_show = None
+    if now >= show.doors_open_at and tickets["issued"]:
+        no_show = round((tickets["issued"] - tickets["admitted_issued"]) / tickets["issued"], 4)
+    return ShowStats(
+        slug=show.slug,
+        ticket_quota=show.ticket_quota,
+        issued=tickets["issued"],
+        waitlisted=tickets["waitlisted"],
+        cancelled=tickets["cancelled"],
+        venue_capacity=show.venue_capacity,
+        admitted=tickets["admitted_issued"] + tickets["admitted_other"],
+        inside=tickets["inside"],
+        no_show_share=no_show,
+        doors_open_at=show.doors_open_at,
+        gates=_gate_counts(session, show.id),
+        arrivals=arrivals(session, show.id),
     )
-    return {status: (int(total), int(admitted), int(inside)) for status, total, admitted, inside in rows}
+
+
+def _count(model, *conditions):
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _ticket_counts(session, show_id: int) -> dict[str, int]:
+    """The ticket numbers in one statement, so they agree with each other even while
+    registrations and admissions commit."""
+    of_show = Ticket.show_id == show_id
+    admitted = Ticket.admitted_at.is_not(None)
+    counts = {status: _count(Ticket, of_show, Ticket.status == status) for status in STATUSES}
+    counts["admitted_issued"] = _count(Ticket, of_show, Ticket.status == "issued", admitted)
+    # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
+    counts["admitted_other"] = _count(Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted)
+    counts["inside"] = _count(Ticket, of_show, Ticket.status.in_(STATUSES), admitted, Ticket.inside.is_(True))
+    row = session.execute(select(*(value.label(name) for name, value in counts.items()))).one()
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
+# One index seek per distinct label: portable SQL (SQLite and PostgreSQL) for a loose index scan.
+_GATE_LABELS = text("""
+    WITH RECURSIVE labels(gate) AS (
+        SELECT min(gate) FROM scans WHERE show_id = :show_id
+        UNION ALL
+        SELECT (SELECT min(s.gate) FROM scans s WHERE s.show_id = :show_id AND s.gate > labels.gate)
+        FROM labels WHERE labels.gate IS NOT NULL
+    )
+    SELECT gate FROM labels WHERE gate IS NOT NULL
+""")
 
 
 def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
     gates = {label: GateStats() for label in session.scalars(
         select(Gate.label).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id))}
-    rows = session.execute(
-        select(Scan.gate, Scan.result, func.count())
-        .where(Scan.show_id == show_id, Scan.undone_by_scan_id.is_(None))
-        .group_by(Scan.gate, Scan.result)
-    )
-    for label, result, count in rows:
+    labels = list(session.scalars(_GATE_LABELS, {"show_id": show_id}))
+    if not labels:
+        return gates
+    pairs = [(label, result) for label in labels for result in (*RESULTS, UNDONE)]
+    counts = session.execute(select(*(
+        _count(Scan, Scan.show_id == show_id, Scan.gate == label, Scan.result == result,
+               Scan.undone_by_scan_id.is_(None)).label(f"c{i}")
+        for i, (label, result) in enumerate(pairs)))).one()
+    for (label, result), count in zip(pairs, counts):
         gate = gates.setdefault(label, GateStats())
         gate.scans += count
-        if result in ("admitted", "reentered", "exited"):
+        if result in _MOVES:
             setattr(gate, result, getattr(gate, result) + count)
-        elif result in REFUSALS:
+        elif result in REFUSALS and count:
             gate.refused += count
             gate.refusals[result] = count
     return gates
 
 
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
-    """First entries per 5 minutes of the device's scan time, oldest first, with empty
-    buckets between the first and the last filled in so a chart reads as a time axis."""
-    bucket = (epoch_seconds(Scan.scanned_at) // BUCKET_SECONDS).label("bucket")
-    rows = session.execute(
-        select(bucket, func.count())
-        .where(Scan.show_id == show_id, Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
-        .group_by(bucket)
-    ).all()
-    counts = {int(b): int(c) for b, c in rows}
-    if not counts:
+    """First entries per 5 minutes of the device's scan time, oldest first, empty buckets
+    included so that a chart reads as a time axis: the first and last scan times are two
+    index seeks, then one range count per bucket."""
+    first_entry = and_(Scan.show_id == show_id, Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
+    earliest, latest = session.execute(
+        select(select(func.min(Scan.scanned_at)).where(first_entry).scalar_subquery(),
+               select(func.max(Scan.scanned_at)).where(first_entry).scalar_subquery())).one()
+    if latest is None:
         return []
-    first, last = min(counts), max(counts)
-    if last - first > 288:  # more than a day apart: stray device clocks; keep the recent day
-        first = last - 288
-    return [(_EPOCH + timedelta(seconds=b * BUCKET_SECONDS), counts.get(b, 0)) for b in range(first, last + 1)]
+    last = _bucket(latest)
+    first = max(_bucket(earliest), last - MAX_BUCKETS)
+    starts = [_EPOCH + timedelta(seconds=b * BUCKET_SECONDS) for b in range(first, last + 1)]
+    width = timedelta(seconds=BUCKET_SECONDS)
+    counts = session.execute(select(*(
+        _count(Scan, first_entry, Scan.scanned_at >= start, Scan.scanned_at < start + width).label(f"b{i}")
+        for i, start in enumerate(starts)))).one()
+    return list(zip(starts, (int(count) for count in counts)))
+
+
+def _bucket(at: datetime) -> int:
+    return int((at - _EPOCH).total_seconds()) // BUCKET_SECONDS
