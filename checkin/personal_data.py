@@ -99,7 +99,8 @@ def _birth_year(raw: object, now: datetime, errors: dict[str, str]) -> int | Non
     if isinstance(raw, bool):
         errors["birth_year"] = "invalid_birth_year"
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    # isdecimal, not isdigit: int() cannot read "²⁰⁰⁴"; and a year has four digits, not 5,000.
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= 4:
         raw = int(raw.strip())
     if raw is None or raw == "":
         errors["birth_year"] = "required"

@@ -289,3 +289,20 @@ def test_reopening_with_the_cli_lets_people_register_again(app, client, runner):
     assert client.post(API, json=person(1)).status_code == 403
     assert runner.invoke(args=["show", "update", "demo", "--registration", "open"]).exit_code == 0
     assert client.post(API, json=person(1)).status_code == 201
+
+
+@pytest.mark.parametrize("birth_year", ["9" * 5000, "²⁰⁰⁴", "20 04", "-2004", 10**30])
+def test_birth_years_no_int_can_hold_are_422(app, client, birth_year):
+    make_show(app, "demo")
+    response = client.post(API, json=person(1, birth_year=birth_year))
+    assert response.status_code == 422
+    assert response.json["error"]["field_codes"] == {"birth_year": "invalid_birth_year"}
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("body", ["[" * 30_000 + "]" * 30_000, '{"name": ' + "[" * 20_000 + "]" * 20_000 + "}"])
+def test_json_nested_too_deep_is_400_not_500(app, client, body):
+    make_show(app, "demo")
+    response = client.post(API, data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+    assert counts(app) == (0, 0)

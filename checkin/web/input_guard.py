@@ -1,4 +1,4 @@
-"""Refuses requests that carry NUL characters, which no honest client sends.
+"""Refuses what no honest client sends: NUL characters, JSON nested too deep to parse.
 
 PostgreSQL text cannot hold NUL, so a lookup by such a string (a slug, a ticket token, a staff
 name) would fail inside the driver as a 500 instead of answering "not found" or "invalid".
@@ -26,5 +26,9 @@ def register(app: Flask) -> None:
         fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
         if any(_holds_nul(key) or _holds_nul(value) for key, value in fields):
             abort(400)
-        if request.is_json and _holds_nul(request.get_json(silent=True)):
-            abort(400)
+        if request.is_json:
+            try:
+                if _holds_nul(request.get_json(silent=True)):
+                    abort(400)
+            except RecursionError:  # "[[[[...": the JSON parser gives up without a ValueError
+                abort(400)
