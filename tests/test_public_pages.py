@@ -52,13 +52,18 @@ def test_the_ticket_page_shows_everything_needed_at_the_gate(app, client):
     with app.app_context():
         ticket = ticket_by_token(db.session, token)
         code, show = ticket.code, ticket.show
-        doors = show.doors_open_at
+        doors, starts = show.doors_open_at, show.starts_at
     assert "Buổi demo" in html and "Hà Nội" in html and "Phạm Minh Châu" in html
     assert tickets.format_code(code) in html
     assert re.search(r'<div class="qr"[^>]*><svg', html)
     from checkin.shows import to_local
 
     assert to_local(doors).strftime("%H:%M") in html
+    from flask_babel import format_datetime
+
+    with app.test_request_context("/?lang=vi"):
+        day = format_datetime(starts, "EEEE, d MMMM y")
+    assert day in html and day.lower().startswith(("thứ", "chủ nhật"))
     assert f"/t/{token}/qr.png" in html
     assert 'name="robots" content="noindex"' in html
     assert response.headers["Cache-Control"] == "no-store"
