@@ -71,8 +71,9 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def playwright():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
+    from playwright.sync_api import sync_playwright  # a test dependency: missing is an error
+
+    with sync_playwright() as pw:
         yield pw
 
 
