@@ -12,7 +12,7 @@ from checkin.extensions import db
 from checkin.mail.delivery import SmtpTransport
 from checkin.mail.worker import deliver_due
 from checkin.models import OutboxMessage, Show, Ticket
-from checkin.shows import FESTIVAL_TZ, to_local
+from checkin.shows import to_local
 from checkin.web.mail import deployment, render_in
 from tests.conftest import make_show, person
 from tests.support.mail import calendar_event, decode_qr, parts
