@@ -5,7 +5,7 @@ import csv
 import io
 
 from tests.conftest import make_show, person
-from tests.support.organiser import admit, open_doors, organiser_client
+from tests.support.organiser import admit, form_token, open_doors, organiser_client
 
 
 def _rows(response):
@@ -24,19 +24,25 @@ def test_attendees_csv_round_trips_vietnamese_and_applies_filters(app, client, n
     client.post("/api/v1/shows/demo/registrations", json=person(2, name="Trần Quốc Bảo"))
     client.post("/api/v1/shows/other/registrations", json=person(3, name="Vũ Hải Yến"))
     org = organiser_client(app, now)
-    everyone = _rows(org.get("/organiser/exports/attendees.csv"))
+    token = form_token(org, "/organiser/attendees")
+
+    def export(**fields):
+        return _rows(org.post("/organiser/exports/attendees.csv", data=fields | {"csrf_token": token}))
+
+    everyone = export()
     assert {row["name"] for row in everyone} == {"Đặng Thị Ngọc Ánh", "Trần Quốc Bảo", "Vũ Hải Yến"}
     assert everyone[0].keys() >= {"code", "show", "status", "email", "phone", "registered_at"}
-    demo = _rows(org.get("/organiser/exports/attendees.csv", query_string={"show": "demo"}))
+    demo = export(show="demo")
     assert {row["name"] for row in demo} == {"Đặng Thị Ngọc Ánh", "Trần Quốc Bảo"}
-    searched = _rows(org.get("/organiser/exports/attendees.csv", query_string={"q": "Ngọc Ánh"}))
+    searched = export(q="Ngọc Ánh")
     assert [row["name"] for row in searched] == ["Đặng Thị Ngọc Ánh"]
     assert searched[0]["phone"] == "+84912000001"
-    none = _rows(org.get("/organiser/exports/attendees.csv", query_string={"status": "cancelled"}))
-    assert none == []
-    # The list page links to the export with the same filters.
-    page = org.get("/organiser/attendees", query_string={"q": "Ngọc Ánh", "show": "demo"}).get_data(as_text=True)
-    assert "/organiser/exports/attendees.csv?q=Ng" in page and "show=demo" in page
+    assert export(status="cancelled") == []
+    assert org.post("/organiser/exports/attendees.csv", data={"q": "Ánh"}).status_code == 400  # no CSRF token
+    # The list page's download button posts the same filters, never in a URL.
+    page = org.post("/organiser/attendees", data={"q": "Ngọc Ánh", "show": "demo", "csrf_token": token})
+    export_form = page.get_data(as_text=True).split('id="export-attendees"', 1)[1].split("</form>", 1)[0]
+    assert 'name="q" value="Ngọc Ánh"' in export_form and 'name="show" value="demo"' in export_form
 
 
 def test_a_name_that_looks_like_a_formula_stays_text(app, client, now):
@@ -45,7 +51,8 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, client, now):
     if response.status_code != 201:
         return  # the registration rules refuse such a name already; nothing can reach the CSV
     org = organiser_client(app, now)
-    rows = _rows(org.get("/organiser/exports/attendees.csv"))
+    rows = _rows(org.post("/organiser/exports/attendees.csv",
+                          data={"csrf_token": form_token(org, "/organiser/attendees")}))
     assert rows[0]["name"].startswith("'=")
 
 

@@ -29,8 +29,12 @@ def test_search_by_name_email_phone_and_code(app, client, now):
     _register(client, "demo", 2, name="Lê Văn Hùng")
     org = organiser_client(app, now)
 
+    token = form_token(org, "/organiser/attendees")
+
     def found(query):
-        html = org.get("/organiser/attendees", query_string={"q": query}).get_data(as_text=True)
+        response = org.post("/organiser/attendees", data={"q": query, "csrf_token": token})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
         return trang in html, "Lê Văn Hùng" in html
 
     assert found("Thu Trang") == (True, False)
@@ -41,8 +45,11 @@ def test_search_by_name_email_phone_and_code(app, client, now):
     assert found("Hùng") == (False, True)
     assert found("100%_") == (False, False)  # LIKE wildcards are searched as text
     assert found("") == (True, True)
-    filtered = org.get("/organiser/attendees", query_string={"status": "waitlisted"}).get_data(as_text=True)
-    assert trang not in filtered
+    filtered = org.post("/organiser/attendees", data={"status": "waitlisted", "csrf_token": token})
+    assert trang not in filtered.get_data(as_text=True)
+    # Without the CSRF token the search answers nothing.
+    forged = org.post("/organiser/attendees", data={"q": "Trang"})
+    assert forged.status_code == 400 and trang not in forged.get_data(as_text=True)
 
 
 def test_ticket_page_shows_the_whole_history(app, client, now):

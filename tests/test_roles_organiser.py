@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_show, person
-from tests.support.organiser import add_account, sign_in
+from tests.support.organiser import add_account, form_token, sign_in
 
 PAGES = [
     "/organiser/", "/organiser/?show=roles", "/organiser/shows", "/organiser/shows/new", "/organiser/shows/roles",
-    "/organiser/shows/roles/arrivals.svg", "/organiser/attendees", "/organiser/attendees?q=Nguy%E1%BB%85n",
-    "/organiser/tickets/{code}", "/organiser/scans", "/organiser/staff", "/organiser/audit",
-    "/organiser/exports/attendees.csv", "/organiser/exports/scans.csv",
+    "/organiser/shows/roles/arrivals.svg", "/organiser/attendees", "/organiser/tickets/{code}",
+    "/organiser/scans", "/organiser/scans?gate=A", "/organiser/staff", "/organiser/audit", "/organiser/audit?action=scan",
+    "/organiser/exports/scans.csv",
 ]
 # Changes an organiser may make, posted without a CSRF token: the role check comes first.
-POSTS = ["/organiser/shows/new", "/organiser/shows/roles", "/organiser/shows/roles/registration",
-         "/organiser/shows/roles/gates", "/organiser/staff", "/organiser/staff/pair",
+POSTS = ["/organiser/attendees", "/organiser/exports/attendees.csv", "/organiser/shows/new",
+         "/organiser/shows/roles", "/organiser/shows/roles/registration", "/organiser/shows/roles/gates", "/organiser/staff", "/organiser/staff/pair",
          "/organiser/staff/1/deactivate", "/organiser/staff/1/password", "/organiser/tickets/{code}/cancel",
          "/organiser/tickets/{code}/resend", "/organiser/tickets/{code}/move", "/organiser/tickets/{code}/admit"]
 API = "/api/v1/shows/roles/stats"
@@ -51,6 +51,9 @@ def test_volunteer_gets_forbidden(app, world):
     sign_in(client, "helper", world["passwords"]["helper"])
     for url in _urls(PAGES, world["code"]):
         assert client.get(url).status_code == 403, url
+    token = form_token(client, "/pair/any-code")  # a page with a form a volunteer may open
+    for url in _urls(POSTS, world["code"]):
+        assert client.post(url, data={"csrf_token": token}).status_code == 403, url
     assert client.get(API).status_code == 403
     assert client.get(API).json["error"]["code"] == "forbidden"
 

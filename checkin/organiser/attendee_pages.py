@@ -1,7 +1,7 @@
 """Attendees: search, a ticket with its whole history, and what an organiser may do to it."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from .. import attendees
@@ -19,12 +19,12 @@ from .forms import ActionForm, AdmitForm, MoveForm
 PAGE_ROWS = 100
 
 
-@bp.get("/attendees")
+@bp.route("/attendees", methods=["GET", "POST"])
 def attendees_list():
     form, filters = ticket_filter()
-    rows = db.session.execute(attendees.ticket_query(filters).limit(PAGE_ROWS)).all()
-    return render_template("organiser/attendees.html", form=form, rows=rows, limit=PAGE_ROWS,
-                           export_args=request.args.to_dict())
+    rows = db.session.execute(attendees.ticket_query(filters).limit(PAGE_ROWS)).all() if filters else []
+    return render_template("organiser/attendees.html", form=form, rows=rows, limit=PAGE_ROWS), \
+        200 if filters else 422
 
 
 def _ticket_page(code: str, status: int = 200, admit_form: AdmitForm | None = None):

@@ -1,7 +1,7 @@
 """The scans list and the CSV exports of attendees and scans, with the list's filters applied."""
 from __future__ import annotations
 
-from flask import Response, render_template, stream_with_context
+from flask import Response, abort, render_template, stream_with_context
 
 from ..exports import ATTENDEE_HEADER, SCAN_HEADER, attendee_rows, csv_lines, scan_query, scan_rows
 from ..extensions import db
@@ -17,9 +17,12 @@ def _csv(name: str, lines) -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-@bp.get("/exports/attendees.csv")
+@bp.post("/exports/attendees.csv")
 def export_attendees():
+    """Posted with the search's fields, which may be personal data (see SearchForm)."""
     _, filters = ticket_filter()
+    if filters is None:
+        abort(400)
     return _csv("attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local))
 
 

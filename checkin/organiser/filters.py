@@ -18,12 +18,14 @@ def _with_shows(form):
     return {show.slug: show.id for show in shows}
 
 
-def ticket_filter() -> tuple[SearchForm, TicketFilter]:
-    form = SearchForm(request.args)
+def ticket_filter() -> tuple[SearchForm, TicketFilter | None]:
+    """The posted search (a GET lists the newest tickets); None when the form is invalid."""
+    form = SearchForm()
     ids = _with_shows(form)
-    form.validate()
-    if form.errors:
-        return form, TicketFilter(show_id=-1)  # an invalid filter matches nothing, never everything
+    if not form.is_submitted():
+        return form, TicketFilter()
+    if not form.validate():
+        return form, None
     return form, TicketFilter(show_id=ids.get(form.show.data or ""), status=form.status.data or None,
                               query=form.q.data or None)
 

@@ -120,10 +120,8 @@ class PairingForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    """GET filters: no CSRF, since they change nothing."""
-
-    class Meta:
-        csrf = False
+    """Posted, never in the URL: a name, e-mail or phone number is personal data, and URLs
+    end up in access logs and browser history."""
 
     q = SearchField(_l("Name, e-mail, phone or ticket code"), validators=[Optional(), Length(max=100)])
     show = SelectField(_l("Show"), validate_choice=False, validators=[Optional()])
@@ -136,6 +134,8 @@ class SearchForm(FlaskForm):
 
 
 class ScanFilterForm(FlaskForm):
+    """GET filters without personal data: no CSRF, since they change nothing."""
+
     class Meta:
         csrf = False
 

@@ -9,9 +9,9 @@ function setText(name, value) {
   }
 }
 
-function percent(share) {
-  return `${(Math.round(share * 1000) / 10).toLocaleString(document.documentElement.lang)} %`;
-}
+const percent = new Intl.NumberFormat(document.documentElement.lang || "vi", {
+  style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1,
+});
 
 function renderGauge(stats) {
   const card = document.getElementById("inside-card");
@@ -64,7 +64,7 @@ async function poll() {
       setText(name, stats[name]);
     }
     const noShow = root.querySelector('[data-stat="no_show_share"]');
-    noShow.textContent = stats.no_show_share === null ? noShow.dataset.empty : percent(stats.no_show_share);
+    noShow.textContent = stats.no_show_share === null ? noShow.dataset.empty : percent.format(stats.no_show_share);
     renderGauge(stats);
     renderGates(stats.gates);
     const arrivals = JSON.stringify(stats.arrivals);
