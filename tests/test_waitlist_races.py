@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import make_show, person
-from tests.support.waitlist_racers import process_racer, race_threads
+from tests.support.waitlist_racers import naive_promote, process_racer, race_threads
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +111,52 @@ def test_processes_promote_in_order_and_never_oversell(app, app_config, capsys):
     figures = _check(app, outcomes, setup)
     with capsys.disabled():
         print(f"\n[waitlist race, {processes_count} processes x ~{len(actions) // processes_count} threads] {figures}")
+
+
+def test_control_a_naive_promotion_double_promotes_or_fails(app, capsys):
+    """Proves the race these tests look for exists: two promotions that read the line, then
+    write, both pick the same person (PostgreSQL) or one of them fails (SQLite)."""
+    import threading
+
+    from checkin.database import transaction, utcnow
+    from checkin.models import Show
+    from checkin.registration import register
+
+    make_show(app, "race", quota=1, capacity=100)
+    with app.app_context():
+        register("race", person(1), now=utcnow())
+        for i in range(2):
+            register("race", person(2 + i), now=utcnow(), join_waitlist=True)
+        with transaction() as session:  # two seats appear without going through promotion
+            session.scalar(select(Show).where(Show.slug == "race")).ticket_quota = 3
+    read_done = threading.Barrier(2)
+    results = [None, None]
+
+    def run(i):
+        results[i] = naive_promote(app, "race", read_done)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    counter, rows = _issued(app)
+    broken = results[0] == results[1] or any(not r.isdigit() for r in results) or counter != rows
+    assert broken, (results, counter, rows)
+    with capsys.disabled():
+        print(f"\n[control, naive promotion] promoted: {results}, issued_count {counter}, issued rows {rows}")
+
+
+def _issued(app) -> tuple[int, int]:
+    from sqlalchemy import func
+
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+
+    with app.app_context():
+        show = db.session.scalar(select(Show).where(Show.slug == "race"))
+        rows = db.session.scalar(select(func.count()).select_from(Ticket)
+                                 .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        counter = show.issued_count
+        db.session.remove()
+    return counter, rows

@@ -76,3 +76,29 @@ def process_racer(app_config: dict, slug: str, actions: list[tuple], ready, go, 
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def naive_promote(app, slug: str, read_done: threading.Barrier) -> str:
+    """The control: reads the first in line, then writes, with nothing tying the write to what
+    was read (no lock, no condition). Returns the ticket id it promoted, or the error."""
+    from sqlalchemy import select, update
+
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
+
+    with app.app_context():
+        session = db.session
+        try:
+            show = session.scalar(select(Show).where(Show.slug == slug))
+            first = session.scalar(select(Ticket.id).where(Ticket.show_id == show.id, Ticket.status == "waitlisted")
+                                   .order_by(Ticket.id).limit(1))
+            read_done.wait(timeout=60)
+            session.execute(update(Ticket).where(Ticket.id == first).values(status="issued"))
+            session.execute(update(Show).where(Show.id == show.id).values(issued_count=Show.issued_count + 1))
+            session.commit()
+            return str(first)
+        except Exception as error:  # noqa: BLE001 - the control reports what broke
+            session.rollback()
+            return type(error).__name__
+        finally:
+            db.session.remove()
