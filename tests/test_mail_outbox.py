@@ -141,3 +141,20 @@ def test_the_worker_delivers_in_the_background_and_stops_on_sigterm(app, app_con
             worker.wait()
     assert worker.returncode == 0, output
     assert "stopped after" in output
+
+
+def test_the_worker_loop_survives_a_failed_pass_and_stops_when_told():
+    from checkin.mail.worker import PassReport, run
+
+    stop = threading.Event()
+    calls = []
+
+    def deliver_pass():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        if len(calls) == 3:
+            stop.set()
+        return PassReport()
+
+    assert run(deliver_pass, interval=0.01, stop=stop) == 3

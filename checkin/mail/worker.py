@@ -78,7 +78,11 @@ def run(deliver_pass: Callable[[], PassReport], *, interval: float, stop: thread
     Returns the number of passes made."""
     passes = 0
     while not stop.is_set():
-        report = deliver_pass()
+        try:
+            report = deliver_pass()
+        except Exception:  # noqa: BLE001 - e.g. the database restarting: the next pass retries
+            log.exception("mail worker: a pass failed; trying again in %ss", interval)
+            report = PassReport()
         passes += 1
         if report.handled < BATCH:
             stop.wait(interval)
