@@ -194,7 +194,10 @@ def _enter(session, ticket: Ticket, show: Show, request: ScanRequest) -> str:
         if result is not None:
             return result
     if ticket.admitted_at is None:
-        session.refresh(ticket)  # another gate admitted it a moment ago: read when and where
+        # Another gate admitted it a moment ago (read when and where), or it was just cancelled.
+        session.refresh(ticket)
+        if ticket.status != "issued":
+            return ticket.status
     return "already_inside"
 
 
@@ -245,13 +248,13 @@ def _response(outcome: _Outcome) -> dict:
 
 
 def _record(session, request: ScanRequest, outcome: _Outcome, response: dict, *,
-            result: str | None = None, reason: str | None = None) -> Scan:
+            reason: str | None = None) -> Scan:
     show = outcome.show
     row = Scan(
         client_scan_id=request.client_scan_id, staff_id=request.staff_id,
         ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
         show_id=show.id if show is not None else None,
-        gate=request.gate, direction=request.direction, result=result or outcome.result,
+        gate=request.gate, direction=request.direction, result=outcome.result,
         method=request.method, device=request.device, reason=reason,
         scanned_at=request.scanned_at or request.now, recorded_at=request.now, response=response,
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from checkin import admission
 from checkin.database import utcnow
 from tests.conftest import csrf_token, login
 from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, scan_id
@@ -70,10 +71,13 @@ def test_every_result_code_through_the_api(app, client, gate, now):
             session.query(Ticket).filter_by(code=cancelled).one().status = "cancelled"
             session.query(Ticket).filter_by(code=waitlisted).one().status = "waitlisted"
 
+    seen = set()
+
     def result(text, **fields):
         response = post_scan(client, gate, text, **fields)
         assert response.status_code == 200, response.json
         assert response.json["message"]
+        seen.add(response.json["result"])
         return response.json["result"]
 
     assert result(payload(app, a)) == "admitted"
@@ -91,6 +95,7 @@ def test_every_result_code_through_the_api(app, client, gate, now):
     assert result(payload(app, other), show="other") == "admitted"
     assert result(payload(app, other), show="other", direction="out") == "exited"
     assert result(payload(app, other), show="other") == "reentered"
+    assert seen == set(admission.RESULTS)
     with app.app_context():
         assert Show.query.filter_by(slug="gate").one().inside_count == 1
 
