@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.support import services
 from tests.support.gate import add_volunteer, issue, open_show, payload
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 640, 480
 PASSWORD = "correct horse battery"
+DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
 
 
 def write_y4m(path: Path, png: bytes, frames: int = 5) -> Path:
@@ -58,6 +60,8 @@ def open_scanner(launch_browser, live_server, video: Path):
 
 @pytest.fixture
 def gate_show(app):
+    if not DECODER.exists():
+        services.missing("the scanner's decoder: `make install` copies it into static/vendor/")
     open_show(app, "gala", capacity=10)
     add_gate(app, "gala", "Cổng A – Hàng Khay")
     add_volunteer(app, "vol", password=PASSWORD)
