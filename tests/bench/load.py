@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import random
 import re
 import sys
 import time
@@ -24,6 +25,7 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PHONE_PREFIXES = ("0912", "0913", "0914", "0915", "0916", "0918", "0903", "0983", "0988", "0909",
                   "0904", "0905", "0906", "0907", "0908", "0936", "0937", "0938", "0939", "0979")
 GATES = ("Cổng A", "Cổng B", "Cổng C")
+GRACE_SECONDS = 3.0
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -157,6 +159,8 @@ SCENARIOS = {
 
 
 async def client(run: Run, http: aiohttp.ClientSession, op) -> None:
+    if run.args.pace:  # paced clients start spread over one period, as people arrive
+        await asyncio.sleep(random.uniform(0, run.args.pace))
     while (n := run.next_number()) is not None:
         started = time.perf_counter()
         try:
@@ -168,6 +172,8 @@ async def client(run: Run, http: aiohttp.ClientSession, op) -> None:
         run.count(run.statuses, status)
         if started >= run.started + run.args.warmup and finished <= run.deadline:
             run.latencies.append(finished - started)
+        if run.args.pace:
+            await asyncio.sleep(max(0.0, run.args.pace - (finished - started)))
 
 
 async def main(args) -> dict:
@@ -178,7 +184,15 @@ async def main(args) -> dict:
     async with aiohttp.ClientSession(args.url, connector=connector, timeout=timeout,
                                      cookie_jar=aiohttp.DummyCookieJar()) as http:
         op = SCENARIOS[args.scenario]
-        await asyncio.gather(*(client(run, http, op) for _ in range(args.concurrency)))
+        clients = [asyncio.create_task(client(run, http, op)) for _ in range(args.concurrency)]
+        # Requests still unanswered this long after the deadline are abandoned (counted as
+        # such): a phase ends on time however slow the server has become.
+        _, late = await asyncio.wait(clients, timeout=args.warmup + args.duration + GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        if late:
+            run.errors["abandoned_after_deadline"] = len(late)
     elapsed = time.perf_counter() - run.started
     latencies = sorted(run.latencies)
     measured_seconds = max(min(elapsed, args.warmup + args.duration) - args.warmup, 1e-9)
@@ -207,6 +221,8 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--max", type=int, default=sys.maxsize, help="at most this many operations")
     parser.add_argument("--phase", type=int, default=0, help="numbers this phase's registrants")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="each client starts one operation every PACE seconds (0: back to back)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--input")

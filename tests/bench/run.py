@@ -26,6 +26,7 @@ STATS_REQUESTS = 30
 # Goals of issue 6, on SQLite, as ratios to the baseline at the same number of clients.
 GOALS = {("register_json", 50): 0.30, ("register_form", 50): 0.20, ("scan", 50): 0.50}
 SCAN_P99_MS = 20
+SCAN_PACE = 1.0
 STATS_MS = 50
 
 
@@ -39,11 +40,12 @@ class Bench:
         self.phase = 0
 
     def load(self, server: Server, scenario: str, clients: int, *, data: dict | None = None,
-             duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0) -> dict:
+             duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0,
+             pace: float = 0.0) -> dict:
         self.phase += 1
         command = [sys.executable, "-m", "tests.bench.load", scenario, "--url", server.url,
                    "--concurrency", str(clients), "--duration", str(duration or self.args.duration),
-                   "--phase", str(self.phase), "--warmup", str(warmup)]
+                   "--phase", str(self.phase), "--warmup", str(warmup), "--pace", str(pace)]
         if max_ops:
             command += ["--max", str(max_ops)]
         if data is not None:
@@ -59,12 +61,13 @@ class Bench:
     def record(self, backend: str, label: str, result: dict, baseline: dict | None) -> dict:
         statuses = result["statuses"]
         server_errors = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500)
-        if server_errors or result["errors"]:
+        client_errors = {k: v for k, v in result["errors"].items() if k != "abandoned_after_deadline"}
+        if server_errors or client_errors:
             self.failures.append(f"{backend} {label}: {server_errors} answers 5xx, "
-                                 f"client errors {result['errors']}")
+                                 f"client errors {client_errors}")
         row = dict(backend=backend, label=label, scenario=result["scenario"], clients=result["concurrency"],
                    per_second=result["per_second"], p50=result["p50_ms"], p99=result["p99_ms"],
-                   n=result["measured"], statuses=statuses,
+                   n=result["measured"], statuses={**statuses, **result["errors"]},
                    ratio=result["per_second"] / baseline["per_second"] if baseline else None)
         self.rows.append(row)
         print(f"  {label:<34} {fmt(row['per_second'], 1):>8}/s  x{fmt(row['ratio'], 2):>5}  "
@@ -163,7 +166,10 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
                 base50 = base
         tokens = {"tokens": ticket_tokens(env)}
         for scenario, label in (("ticket_page", "ticket page"), ("qr_svg", "QR SVG"), ("qr_png", "QR PNG")):
-            bench.record(backend, f"{label} @50", bench.load(server, scenario, 50, data=tokens), base50)
+            if tokens["tokens"]:
+                bench.record(backend, f"{label} @50", bench.load(server, scenario, 50, data=tokens), base50)
+            else:
+                bench.missing(backend, f"{label} @50", "no ticket was registered")
         if context["scans_route"]:
             data = {"show": seed.GATE_SHOW, "payloads": context["payloads"],
                     "staff_tokens": context["staff_tokens"]}
@@ -171,6 +177,12 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
             acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
             bench.record(backend, "gate rush: scans @50", result, base50)
             bench.notes.append(f"{backend} scan results: {result['results']}")
+            # Back to back, 50 clients' latency is queueing (Little's law: 50 / throughput).
+            # A volunteer scans a person every second or two: the latency a gate feels.
+            data["payloads"] = context["payloads"][len(context["payloads"]) // 2:]
+            result = bench.load(server, "scan", 50, data=data, pace=SCAN_PACE)
+            acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
+            bench.record(backend, f"gate rush: scans @50, one per {SCAN_PACE:g} s each", result, base50)
         else:
             bench.missing(backend, "gate rush: scans @50", "endpoint missing")
         if context["stats_route"]:
@@ -251,10 +263,11 @@ def goals(bench: Bench) -> list[str]:
             lines.append(f"- {name}: n/a (not measured)")
         else:
             lines.append(f"- {name}: {fmt(row['ratio'], 2)} → {'met' if row['ratio'] >= goal else 'MISSED'}")
-    scan = rows.get(("sqlite", "gate rush: scans @50"))
-    if scan and scan.get("p99") is not None:
-        lines.append(f"- SQLite scans @50: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
-                     f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}")
+    for label in ("gate rush: scans @50", f"gate rush: scans @50, one per {SCAN_PACE:g} s each"):
+        scan = rows.get(("sqlite", label))
+        if scan and scan.get("p99") is not None:
+            lines.append(f"- SQLite {label}: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
+                         f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}")
     stats = rows.get(("sqlite", "stats (100k tickets, 200k scans) @1"))
     if stats and stats.get("p99") is not None:
         lines.append(f"- SQLite stats < {STATS_MS} ms: p50 {fmt(stats['p50'], 1)} ms, p99 "
@@ -298,7 +311,7 @@ def table(bench: Bench, started: datetime, seconds: float) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds a phase")
+    parser.add_argument("--duration", type=float, default=6.0, help="measured seconds a phase")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
