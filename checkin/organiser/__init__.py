@@ -19,6 +19,7 @@ def organisers_only():
 def helpers():
     def localtime(utc, pattern="%d/%m %H:%M"):
         return to_local(utc).strftime(pattern) if utc else ""
+
     def describe(values):
         return ", ".join(f"{key}: {value}" for key, value in (values or {}).items() if value not in (None, ""))
 
