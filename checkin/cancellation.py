@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from . import waitlist
 from .database import transaction
@@ -25,14 +25,18 @@ class Cancellation:
 def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
     """Cancels the ticket behind a link. Raises NotFound, AlreadyCancelled or TicketUsed.
 
-    The show's row is locked first (the same order as registration and promotion take), the
-    ticket changes by a conditional UPDATE (two clicks cancel once), and the counter goes down
-    by a conditional UPDATE in the same transaction, so it always equals the issued rows.
+    The ticket's row is locked first, then the show's: the order the gate takes when it admits,
+    so a cancellation and a scan of one ticket at the same moment wait for each other instead
+    of deadlocking. The ticket changes by a conditional UPDATE (two clicks cancel once), and the
+    counter goes down by a conditional UPDATE in the same transaction, so it always equals the
+    issued rows; the freed seat goes to the first in line before the transaction ends.
     """
     with transaction() as session:
-        ticket = ticket_by_token(session, token)
-        show = waitlist.lock_show(session, ticket.show_id)
-        session.refresh(ticket)
+        found = ticket_by_token(session, token)
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.id == found.id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
         was = ticket.status
         if was == "cancelled":
             raise AlreadyCancelled()
@@ -48,6 +52,7 @@ def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
             raise AlreadyCancelled()
         promoted: list[int] = []
         if was == "issued":
+            show = session.get(Show, ticket.show_id)
             freed = session.execute(
                 update(Show)
                 .where(Show.id == show.id, Show.issued_count > 0)

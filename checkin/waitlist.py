@@ -1,8 +1,8 @@
 """The waitlist: a person's place in line, and promotion of the first in line when a seat frees.
 
 Order is the ticket id: the earlier registration is first. Every path that frees a seat
-(a cancellation, a higher quota) calls promote() inside its own transaction, after it has
-locked the show's row; the seat is taken by the same conditional UPDATE of issued_count as a
+(a cancellation, a higher quota) calls promote() inside its own transaction, holding the
+show's row; the seat is taken by the same conditional UPDATE of issued_count as a
 registration, then the ticket turns from waitlisted to issued by a conditional UPDATE. Holding
 the show's row serialises promotions, so nobody is promoted twice and nobody is skipped.
 """
@@ -82,8 +82,8 @@ def _issue(session, ticket_id: int, now: datetime) -> bool:
 
 def promote(session, show: Show, now: datetime) -> list[int]:
     """Issues free seats to the people waiting, first come first served, inside the caller's
-    transaction; returns the promoted ticket ids. The caller holds the show's row (lock_show),
-    or the seat's conditional UPDATE takes it before anyone is promoted."""
+    transaction; returns the promoted ticket ids. The caller holds the show's row (lock_show, or
+    a change of the show), or the seat's conditional UPDATE takes it before anyone is promoted."""
     promoted: list[int] = []
     if not is_open(show, now):
         return promoted
