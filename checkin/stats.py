@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
 from .admission import RESULTS, UNDONE
 from .models import Gate, Scan, Show, Ticket
@@ -118,17 +119,26 @@ def _count(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
-def _ticket_counts(session, show_id: int) -> dict[str, int]:
+def _ticket_statement():
     """The ticket numbers in one statement, so they agree with each other even while
     registrations and admissions commit."""
-    of_show = Ticket.show_id == show_id
+    of_show = Ticket.show_id == bindparam("show_id")
     admitted = Ticket.admitted_at.is_not(None)
     counts = {status: _count(Ticket, of_show, Ticket.status == status) for status in STATUSES}
     counts["admitted_issued"] = _count(Ticket, of_show, Ticket.status == "issued", admitted)
     # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
     counts["admitted_other"] = _count(Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted)
     counts["inside"] = _count(Ticket, of_show, Ticket.status.in_(STATUSES), admitted, Ticket.inside.is_(True))
-    row = session.execute(select(*(value.label(name) for name, value in counts.items()))).one()
+    return select(*(value.label(name) for name, value in counts.items()))
+
+
+# Statements are built once per shape and reused with new values: building a few hundred
+# expressions per poll would cost as much as the counting.
+_TICKETS = _ticket_statement()
+
+
+def _ticket_counts(session, show_id: int) -> dict[str, int]:
+    row = session.execute(_TICKETS, {"show_id": show_id}).one()
     return {name: int(value) for name, value in row._mapping.items()}
 
 
@@ -144,46 +154,67 @@ _GATE_LABELS = text("""
 """)
 
 
+_SCAN_RESULTS = (*RESULTS, UNDONE)
+
+
+@lru_cache(maxsize=16)
+def _gate_statement(labels: int):
+    """For `labels` gate labels: one count per label and scan result, parameters g0, g1, ..."""
+    return select(*(
+        _count(Scan, Scan.show_id == bindparam("show_id"), Scan.gate == bindparam(f"g{i}"),
+               Scan.result == result, Scan.undone_by_scan_id.is_(None)).label(f"c{i}_{j}")
+        for i in range(labels) for j, result in enumerate(_SCAN_RESULTS)))
+
+
 def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
     gates = {label: GateStats() for label in session.scalars(
         select(Gate.label).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id))}
     labels = list(session.scalars(_GATE_LABELS, {"show_id": show_id}))
     if not labels:
         return gates
-    pairs = [(label, result) for label in labels for result in (*RESULTS, UNDONE)]
-    counts = session.execute(select(*(
-        _count(Scan, Scan.show_id == show_id, Scan.gate == label, Scan.result == result,
-               Scan.undone_by_scan_id.is_(None)).label(f"c{i}")
-        for i, (label, result) in enumerate(pairs)))).one()
-    for (label, result), count in zip(pairs, counts):
+    counts = iter(session.execute(_gate_statement(len(labels)), {
+        "show_id": show_id, **{f"g{i}": label for i, label in enumerate(labels)}}).one())
+    for label in labels:
         gate = gates.setdefault(label, GateStats())
-        gate.scans += count
-        if result in _MOVES:
-            setattr(gate, result, getattr(gate, result) + count)
-        elif result in REFUSALS and count:
-            gate.refused += count
-            gate.refusals[result] = count
+        for result in _SCAN_RESULTS:
+            count = next(counts)
+            gate.scans += count
+            if result in _MOVES:
+                setattr(gate, result, getattr(gate, result) + count)
+            elif result in REFUSALS and count:
+                gate.refused += count
+                gate.refusals[result] = count
     return gates
+
+
+_FIRST_ENTRY = and_(Scan.show_id == bindparam("show_id"), Scan.result == "admitted",
+                    Scan.undone_by_scan_id.is_(None))
+_ARRIVAL_SPAN = select(select(func.min(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
+                       select(func.max(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery())
+
+
+@lru_cache(maxsize=64)
+def _arrivals_statement(buckets: int):
+    """One count per bucket [b{i}, b{i+1})."""
+    return select(*(
+        _count(Scan, _FIRST_ENTRY, Scan.scanned_at >= bindparam(f"b{i}", type_=DateTime()),
+               Scan.scanned_at < bindparam(f"b{i + 1}", type_=DateTime())).label(f"n{i}")
+        for i in range(buckets)))
 
 
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
     """First entries per 5 minutes of the device's scan time, oldest first, empty buckets
     included so that a chart reads as a time axis: the first and last scan times are two
     index seeks, then one range count per bucket."""
-    first_entry = and_(Scan.show_id == show_id, Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
-    earliest, latest = session.execute(
-        select(select(func.min(Scan.scanned_at)).where(first_entry).scalar_subquery(),
-               select(func.max(Scan.scanned_at)).where(first_entry).scalar_subquery())).one()
+    earliest, latest = session.execute(_ARRIVAL_SPAN, {"show_id": show_id}).one()
     if latest is None:
         return []
     last = _bucket(latest)
     first = max(_bucket(earliest), last - MAX_BUCKETS)
-    starts = [_EPOCH + timedelta(seconds=b * BUCKET_SECONDS) for b in range(first, last + 1)]
-    width = timedelta(seconds=BUCKET_SECONDS)
-    counts = session.execute(select(*(
-        _count(Scan, first_entry, Scan.scanned_at >= start, Scan.scanned_at < start + width).label(f"b{i}")
-        for i, start in enumerate(starts)))).one()
-    return list(zip(starts, (int(count) for count in counts)))
+    edges = [_EPOCH + timedelta(seconds=b * BUCKET_SECONDS) for b in range(first, last + 2)]
+    counts = session.execute(_arrivals_statement(len(edges) - 1), {
+        "show_id": show_id, **{f"b{i}": edge for i, edge in enumerate(edges)}}).one()
+    return list(zip(edges, (int(count) for count in counts)))
 
 
 def _bucket(at: datetime) -> int:
