@@ -74,28 +74,6 @@ class ShowStats:
 
 def show_stats(session, show: Show, now: datetime) -> ShowStats:
     tickets = _ticket_counts(session, show.id)
-    issued = tickets.get("issued", (0, 0, 0))
-    no_show = None
-    if now >= show.doors_open_at and issued[0]:
-        no_show = round((issued[0] - issued[1]) / issued[0], 4)
-    return ShowStats(
-        slug=show.slug,
-        ticket_quota=show.ticket_quota,
-        issued=issued[0],
-        waitlisted=tickets.get("waitlisted", (0, 0, 0))[0],
-        cancelled=tickets.get("cancelled", (0, 0, 0))[0],
-        venue_capacity=show.venue_capacity,
-        admitted=sum(admitted for _, admitted, _ in tickets.values()),
-        inside=sum(inside for _, _, inside in tickets.values()),
-        no_show_share=no_show,
-        doors_open_at=show.doors_open_at,
-        gates=_gate_counts(session, show.id),
-        arrivals=arrivals(session, show.id),
-    )
-
-
-def show_stats(session, show: Show, now: datetime) -> ShowStats:
-    tickets = _ticket_counts(session, show.id)
     no_show = None
     if now >= show.doors_open_at and tickets["issued"]:
         no_show = round((tickets["issued"] - tickets["admitted_issued"]) / tickets["issued"], 4)
