@@ -108,15 +108,17 @@ def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Tick
         raise InvalidInput({"status": "invalid_choice"})
     with transaction() as session:
         ticket = find_ticket(session, code)
-        # The show's row first: the lock order of registration, cancellation and promotion.
-        waitlist.lock_show(session, ticket.show_id)
-        from_status = "waitlisted" if to_status == "issued" else "issued"
         if to_status == "issued":
+            # Taking a seat locks the show first, then the waiting ticket, as promotion does.
+            waitlist.lock_show(session, ticket.show_id)
+            from_status = "waitlisted"
             seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count < Show.ticket_quota) \
                 .values(issued_count=Show.issued_count + 1)
             moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "waitlisted") \
                 .values(status="issued", issued_at=now)
         else:
+            # Giving a seat back: the ticket first, then the show, as the gate and cancellation do.
+            from_status = "issued"
             seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count > 0) \
                 .values(issued_count=Show.issued_count - 1)
             moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "issued",
