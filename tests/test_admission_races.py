@@ -10,18 +10,19 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.gate import issue, open_show, payload
-from tests.support.scan_workers import scan_rounds
+from tests.support.scan_workers import scan_rounds, scan_rounds_in
 
 pytestmark = pytest.mark.slow
 TICKETS = 30
 GATES = ("Cổng A", "Cổng B")
 
 
-def race(app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None) -> list[tuple]:
+def race(app, app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None) -> list[tuple]:
     """Runs one worker per gate (thread or process); returns every (gate, result, response, scan id)."""
     if kind == "threads":
         barrier, results = threading.Barrier(len(shares)), queue.Queue()
-        workers = [threading.Thread(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction, client_ids))
+        workers = [threading.Thread(target=scan_rounds_in,
+                                    args=(app, gate, texts, barrier, results, direction, client_ids))
                    for gate, texts in shares.items()]
     else:
         ctx = multiprocessing.get_context("spawn")
@@ -50,7 +51,7 @@ def test_two_gates_scanning_the_same_ticket_at_once_admit_it_once(app, app_confi
     open_show(app, capacity=1000)
     codes = issue(app, "gate", TICKETS)
     texts = [payload(app, code) for code in codes]
-    answers = race(app_config, kind, {gate: texts for gate in GATES})
+    answers = race(app, app_config, kind, {gate: texts for gate in GATES})
 
     by_code: dict[str, list] = {}
     for gate, result, response, _ in answers:
@@ -76,7 +77,7 @@ def test_capacity_holds_when_twice_as_many_race_in_and_refused_tickets_stay_usab
     codes = issue(app, "gate", 40)
     texts = [payload(app, code) for code in codes]
     shares = {f"Cổng {i}": texts[i::4] for i in range(4)}
-    answers = race(app_config, kind, shares)
+    answers = race(app, app_config, kind, shares)
 
     counted = Counter(a[1] for a in answers)
     assert counted == {"admitted": 20, "venue_full": 20}
@@ -89,10 +90,10 @@ def test_capacity_holds_when_twice_as_many_race_in_and_refused_tickets_stay_usab
 
     # Six leave (from two gates at once), and exactly six of those refused get in.
     leaving = {gate: [payload(app, c) for c in admitted[i:6:2]] for i, gate in enumerate(GATES)}
-    exits = race(app_config, kind, leaving, direction="out")
+    exits = race(app, app_config, kind, leaving, direction="out")
     assert Counter(a[1] for a in exits) == {"exited": 6}
     retry = {f"Cổng {i}": [payload(app, c) for c in refused[i::4]] for i in range(4)}
-    second = Counter(a[1] for a in race(app_config, kind, retry))
+    second = Counter(a[1] for a in race(app, app_config, kind, retry))
     assert second == {"admitted": 6, "venue_full": 14}
     with app.app_context():
         assert db.session.scalar(select(Show.inside_count)) == 20
@@ -108,7 +109,7 @@ def test_the_same_scan_sent_twice_at_once_is_recorded_once(app, app_config, kind
     codes = issue(app, "gate", 20)
     texts = [payload(app, code) for code in codes]
     ids = [f"phone-1:{i}" for i in range(len(texts))]
-    answers = race(app_config, kind, {gate: texts for gate in GATES}, client_ids=ids)
+    answers = race(app, app_config, kind, {gate: texts for gate in GATES}, client_ids=ids)
 
     by_id: dict[str, list] = {}
     for _, result, response, scan_id in answers:

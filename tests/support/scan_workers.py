@@ -1,5 +1,6 @@
-"""Race workers for the gate's tests: each builds the test's app (in a thread or in a
-"spawn" process) and scans its share of tickets, meeting the others at a barrier first."""
+"""Race workers for the gate's tests: scan a share of tickets from a thread (sharing the test's
+app, as a gunicorn gthread worker's threads do) or from a "spawn" process (building its own),
+meeting the other gates at a barrier before every round."""
 from __future__ import annotations
 
 import uuid
@@ -7,13 +8,26 @@ import uuid
 
 def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, results, direction="in",
                 client_ids: list[str] | None = None) -> None:
-    """One scan per payload, every round started together with the other gates (barrier).
-    With client_ids, round i sends that id (a phone resending a scan still in flight)."""
-    from checkin import admission, create_app
-    from checkin.database import utcnow
+    """The process entry point: builds the test's app on the same database, then scans."""
+    from checkin import create_app
     from checkin.extensions import db
 
     app = create_app(app_config)
+    try:
+        scan_rounds_in(app, gate, payloads, barrier, results, direction, client_ids)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def scan_rounds_in(app, gate: str, payloads: list[str], barrier, results, direction="in",
+                   client_ids: list[str] | None = None) -> None:
+    """One scan per payload, every round started together with the other gates (barrier).
+    With client_ids, round i sends that id (a phone resending a scan still in flight)."""
+    from checkin import admission
+    from checkin.database import utcnow
+    from checkin.extensions import db
+
     keyring = app.extensions["checkin_keyring"]
     answers = []
     try:
@@ -25,6 +39,5 @@ def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, resul
                                         scanned_at=None, show_slug=None, now=utcnow())
                 answers.append((gate, result.result, result.response, result.scan_id))
             db.session.remove()
-            db.engine.dispose()
     finally:
         results.put(answers)
