@@ -8,6 +8,7 @@ synchronous=FULL (the default, checkin/database.py) is for, and `make bench` giv
 """
 from __future__ import annotations
 
+import http.client
 import itertools
 import threading
 import time
@@ -47,8 +48,8 @@ class Load:
             try:
                 status, body = request_json(f"{self.url}/api/v1/shows/durable/registrations",
                                             person(next(self.numbers)), timeout=10)
-            except OSError:
-                return  # killed under us: this request was never acknowledged
+            except (OSError, http.client.HTTPException):
+                return  # killed under us (mid-answer: IncompleteRead): never acknowledged
             self._answer(status, body)
             if status == 201:
                 self.registered.append(body["code"])
@@ -63,7 +64,7 @@ class Load:
             try:
                 status, answer = request_json(f"{self.url}/api/v1/scans", body, headers=self.headers,
                                               timeout=10)
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 return
             self._answer(status, answer)
             if status == 200:
