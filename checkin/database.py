@@ -10,6 +10,7 @@ the domain's conditional UPDATEs lock the rows they change.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from .extensions import db
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+_holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
 
 
 def utcnow() -> datetime:
@@ -59,6 +61,30 @@ def _begin_sqlite(conn):
 
 
 @contextmanager
+def _sqlite_writers_queue(session):
+    """On SQLite, writers wait their turn on a file lock before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler makes a waiting writer sleep and retry (1, 2, 5 ... 100 ms), so
+    under a rush the lock sits free while the next writer sleeps, and an unlucky one waits
+    seconds. A blocking flock wakes the next writer the moment the lock is released. It spans
+    threads too: every transaction opens its own file description.
+    """
+    url = session.get_bind().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or _holding_writer_lock.get():
+        yield
+        return
+    with open(f"{url.database}.writers", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        token = _holding_writer_lock.set(True)
+        try:
+            yield
+        finally:
+            _holding_writer_lock.reset(token)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
 def transaction():
     """One domain write: commits on success, rolls back on any error, and re-raises it."""
     session = db.session()
@@ -66,14 +92,15 @@ def transaction():
         # A view may have read before calling the domain; end that read so the write
         # transaction starts fresh (and, on SQLite, as IMMEDIATE).
         session.commit()
-    token = _begin_immediate.set(True)
-    try:
-        session.connection()
-    finally:
-        _begin_immediate.reset(token)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _sqlite_writers_queue(session):
+        token = _begin_immediate.set(True)
+        try:
+            session.connection()
+        finally:
+            _begin_immediate.reset(token)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
