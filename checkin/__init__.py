@@ -69,7 +69,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gate_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)  # token-authenticated or anonymous JSON; no cookies carry authority there
+    # Bearer-token or anonymous JSON; a call that rides a staff session checks the CSRF header
+    # itself (web/staff_session.api_staff_required).
+    csrf.exempt(api_bp)
 
 
 def register_web_hooks(app: Flask) -> None:
