@@ -46,9 +46,10 @@ def race_threads(app, slug: str, people: list[dict], *, start: threading.Event |
     return [r if r is not None else (0, "thread did not finish") for r in results]
 
 
-def process_racer(app_config: dict, slug: str, people: list[dict], ready, go, results) -> None:
+def process_racer(app_config: dict, slug: str, people: list, ready, go, results, race=None) -> None:
     """One process of racers: its own app and connection pool, its threads released by `go`
-    (a multiprocessing Event) once every process has said `ready`."""
+    (a multiprocessing Event) once every process has said `ready`. `race` runs the threads
+    (default: race_threads, registrations); it must be a module-level function for spawn."""
     from checkin import create_app
     from checkin.extensions import db
 
@@ -61,7 +62,7 @@ def process_racer(app_config: dict, slug: str, people: list[dict], ready, go, re
         start.set()
 
     try:
-        results.put(race_threads(app, slug, people, start=start, ready=released))
+        results.put((race or race_threads)(app, slug, people, start=start, ready=released))
     finally:
         with app.app_context():
             db.engine.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from tests.support import racing
+
 
 def act(app, slug: str, action: tuple) -> str:
     """One action; its outcome as a short string (an error code when refused)."""
@@ -59,23 +61,8 @@ def race_threads(app, slug: str, actions: list[tuple], *, start: threading.Event
 
 
 def process_racer(app_config: dict, slug: str, actions: list[tuple], ready, go, results) -> None:
-    """One process: its own app and connection pool; its threads go when `go` is set."""
-    from checkin import create_app
-    from checkin.extensions import db
-
-    app = create_app(app_config)
-    start = threading.Event()
-
-    def released() -> None:
-        ready.release()
-        go.wait(timeout=180)
-        start.set()
-
-    try:
-        results.put(race_threads(app, slug, actions, start=start, ready=released))
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    """One process of waitlist racers (see tests.support.racing.process_racer)."""
+    racing.process_racer(app_config, slug, actions, ready, go, results, race=race_threads)
 
 
 def naive_promote(app, slug: str, read_done: threading.Barrier) -> str:
