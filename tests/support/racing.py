@@ -17,23 +17,21 @@ def register_via_api(client, slug: str, values: dict) -> tuple[int, str]:
     return response.status_code, body.get("error", {}).get("code", "?")
 
 
-def race_threads(app, slug: str, people: list[dict], *, start: threading.Event | None = None,
-                 ready=None) -> list[tuple[int, str]]:
-    """Registers each person from a thread of its own, all released at the same moment."""
+def release_together(work, count: int, *, start: threading.Event | None = None, ready=None,
+                     unfinished=None) -> list:
+    """Runs work(i) for i in range(count), each in a thread of its own, all released at the same
+    moment: by `start` once every thread is waiting, or by `ready()` when given (a process
+    racer's signal to its parent). A thread that never finishes reports `unfinished`."""
     start = start or threading.Event()
-    results: list[tuple[int, str] | None] = [None] * len(people)
-    arrived = threading.Barrier(len(people) + 1)
+    results: list = [None] * count
+    arrived = threading.Barrier(count + 1)
 
     def run(i: int) -> None:
-        client = app.test_client()
         arrived.wait(timeout=120)
         start.wait(timeout=120)
-        try:
-            results[i] = register_via_api(client, slug, people[i])
-        except Exception as error:  # noqa: BLE001 - reported as a result, asserted by the test
-            results[i] = (0, f"{type(error).__name__}: {error}")
+        results[i] = work(i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(people))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     arrived.wait(timeout=120)
@@ -43,7 +41,20 @@ def race_threads(app, slug: str, people: list[dict], *, start: threading.Event |
         start.set()
     for thread in threads:
         thread.join(timeout=180)
-    return [r if r is not None else (0, "thread did not finish") for r in results]
+    return [r if r is not None else unfinished for r in results]
+
+
+def race_threads(app, slug: str, people: list[dict], *, start: threading.Event | None = None,
+                 ready=None) -> list[tuple[int, str]]:
+    """Registers each person from a thread of its own, all released at the same moment."""
+    def register(i: int) -> tuple[int, str]:
+        try:
+            return register_via_api(app.test_client(), slug, people[i])
+        except Exception as error:  # noqa: BLE001 - reported as a result, asserted by the test
+            return (0, f"{type(error).__name__}: {error}")
+
+    return release_together(register, len(people), start=start, ready=ready,
+                            unfinished=(0, "thread did not finish"))
 
 
 def process_racer(app_config: dict, slug: str, people: list, ready, go, results, race=None) -> None:

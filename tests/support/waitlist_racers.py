@@ -38,26 +38,8 @@ def act(app, slug: str, action: tuple) -> str:
 def race_threads(app, slug: str, actions: list[tuple], *, start: threading.Event | None = None,
                  ready=None) -> list[str]:
     """Every action in a thread of its own, all released at the same moment."""
-    start = start or threading.Event()
-    results: list[str | None] = [None] * len(actions)
-    arrived = threading.Barrier(len(actions) + 1)
-
-    def run(i: int) -> None:
-        arrived.wait(timeout=120)
-        start.wait(timeout=120)
-        results[i] = act(app, slug, actions[i])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    arrived.wait(timeout=120)
-    if ready is not None:
-        ready()
-    else:
-        start.set()
-    for thread in threads:
-        thread.join(timeout=180)
-    return [r if r is not None else "thread did not finish" for r in results]
+    return racing.release_together(lambda i: act(app, slug, actions[i]), len(actions), start=start,
+                                   ready=ready, unfinished="thread did not finish")
 
 
 def process_racer(app_config: dict, slug: str, actions: list[tuple], ready, go, results) -> None:
