@@ -112,21 +112,19 @@ def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Tick
             # Taking a seat locks the show first, then the waiting ticket, as promotion does.
             waitlist.lock_show(session, ticket.show_id)
             from_status = "waitlisted"
-            seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count < Show.ticket_quota) \
-                .values(issued_count=Show.issued_count + 1)
+            seat = waitlist.take_seat
             moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "waitlisted") \
                 .values(status="issued", issued_at=now)
         else:
             # Giving a seat back: the ticket first, then the show, as the gate and cancellation do.
             from_status = "issued"
-            seat = update(Show).where(Show.id == ticket.show_id, Show.issued_count > 0) \
-                .values(issued_count=Show.issued_count - 1)
+            seat = waitlist.give_seat_back
             moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "issued",
                                          Ticket.admitted_at.is_(None)) \
                 .values(status="waitlisted", issued_at=None)
         if session.execute(moved.execution_options(synchronize_session=False)).rowcount != 1:
             raise Conflict(f"ticket is not {from_status} (or already admitted)")
-        if session.execute(seat.execution_options(synchronize_session=False)).rowcount != 1:
+        if not seat(session, ticket.show_id):
             raise ShowFull()
         if to_status == "issued":
             enqueue(session, ticket.id, "promoted", now)

@@ -53,13 +53,7 @@ def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
         promoted: list[int] = []
         if was == "issued":
             show = session.get(Show, ticket.show_id)
-            freed = session.execute(
-                update(Show)
-                .where(Show.id == show.id, Show.issued_count > 0)
-                .values(issued_count=Show.issued_count - 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not freed:
+            if not waitlist.give_seat_back(session, show.id):
                 raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
             promoted = waitlist.promote(session, show, now)
         enqueue(session, ticket.id, "cancelled", now)

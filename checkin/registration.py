@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets, waitlist
@@ -56,12 +56,7 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
         if _live_ticket_exists(session, show.id, person.email, person.phone):
             raise Duplicate()
         waitlist.promote(session, show, now)  # people already waiting come before a newcomer
-        seat_taken = session.execute(
-            update(Show)
-            .where(Show.id == show.id, Show.issued_count < Show.ticket_quota)
-            .values(issued_count=Show.issued_count + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        seat_taken = waitlist.take_seat(session, show.id)
         if not seat_taken and not join_waitlist:
             raise ShowFull()
         if not seat_taken and not waitlist.is_open(show, now):

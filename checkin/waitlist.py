@@ -44,7 +44,8 @@ def lock_show(session, show_id: int) -> Show:
     ).one()
 
 
-def _take_seat(session, show_id: int) -> bool:
+def take_seat(session, show_id: int) -> bool:
+    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1)."""
     return session.execute(
         update(Show)
         .where(Show.id == show_id, Show.issued_count < Show.ticket_quota)
@@ -53,13 +54,13 @@ def _take_seat(session, show_id: int) -> bool:
     ).rowcount == 1
 
 
-def _give_seat_back(session, show_id: int) -> None:
-    session.execute(
+def give_seat_back(session, show_id: int) -> bool:
+    return session.execute(
         update(Show)
         .where(Show.id == show_id, Show.issued_count > 0)
         .values(issued_count=Show.issued_count - 1)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount == 1
 
 
 def _first_in_line(session, show_id: int) -> int | None:
@@ -88,14 +89,14 @@ def promote(session, show: Show, now: datetime) -> list[int]:
     if not is_open(show, now):
         return promoted
     while (first := _first_in_line(session, show.id)) is not None:
-        if not _take_seat(session, show.id):
+        if not take_seat(session, show.id):
             break
         # The first in line may have cancelled between our read and our write; the seat is
         # then the next person's.
         while first is not None and not _issue(session, first, now):
             first = _first_in_line(session, show.id)
         if first is None:
-            _give_seat_back(session, show.id)
+            give_seat_back(session, show.id)
             break
         enqueue(session, first, "promoted", now)
         promoted.append(first)
