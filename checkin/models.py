@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .database import utcnow
 from .extensions import db
 
 LIVE_TICKET = text("status IN ('issued', 'waitlisted')")
@@ -55,6 +56,8 @@ class Show(db.Model):
     registration_opens_at: Mapped[datetime] = mapped_column(DateTime)
     registration_closes_at: Mapped[datetime] = mapped_column(DateTime)
     waitlist_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # Whether the gate phones' offline ticket list may carry attendees' names (off: codes only).
+    offline_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     gates: Mapped[list[Gate]] = relationship(back_populates="show", order_by="Gate.position")
 
@@ -95,6 +98,8 @@ class Ticket(db.Model):
         Index("ix_tickets_phone", "phone"),
         # Covers the dashboard's count per status (admitted, inside) without reading rows.
         Index("ix_tickets_show_stats", "show_id", "status", "admitted_at", "inside"),
+        # The gate phones' incremental sync: what changed in a show since a time.
+        Index("ix_tickets_show_updated", "show_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +125,9 @@ class Ticket(db.Model):
     admitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     admitted_gate: Mapped[str | None] = mapped_column(String(40))
     inside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Set by every INSERT and UPDATE (ORM and Core alike, through onupdate), so the gate
+    # phones' incremental sync (checkin/offline.py) sees every change of state.
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     show: Mapped[Show] = relationship()
 
@@ -212,6 +220,10 @@ class Scan(db.Model):
     response: Mapped[dict] = mapped_column(JSON)
     # Set when a volunteer undoes this admission; the row itself is never deleted.
     undone_by_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+    # Decided on the phone without the server (sent late, from its offline queue).
+    offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # A 'conflict' row points to the admission that stands instead of it.
+    conflict_with_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
 
 
 class OutboxMessage(db.Model):
