@@ -7,8 +7,10 @@ PORT ?= 5000
 INSTALLED := $(VENV)/.installed
 TRANSLATIONS := $(shell find checkin -path '*/translations/*/LC_MESSAGES/messages.po')
 COMPILED := $(TRANSLATIONS:.po=.mo)
-# The scanner's QR decoder (ZXing-C++ as WebAssembly), pinned in package-lock.json, served from static/.
+# The scanner's QR decoder (ZXing-C++ as WebAssembly) and its offline signature check (noble's
+# Ed25519, for browsers whose WebCrypto lacks it), pinned in package-lock.json, served from static/.
 VENDOR := static/vendor/barcode-detector
+ED25519 := static/vendor/noble-ed25519
 VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 
@@ -27,6 +29,8 @@ $(VENDORED): package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js \
 	   node_modules/zxing-wasm/dist/reader/zxing_reader.wasm node_modules/barcode-detector/LICENSE $(VENDOR)/
+	mkdir -p $(ED25519)
+	cp node_modules/@noble/ed25519/index.js node_modules/@noble/ed25519/LICENSE $(ED25519)/
 	touch $@
 
 %.mo: %.po $(INSTALLED)
