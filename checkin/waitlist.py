@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from .mail.outbox import enqueue
 from .models import Show, Ticket
@@ -44,23 +44,42 @@ def lock_show(session, show_id: int) -> Show:
     ).one()
 
 
-def take_seat(session, show_id: int) -> bool:
-    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1)."""
-    return session.execute(
-        update(Show)
-        .where(Show.id == show_id, Show.issued_count < Show.ticket_quota)
-        .values(issued_count=Show.issued_count + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+# Built once and run on the session's connection: registrations queue for the write lock,
+# and building an ORM statement each time cost more than SQLite's work on it.
+_TAKE_SEAT = (
+    update(Show)
+    .where(Show.id == bindparam("show_id"), Show.issued_count < Show.ticket_quota)
+    .values(issued_count=Show.issued_count + 1)
+)
+# Nobody waiting is checked in the UPDATE itself, not read before it: on PostgreSQL this
+# statement's snapshot is taken with the show's row already locked, so a ticket that began
+# waiting just before is seen.
+_TAKE_SEAT_UNLESS_SOMEONE_WAITS = _TAKE_SEAT.where(
+    ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted"))
+_GIVE_SEAT_BACK = (
+    update(Show)
+    .where(Show.id == bindparam("show_id"), Show.issued_count > 0)
+    .values(issued_count=Show.issued_count - 1)
+)
+
+
+def _connection(session):
+    # Core on the session's connection skips the ORM's autoflush: flush what the caller
+    # changed through the ORM first, as session.execute would.
+    session.flush()
+    return session.connection()
+
+
+def take_seat(session, show_id: int, *, unless_someone_waits: bool = False) -> bool:
+    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1).
+    `unless_someone_waits`: also refuse while anyone of the show is on the waitlist (the caller
+    promotes them first), so a newcomer's registration needs no lookup of the line."""
+    statement = _TAKE_SEAT_UNLESS_SOMEONE_WAITS if unless_someone_waits else _TAKE_SEAT
+    return _connection(session).execute(statement, {"show_id": show_id}).rowcount == 1
 
 
 def give_seat_back(session, show_id: int) -> bool:
-    return session.execute(
-        update(Show)
-        .where(Show.id == show_id, Show.issued_count > 0)
-        .values(issued_count=Show.issued_count - 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return _connection(session).execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
 
 
 def _first_in_line(session, show_id: int) -> int | None:

@@ -306,3 +306,32 @@ def test_json_nested_too_deep_is_400_not_500(app, client, body):
     response = client.post(API, data=body, content_type="application/json")
     assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
     assert counts(app) == (0, 0)
+
+
+# --- the short transaction ----------------------------------------------------------------
+
+def test_a_drawn_code_that_is_taken_is_drawn_again(app, client, monkeypatch):
+    from checkin import tickets
+
+    make_show(app, "demo")
+    first = client.post(API, json=person(1)).json["code"]
+    drawn = iter([first, first, "ABCDEFGH"])
+    monkeypatch.setattr(tickets, "new_code", lambda: next(drawn))
+    response = client.post(API, json=person(2))
+    assert response.status_code == 201 and response.json["code"] == "ABCDEFGH"
+    # The refused attempts left nothing behind: no seat, no ticket, no e-mail.
+    assert counts(app) == (2, 2)
+    from checkin.extensions import db
+    from checkin.models import OutboxMessage, Ticket
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+        assert None not in db.session.scalars(select(Ticket.updated_at)).all()
+
+
+def test_a_duplicate_of_a_full_show_is_told_duplicate_not_full(app, client):
+    make_show(app, "demo", quota=1)
+    assert client.post(API, json=person(1)).status_code == 201
+    again = client.post(API, json=person(1, name="Ai Khác"))
+    assert again.status_code == 409 and again.json["error"]["code"] == "duplicate"
+    assert counts(app) == (1, 1)

@@ -157,3 +157,20 @@ def test_the_promotion_email_says_so(full_show, client, runner, tmp_path):
     assert messages["promoted"]["Subject"] == "Có chỗ trống: vé của bạn cho Buổi gala"
     assert messages["promoted"]["To"].addresses[0].addr_spec == "ban10@example.com"
     assert messages["promoted"].get_body(("plain",)).get_content().count("Tin vui") == 1
+
+
+def test_people_waiting_beside_a_free_seat_come_before_a_newcomer(full_show, client, now):
+    # An organiser's move gives a seat back without promoting anyone; the next registration
+    # promotes the first in line before it takes a seat of its own.
+    from checkin.attendees import move_ticket
+
+    _register(client, 10, waitlist=True)
+    tickets, _ = _tickets(full_show)
+    with full_show.app_context():
+        move_ticket(tickets[1][0], "waitlisted", now=now)
+    status, body = _register(client, 11, waitlist=True)
+    assert (status, body["status"]) == (201, "waitlisted")
+    tickets, issued = _tickets(full_show)
+    assert [t[1] for t in tickets] == ["issued", "issued", "waitlisted", "waitlisted"]
+    assert issued == 2
+    assert _promoted(full_show) == [tickets[1][0]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 
 from ..database import transaction
 from ..models import OutboxMessage
@@ -31,6 +31,18 @@ def enqueue(session, ticket_id: int, kind: str, now: datetime) -> OutboxMessage:
     message = OutboxMessage(ticket_id=ticket_id, kind=kind, created_at=now, next_attempt_at=now, attempts=0)
     session.add(message)
     return message
+
+
+_INSERT = insert(OutboxMessage)
+
+
+def enqueue_now(connection, ticket_id: int, kind: str, now: datetime) -> None:
+    """enqueue() as one prebuilt INSERT on the transaction's connection, for a hot path that
+    holds the write lock and has no use for the ORM object."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    connection.execute(_INSERT, {"ticket_id": ticket_id, "kind": kind, "created_at": now,
+                                 "next_attempt_at": now, "attempts": 0})
 
 
 def resend_pending(session, ticket_id: int) -> bool:
