@@ -5,6 +5,9 @@ At festival scale (100,000 tickets, 200,000 scans) a GROUP BY over a show's rows
 more than counting ranges of an index: every number here is a count(*) over one range of a
 covering index (checkin/migrations/versions/0002), several per statement, so they share one
 snapshot and one round trip. Gate labels are found by a loose index scan (one seek each).
+
+Conflicts (admissions decided offline that the server could not honour, checkin/offline.py)
+are counted like the rest: result = 'conflict' is one range of ix_scans_show_result_scanned.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
 REFUSALS = ("already_inside", "not_inside", "invalid", "unknown", "wrong_show", "cancelled",
             "waitlisted", "venue_full", "not_open")
 _MOVES = ("admitted", "reentered", "exited")
+# Not a refusal: the volunteer let the person in, and an organiser should look at it.
+CONFLICT = "conflict"
 _EPOCH = datetime(1970, 1, 1)
 NEAR_FULL = 0.9
 STATUSES = ("issued", "waitlisted", "cancelled")
@@ -34,6 +39,7 @@ class GateStats:
     reentered: int = 0
     exited: int = 0
     refused: int = 0
+    conflicts: int = 0
     scans: int = 0
     refusals: dict[str, int] = field(default_factory=dict)
 
@@ -52,6 +58,7 @@ class ShowStats:
     doors_open_at: datetime
     gates: dict[str, GateStats]
     arrivals: list[tuple[datetime, int]]
+    conflicts: int = 0  # admissions the server could not honour, for an organiser to review
 
     @property
     def capacity_level(self) -> str:
@@ -86,6 +93,7 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         venue_capacity=show.venue_capacity,
         admitted=tickets["admitted_issued"] + tickets["admitted_other"],
         inside=tickets["inside"],
+        conflicts=tickets["conflicts"],
         no_show_share=no_show,
         doors_open_at=show.doors_open_at,
         gates=_gate_counts(session, show.id),
@@ -97,9 +105,15 @@ def _count(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
+def _conflicts():
+    """Undone rows count nowhere here, conflicts included, so the gates add up to the show."""
+    return _count(Scan, Scan.show_id == bindparam("show_id"), Scan.result == CONFLICT,
+                  Scan.undone_by_scan_id.is_(None))
+
+
 def _ticket_statement():
-    """The ticket numbers in one statement, so they agree with each other even while
-    registrations and admissions commit.
+    """The ticket numbers (and the conflicts to review) in one statement, so they agree with
+    each other even while registrations and admissions commit.
 
     Issued and inside are the show's own counters: the conditional UPDATEs of registration and
     admission keep them equal to the rows in the same transactions (invariants 1, 3, 7), and
@@ -117,17 +131,24 @@ def _ticket_statement():
     counts["admitted_issued"] = _count(Ticket, of_show, Ticket.status == "issued", admitted)
     # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
     counts["admitted_other"] = _count(Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted)
+    counts["conflicts"] = _conflicts()
     return select(*(value.label(name) for name, value in counts.items()))
 
 
 # Statements are built once per shape and reused with new values: building a few hundred
 # expressions per poll would cost as much as the counting.
 _TICKETS = _ticket_statement()
+_CONFLICT_COUNT = select(_conflicts())
 
 
 def _ticket_counts(session, show_id: int) -> dict[str, int]:
     row = session.execute(_TICKETS, {"show_id": show_id}).one()
     return {name: int(value) for name, value in row._mapping.items()}
+
+
+def conflict_count(session, show_id: int) -> int:
+    """The dashboard's "conflicts to review" alone, for the review page."""
+    return int(session.execute(_CONFLICT_COUNT, {"show_id": show_id}).scalar_one())
 
 
 # One index seek per distinct label: portable SQL (SQLite and PostgreSQL) for a loose index scan.
@@ -142,7 +163,8 @@ _GATE_LABELS = text("""
 """)
 
 
-_SCAN_RESULTS = (*RESULTS, UNDONE)
+# dict.fromkeys: CONFLICT once, whether or not admission.RESULTS lists it.
+_SCAN_RESULTS = tuple(dict.fromkeys((*RESULTS, CONFLICT, UNDONE)))
 
 
 @lru_cache(maxsize=16)
@@ -169,6 +191,8 @@ def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
             gate.scans += count
             if result in _MOVES:
                 setattr(gate, result, getattr(gate, result) + count)
+            elif result == CONFLICT:
+                gate.conflicts += count
             elif result in REFUSALS and count:
                 gate.refused += count
                 gate.refusals[result] = count

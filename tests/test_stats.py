@@ -130,7 +130,8 @@ def test_configured_gates_show_with_zero_counts(app, now):
         add_gate("live", "Cổng Z", now=now)
     stats = _api_stats(app, _token(app, now))
     assert stats["gates"] == {"Cổng Z": {"admitted": 0, "reentered": 0, "exited": 0, "refused": 0,
-                                         "scans": 0, "refusals": {}}}
+                                         "conflicts": 0, "scans": 0, "refusals": {}}}
+    assert stats["conflicts"] == 0
 
 
 @pytest.mark.slow
