@@ -6,11 +6,21 @@ same transaction as the ticket and show changes it causes (invariant 7). Exactly
 Python check followed by a write; the friendly reads before them only choose the message.
 
 Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
-scanned. We store it as given, and use it for one thing only, the doors check ("was the gate
-open when this person stood there?"), and only when it is plausible: not ahead of the server
+scanned. We store it as given, and trust it only when it is plausible: not ahead of the server
 by more than CLOCK_SKEW and not older than OFFLINE_GRACE; otherwise the server's clock
-decides. Admission times, the order of admissions, capacity and undo windows are always the
-server's: a wrong or forged device clock can change nothing but what is recorded as its claim.
+decides. An online scan uses it for the doors check only ("was the gate open when this person
+stood there?"); its admission time is the server's.
+
+Offline scans (``local_result`` given: the phone decided alone, see checkin/offline.py) tell
+what already happened at the gate, so the server records rather than decides:
+- a refusal on the phone changes nothing; it is logged as the phone's answer;
+- an admission on the phone is applied at the device's (plausible) time. When the server
+  cannot honour it (the ticket was cancelled, the venue is full, another gate admitted it
+  first...), it is logged as a ``conflict`` for the organisers to review, and changes nothing.
+  Between two admissions of one ticket the earliest stands, whatever order they arrive in: a
+  late admission scanned before the standing one takes its place, and the one it displaces is
+  re-labelled ``conflict``, pointing to it. Counters follow the standing admission only, so
+  they equal the log after any order of uploads.
 """
 from __future__ import annotations
 
@@ -30,12 +40,14 @@ from .shows import to_local, to_utc
 from .signing import Keyring
 
 RESULTS = ("admitted", "reentered", "exited", "already_inside", "not_inside", "invalid", "unknown",
-           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open")
+           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open", "conflict")
+# What a phone may report it answered when it decided offline.
+LOCAL_RESULTS = RESULTS[:-1]
 UNDONE = "undone"
 DIRECTIONS = ("in", "out")
 # What the volunteer's screen shows: green lets a person through, amber needs a look.
 TONES = {"admitted": "green", "exited": "green", "reentered": "amber", "not_open": "amber",
-         "not_inside": "amber", UNDONE: "amber"}
+         "not_inside": "amber", UNDONE: "amber", "conflict": "amber"}
 OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
 CLOCK_SKEW = timedelta(minutes=2)
 OFFLINE_GRACE = timedelta(hours=6)
@@ -70,6 +82,17 @@ class ScanRequest:
     now: datetime
     method: str = "qr"
     device: str | None = None
+    # Set when the phone decided offline: what it answered (LOCAL_RESULTS).
+    local_result: str | None = None
+
+    @property
+    def offline(self) -> bool:
+        return self.local_result is not None
+
+    @property
+    def admission_time(self) -> datetime:
+        """An offline admission happened when the phone says (if plausible); others, now."""
+        return decision_time(self.scanned_at, self.now) if self.offline else self.now
 
 
 @dataclass
@@ -78,14 +101,21 @@ class _Outcome:
     ticket: Ticket | None = None
     show: Show | None = None
     extra: dict = field(default_factory=dict)
+    # The scan row of an admission this one stands in for, or the one that stands instead.
+    supersedes: int | None = None
+    conflict_with: int | None = None
 
 
 def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: str,
          client_scan_id: str, scanned_at: datetime | None, show_slug: str | None = None,
-         now: datetime, method: str = "qr", device: str | None = None) -> ScanResult:
-    """A QR scan: the signature first, then the same checks as a typed code."""
+         now: datetime, method: str = "qr", device: str | None = None,
+         local_result: str | None = None) -> ScanResult:
+    """A QR scan: the signature first, then the same checks as a typed code. With
+    ``local_result``, a scan the phone decided offline (see the module docstring)."""
+    if local_result is not None and local_result not in LOCAL_RESULTS:
+        raise ValueError(f"unknown local result {local_result!r}")
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
-                          now, method, device)
+                          now, method, device, local_result)
     verified = tickets.verify_payload(payload_text, keyring)
     return _run(request, Ticket.code == verified.code if verified else None)
 
@@ -116,6 +146,14 @@ def _run(request: ScanRequest, which_ticket) -> ScanResult:
             outcome = _decide(session, request, which_ticket)
             response = _response(outcome)
             row = _record(session, request, outcome, response)
+            if outcome.supersedes is not None:
+                # The displaced admission, and the conflicts that pointed to it, now point here.
+                _changed(session, update(Scan)
+                         .where(Scan.id == outcome.supersedes, Scan.result == "admitted")
+                         .values(result="conflict", conflict_with_scan_id=row.id))
+                _changed(session, update(Scan).where(Scan.ticket_id == outcome.ticket.id,
+                                                     Scan.conflict_with_scan_id == outcome.supersedes)
+                         .values(conflict_with_scan_id=row.id))
             return ScanResult(outcome.result, response, row.id)
     except IntegrityError:
         with transaction() as session:
@@ -133,16 +171,58 @@ def _stored(session, client_scan_id: str) -> ScanResult | None:
 
 
 def _decide(session, request: ScanRequest, which_ticket) -> _Outcome:
-    """The checks in order: signature, ticket, show, day and doors, ticket state, capacity."""
+    if request.local_result is None:
+        return _check(session, request, which_ticket)
+    if request.local_result not in OK_RESULTS:
+        # The phone turned the person away: nothing to change, only to remember.
+        ticket, show, unfound = _identify(session, request, which_ticket)
+        return _Outcome(unfound if unfound == "invalid" else request.local_result, ticket, show)
+    outcome = _check(session, request, which_ticket)
+    if request.local_result != "admitted" or outcome.result in OK_RESULTS:
+        return outcome
+    if outcome.result == "already_inside":
+        return _earliest_admission_stands(session, request, outcome)
+    return _Outcome("conflict", outcome.ticket, outcome.show, {"conflict": outcome.result, **outcome.extra})
+
+
+def _earliest_admission_stands(session, request: ScanRequest, outcome: _Outcome) -> _Outcome:
+    """Two admissions of one ticket: the one scanned first stands, in whatever order they came."""
+    ticket, show = outcome.ticket, outcome.show
+    at = request.admission_time
+    # Locked, so that no other late admission displaces the standing one between reading it
+    # and pointing this scan's conflict to it (SQLite: the write lock is already held).
+    session.refresh(ticket, with_for_update=True)
+    standing = session.scalar(
+        select(Scan.id).where(Scan.ticket_id == ticket.id, Scan.result == "admitted",
+                              Scan.undone_by_scan_id.is_(None))
+        .order_by(Scan.id.desc()).limit(1))
+    if ticket.admitted_at is not None and at < ticket.admitted_at:
+        earlier = (update(Ticket)
+                   .where(Ticket.id == ticket.id, Ticket.admitted_at == ticket.admitted_at)
+                   .values(admitted_at=at, admitted_gate=request.gate))
+        if _changed(session, earlier) == 1:
+            return _Outcome("admitted", ticket, show, supersedes=standing)
+    return _Outcome("conflict", ticket, show, {"conflict": "already_admitted"}, conflict_with=standing)
+
+
+def _identify(session, request: ScanRequest, which_ticket) -> tuple[Ticket | None, Show | None, str | None]:
+    """The ticket and its show; else the gate's show and why none ("invalid" or "unknown")."""
     found = None
     if which_ticket is not None:
         found = session.execute(select(Ticket, Show).join(Show, Show.id == Ticket.show_id).where(which_ticket)).first()
-    if found is None:
-        # Recorded against the gate's show, so that refusals count per show too.
-        given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
-                      if request.show_slug else None)
-        return _Outcome("invalid" if which_ticket is None else "unknown", show=given_show)
-    ticket, show = found
+    if found is not None:
+        return found[0], found[1], None
+    # Recorded against the gate's show, so that refusals count per show too.
+    given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
+                  if request.show_slug else None)
+    return None, given_show, "invalid" if which_ticket is None else "unknown"
+
+
+def _check(session, request: ScanRequest, which_ticket) -> _Outcome:
+    """The checks in order: signature, ticket, show, day and doors, ticket state, capacity."""
+    ticket, show, unfound = _identify(session, request, which_ticket)
+    if unfound is not None:
+        return _Outcome(unfound, show=show)
     if request.show_slug and show.slug != request.show_slug:
         return _Outcome("wrong_show", ticket, show)
     if request.direction == "in":
@@ -182,7 +262,7 @@ def _enter(session, ticket: Ticket, show: Show, request: ScanRequest) -> str:
     if ticket.admitted_at is None:
         first = (update(Ticket)
                  .where(Ticket.id == ticket.id, Ticket.admitted_at.is_(None), Ticket.status == "issued")
-                 .values(admitted_at=request.now, admitted_gate=request.gate, inside=True))
+                 .values(admitted_at=request.admission_time, admitted_gate=request.gate, inside=True))
         result = _move_in(session, show, first, "admitted")
         if result is not None:
             return result
@@ -241,7 +321,7 @@ def _response(outcome: _Outcome) -> dict:
     if ticket is not None:
         response["ticket"] = {"code": ticket.code, "name": ticket.name, "show": show.slug,
                               "show_title": {"vi": show.title_vi, "en": show.title_en}}
-        if outcome.result in ("already_inside", "reentered") and ticket.admitted_at is not None:
+        if outcome.result in ("already_inside", "reentered", "conflict") and ticket.admitted_at is not None:
             response["first_admitted_at"] = to_local(ticket.admitted_at).strftime("%H:%M")
             response["first_gate"] = ticket.admitted_gate
     return response
@@ -257,6 +337,7 @@ def _record(session, request: ScanRequest, outcome: _Outcome, response: dict, *,
         gate=request.gate, direction=request.direction, result=outcome.result,
         method=request.method, device=request.device, reason=reason,
         scanned_at=request.scanned_at or request.now, recorded_at=request.now, response=response,
+        offline=request.offline, conflict_with_scan_id=outcome.conflict_with,
     )
     session.add(row)
     session.flush()

@@ -8,3 +8,4 @@ from . import views  # noqa: E402,F401  (registers the routes)
 from . import scans  # noqa: E402,F401
 from . import health  # noqa: E402,F401
 from . import stats  # noqa: E402,F401
+from . import offline  # noqa: E402,F401

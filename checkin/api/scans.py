@@ -18,6 +18,7 @@ CLIENT_SCAN_ID_MAX = 64
 DEVICE_MAX = 80
 REASON_MAX = 200
 QUERY_MAX = 100
+BATCH_MAX = 200
 
 
 def _body() -> dict:
@@ -100,6 +101,55 @@ def create_scan():
     except DomainError as error:
         return domain_error_json(error)
     return _answer(result)
+
+
+@bp.post("/scans/batch")
+@api_staff_required("volunteer")
+def create_scan_batch():
+    """A phone's offline queue: scans it decided alone, applied in the order they were scanned.
+
+    Each scan is its own transaction and answers for itself, so one bad item does not hold the
+    others back, and a batch cut off half-way is simply sent again (client ids make that safe).
+    """
+    try:
+        body = _body()
+        items = body.get("scans")
+        if not isinstance(items, list) or not items or len(items) > BATCH_MAX:
+            raise InvalidInput({"scans": "required" if not items else ("too_long" if isinstance(items, list)
+                                                                         else "wrong_type")})
+    except DomainError as error:
+        return domain_error_json(error)
+    now = utcnow()
+    answers: list[dict | None] = [None] * len(items)
+    valid = []
+    for index, item in enumerate(items):
+        errors: dict[str, str] = {}
+        if not isinstance(item, dict):
+            answers[index] = _item_error(None, InvalidInput({"_body": "not_an_object"}))
+            continue
+        payload = item.get("payload")
+        if not isinstance(payload, str) or not payload:
+            errors["payload"] = "required" if payload in (None, "") else "wrong_type"
+        local_result = item.get("local_result")
+        if local_result is not None and local_result not in admission.LOCAL_RESULTS:
+            errors["local_result"] = "invalid_choice"
+        where = _where(item, errors)
+        if errors:
+            client_scan_id = item.get("client_scan_id") if isinstance(item.get("client_scan_id"), str) else None
+            answers[index] = _item_error(client_scan_id, InvalidInput(errors))
+            continue
+        valid.append((where["scanned_at"] or now, where["client_scan_id"], index, payload, local_result, where))
+    keyring = current_app.extensions["checkin_keyring"]
+    for _, _, index, payload, local_result, where in sorted(valid, key=lambda scan: scan[:2]):
+        result = admission.scan(payload, keyring=keyring, staff=g.staff, now=utcnow(),
+                                local_result=local_result, **where)
+        answers[index] = {"client_scan_id": where["client_scan_id"], **present(result.response)}
+    return jsonify({"results": answers})
+
+
+def _item_error(client_scan_id: str | None, error: DomainError) -> dict:
+    response, _status = domain_error_json(error)
+    return {"client_scan_id": client_scan_id, **response.get_json()}
 
 
 @bp.post("/scans/manual")

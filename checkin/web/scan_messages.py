@@ -43,6 +43,13 @@ def scan_message(response: dict) -> str:
             return _("This show is over: the gate is closed.")
         return _("Doors are not open yet: they open at %(time)s on %(day)s.",
                  time=response.get("doors_open_at", ""), day=response.get("doors_open_on", ""))
+    if result == "conflict":
+        if response.get("conflict") == "already_admitted":
+            return _("Conflict: this ticket was already admitted at %(time)s at %(gate)s. Kept for the "
+                     "organisers to review.", time=response.get("first_admitted_at", "?"),
+                     gate=response.get("first_gate", "?"))
+        return _("Conflict: this ticket was let in offline, but the server could not admit it. Kept for "
+                 "the organisers to review.")
     if result == "undone":
         return _("Admission undone: the ticket of %(name)s can be used again.", name=name)
     return _("Not a valid ticket: the QR code is forged, damaged or not one of ours.")

@@ -1,0 +1,40 @@
+"""What a gate phone downloads to decide scans alone: GET /shows/<slug>/gate-list."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from .. import offline
+from ..database import utcnow
+from ..extensions import db
+from ..web.errors import json_error
+from ..web.staff_session import api_staff_required
+from . import bp
+
+CURSOR_MAX = 40
+
+
+def _iso(value) -> str:
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+@bp.get("/shows/<slug>/gate-list")
+@api_staff_required("volunteer")
+def gate_list(slug: str):
+    since = request.args.get("since", "")[:CURSOR_MAX] or None
+    found = offline.gate_list(db.session, slug, since=since, now=utcnow())
+    if found is None:
+        return json_error("not_found", 404)
+    show = found.show
+    response = jsonify({
+        "show": {"slug": show.slug, "title": {"vi": show.title_vi, "en": show.title_en},
+                 "doors_open_at": _iso(show.doors_open_at), "admits_until": _iso(found.admits_until),
+                 "reentry_allowed": show.reentry_allowed, "names": show.offline_names},
+        "gates": found.gates,
+        "keys": current_app.extensions["checkin_keyring"].public_keys(),
+        "cursor": found.cursor,
+        "full": found.full,
+        "tickets": found.tickets,
+    })
+    # Names may be in it: no shared cache keeps a copy, and the phone keeps it in IndexedDB only.
+    response.headers["Cache-Control"] = "no-store"
+    return response
