@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from .attendees import TicketFilter, ticket_query
 from .models import Scan, Show, Staff, Ticket
@@ -101,3 +102,35 @@ def scan_rows(session, filters: ScanFilter) -> Iterator[tuple]:
     for scan, code, slug, staff_name in session.execute(scan_query(filters).execution_options(yield_per=BATCH)):
         yield (scan.id, scan.recorded_at, scan.scanned_at, slug, scan.gate, scan.direction, scan.result,
                scan.method, code, staff_name, scan.device, scan.reason, scan.undone_by_scan_id is not None)
+
+
+def conflict_query(show_id: int):
+    """A show's conflicts, newest scan time first, each with the admission that stands instead:
+    (conflict Scan, ticket code, ticket name, its volunteer, standing Scan or None, its
+    volunteer). Newest first by device time is the order of ix_scans_show_result_scanned, so a
+    page reads one range of that index."""
+    standing, volunteer, standing_volunteer = aliased(Scan), aliased(Staff), aliased(Staff)
+    return (select(Scan, Ticket.code, Ticket.name, volunteer.name, standing, standing_volunteer.name)
+            .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
+            .outerjoin(volunteer, volunteer.id == Scan.staff_id)
+            .outerjoin(standing, standing.id == Scan.conflict_with_scan_id)
+            .outerjoin(standing_volunteer, standing_volunteer.id == standing.staff_id)
+            .where(Scan.show_id == show_id, Scan.result == "conflict", Scan.undone_by_scan_id.is_(None))
+            .order_by(Scan.scanned_at.desc(), Scan.id.desc()))
+
+
+CONFLICT_HEADER = ["id", "ticket_code", "name", "reason", "gate", "scanned_at", "recorded_at", "staff",
+                   "offline", "standing_scan_id", "standing_gate", "standing_scanned_at", "standing_staff"]
+
+
+def conflict_rows(session, show_id: int) -> Iterator[tuple]:
+    for scan, code, name, staff_name, standing, standing_staff in session.execute(
+            conflict_query(show_id).execution_options(yield_per=BATCH)):
+        yield (scan.id, code, name, conflict_reason(scan), scan.gate, scan.scanned_at, scan.recorded_at,
+               staff_name, scan.offline, standing.id if standing else None, standing.gate if standing else None,
+               standing.scanned_at if standing else None, standing_staff)
+
+
+def conflict_reason(scan: Scan) -> str:
+    """The reason code the server gave (admission.RESULTS' refusals, or already_admitted)."""
+    return (scan.response or {}).get("conflict") or "unknown"

@@ -24,7 +24,8 @@ def helpers():
         return ", ".join(f"{key}: {value}" for key, value in (values or {}).items() if value not in (None, ""))
 
     return {"localtime": localtime, "describe": describe, "label": labels.label, "action_label": labels.action_label,
-            "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY}
+            "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY,
+            "CONFLICT_REASONS": labels.CONFLICT_REASONS}
 
 
-from . import attendee_pages, audit_log, dashboard, exports, labels, show_pages, staff_pages  # noqa: E402,F401
+from . import attendee_pages, audit_log, conflicts, dashboard, exports, labels, show_pages, staff_pages  # noqa: E402,F401

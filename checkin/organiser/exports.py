@@ -12,7 +12,7 @@ from .filters import scan_filter, ticket_filter
 PAGE_ROWS = 200
 
 
-def _csv(name: str, lines) -> Response:
+def csv_response(name: str, lines) -> Response:
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
@@ -23,13 +23,13 @@ def export_attendees():
     _, filters = ticket_filter()
     if filters is None:
         abort(400)
-    return _csv("attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local))
+    return csv_response("attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local))
 
 
 @bp.get("/exports/scans.csv")
 def export_scans():
     _, filters = scan_filter()
-    return _csv("scans.csv", csv_lines(SCAN_HEADER, scan_rows(db.session, filters), to_local))
+    return csv_response("scans.csv", csv_lines(SCAN_HEADER, scan_rows(db.session, filters), to_local))
 
 
 @bp.get("/scans")

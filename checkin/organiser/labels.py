@@ -10,7 +10,15 @@ SCAN_RESULTS = {
     "already_inside": _l("Already inside"), "not_inside": _l("Not inside"), "invalid": _l("Invalid"),
     "unknown": _l("Unknown ticket"), "wrong_show": _l("Wrong show"), "cancelled": _l("Cancelled"),
     "waitlisted": _l("Waitlisted"), "venue_full": _l("Venue full"), "not_open": _l("Not open"),
-    "undone": _l("Undone"),
+    "undone": _l("Undone"), "conflict": _l("Conflict"),
+}
+
+# Why the server could not honour an admission a gate phone decided offline.
+CONFLICT_REASONS = {
+    "already_admitted": _l("Already admitted at another gate"), "cancelled": _l("Ticket was cancelled"),
+    "waitlisted": _l("Ticket was on the waitlist"), "venue_full": _l("Venue was full"),
+    "wrong_show": _l("Ticket for another show"), "not_open": _l("Doors were not open"),
+    "unknown": _l("Unknown ticket"),
 }
 
 ACTIONS = {

@@ -30,7 +30,7 @@ function renderGates(gates) {
     head.scope = "row";
     head.textContent = label;
     row.append(head);
-    for (const value of [gate.admitted, gate.refused, gate.reentered, gate.exited]) {
+    for (const value of [gate.admitted, gate.refused, gate.reentered, gate.exited, gate.conflicts]) {
       const cell = document.createElement("td");
       cell.textContent = value;
       row.append(cell);
@@ -60,9 +60,10 @@ async function poll() {
     }
     if (!response.ok) throw new Error(`stats ${response.status}`);
     const stats = await response.json();
-    for (const name of ["inside", "venue_capacity", "issued", "ticket_quota", "admitted", "waitlisted", "cancelled"]) {
+    for (const name of ["inside", "venue_capacity", "issued", "ticket_quota", "admitted", "waitlisted", "cancelled", "conflicts"]) {
       setText(name, stats[name]);
     }
+    document.getElementById("conflicts-card").classList.toggle("stat-warn", stats.conflicts > 0);
     const noShow = root.querySelector('[data-stat="no_show_share"]');
     noShow.textContent = stats.no_show_share === null ? noShow.dataset.empty : percent.format(stats.no_show_share);
     renderGauge(stats);
