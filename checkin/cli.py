@@ -59,20 +59,24 @@ show_cli = AppGroup("show", help="Change a show.")
 @click.option("--registration", type=click.Choice(["open", "closed"]))
 @click.option("--doors-open", "doors_open", help="ISO time in Hanoi time, or 'now'")
 @click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
-def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at):
+@click.option("--offline-names", "offline_names", type=click.Choice(["yes", "no"]),
+              help="whether gate phones' offline ticket list carries attendees' names")
+def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names):
     try:
         show = show_service.update_show(
             slug, now=utcnow(), ticket_quota=ticket_quota, venue_capacity=venue_capacity,
             registration=registration,
             doors_open_at=_local_time(doors_open) if doors_open else None,
             starts_at=_local_time(starts_at) if starts_at else None,
+            offline_names={"yes": True, "no": False}.get(offline_names),
         )
     except DomainError as error:
         _fail(error)
     click.echo(
         f"{show.slug}: quota {show.ticket_quota}, issued {show.issued_count}, "
         f"capacity {show.venue_capacity}, registration "
-        f"{show_service.registration_state(show, utcnow())}, doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}"
+        f"{show_service.registration_state(show, utcnow())}, doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, "
+        f"offline names {'yes' if show.offline_names else 'no'}"
     )
 
 

@@ -113,7 +113,9 @@ def seed_festival(now: datetime) -> list[str]:
 # The fields an organiser may set on a show (the counters are the domain's alone).
 SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
                "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
-               "registration_closes_at", "waitlist_cutoff_minutes")
+               "registration_closes_at", "waitlist_cutoff_minutes", "offline_names")
+# Fields a new show may leave out, and what they then are.
+SHOW_DEFAULTS = {"offline_names": False}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
@@ -137,6 +139,9 @@ def _field_errors(changes: dict) -> dict[str, str]:
     for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes"):
         if name in changes and (not isinstance(changes[name], int) or changes[name] < 0):
             errors[name] = "not_negative"
+    # A strict bool: "no" or 0 from some other entry point must not read as a choice.
+    if "offline_names" in changes and not isinstance(changes["offline_names"], bool):
+        errors["offline_names"] = "invalid_choice"
     return errors
 
 
@@ -155,7 +160,8 @@ def _order_errors(show: Show) -> dict[str, str]:
 
 def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES) -> Show:
     """A new show, closed counters, with the given gates. Raises InvalidInput or Duplicate."""
-    values = {name: values.get(name) for name in SHOW_FIELDS} | {"slug": (values.get("slug") or "").strip()}
+    values = {name: values.get(name, SHOW_DEFAULTS.get(name)) for name in SHOW_FIELDS} \
+        | {"slug": (values.get("slug") or "").strip()}
     errors = _field_errors(values)
     if not _SLUG_RE.match(values["slug"]):
         errors["slug"] = "invalid_slug"

@@ -90,6 +90,25 @@ def test_a_quota_below_the_issued_tickets_is_refused(app, runner, client):
     assert runner.invoke(args=["show", "update", "demo", "--ticket-quota", "3"]).exit_code == 0
 
 
+def test_show_update_sets_offline_names_through_the_audited_domain_function(app, runner):
+    from checkin.models import AuditEntry
+
+    make_show(app, "demo")
+    assert show_row(app, "demo").offline_names is False
+    result = runner.invoke(args=["show", "update", "demo", "--offline-names", "yes"])
+    assert result.exit_code == 0, result.output
+    assert "offline names yes" in result.output
+    assert show_row(app, "demo").offline_names is True
+    assert runner.invoke(args=["show", "update", "demo", "--ticket-quota", "12"]).exit_code == 0
+    assert show_row(app, "demo").offline_names is True  # left alone when not asked
+    assert runner.invoke(args=["show", "update", "demo", "--offline-names", "no"]).exit_code == 0
+    assert show_row(app, "demo").offline_names is False
+    assert table(app, AuditEntry, "action", "after") == [
+        ("show.update", {"offline_names": True}), ("show.update", {"ticket_quota": 12}),
+        ("show.update", {"offline_names": False})]
+    assert runner.invoke(args=["show", "update", "demo", "--offline-names", "maybe"]).exit_code == 2
+
+
 def test_bad_arguments_are_refused_clearly(app, runner):
     make_show(app, "demo")
     assert runner.invoke(args=["show", "update", "nope", "--ticket-quota", "3"]).exit_code != 0

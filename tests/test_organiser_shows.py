@@ -1,6 +1,8 @@
 """Shows and gates through the console's forms: validation, translated messages, CSRF."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tests.conftest import make_show
@@ -35,6 +37,7 @@ def test_create_a_show_in_hanoi_time(app, now):
     assert show.doors_open_at.isoformat() == "2030-11-03T01:00:00"  # 08:00 in Hanoi is 01:00 UTC
     assert (show.ticket_quota, show.venue_capacity, show.reentry_allowed) == (300, 200, True)
     assert show.waitlist_cutoff_minutes == 60
+    assert show.offline_names is False  # codes only unless an organiser says otherwise
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'value="2030-11-03T08:00"' in page  # shown back in Hanoi time
     assert "Cổng A" in page  # the default gates
@@ -156,3 +159,24 @@ def test_dashboard_page_shows_the_numbers(app, client, now):
     svg = org.get("/organiser/shows/demo/arrivals.svg")
     assert svg.mimetype == "image/svg+xml"
     assert org.get("/organiser/?show=nope").status_code == 404
+
+
+def test_offline_names_is_set_by_the_form_and_audited(app, now):
+    from checkin.extensions import db
+    from checkin.models import AuditEntry
+
+    client = organiser_client(app, now)
+    token = form_token(client, "/organiser/shows/new")
+    assert client.post("/organiser/shows/new", data=SHOW_FORM | {"offline_names": "y", "csrf_token": token}).status_code == 303
+    assert _show(app, "hoi-thao").offline_names is True
+    page = client.get("/organiser/shows/hoi-thao").get_data(as_text=True)
+    assert re.search(r'<input [^>]*checked id="offline_names"', page)
+    assert "điện thoại của tình nguyện viên" in page  # the hint says where the names go
+    edit = {name: value for name, value in SHOW_FORM.items() if name != "slug"}
+    # An unticked checkbox is absent from the form: the show goes back to codes only.
+    response = client.post("/organiser/shows/hoi-thao", data=edit | {"csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert _show(app, "hoi-thao").offline_names is False
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "show.update")).one()
+        assert (entry.before, entry.after) == ({"offline_names": True}, {"offline_names": False})

@@ -77,12 +77,14 @@ class ShowForm(FlaskForm):
     registration_closes_at = LocalTimeField(_l("Registration closes (Hanoi time)"), validators=[_required()])
     waitlist_cutoff_minutes = WholeNumberField(_l("Waitlist closes this many minutes before doors open"),
                                                validators=_count())
+    offline_names = BooleanField(_l("Show attendees' names on gate phones when offline"))
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in (
             "title_vi", "title_en", "venue", "ticket_quota", "venue_capacity", "reentry_allowed",
-            "waitlist_cutoff_minutes")}
+            "waitlist_cutoff_minutes", "offline_names")}
         values["reentry_allowed"] = bool(values["reentry_allowed"])
+        values["offline_names"] = bool(values["offline_names"])
         for name in ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             values[name] = getattr(self, name).utc
         return values
