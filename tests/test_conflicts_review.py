@@ -237,3 +237,30 @@ def test_only_organisers_see_conflicts(app, now):
     sign_in(volunteer, "helper", add_account(app, "helper", "volunteer", now))
     for url in pages:
         assert volunteer.get(url).status_code == 403, url
+
+
+def test_late_uploads_in_any_order_end_in_the_same_review(app, now):
+    """Through the server's own conflict resolution (POST /api/v1/scans/batch): three gates
+    admitted one ticket offline; whatever the order of upload, the dashboard counts two
+    conflicts and the page shows both beside the earliest admission."""
+    from checkin.database import utcnow
+    from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, scan_id
+
+    open_show(app, "gala")
+    [code] = issue(app, "gala", 1)
+    add_volunteer(app, "vol")
+    auth = {"Authorization": f"Bearer {api_token(app, 'vol')}"}
+    client = app.test_client()
+    scans = [{"payload": payload(app, code), "show": "gala", "gate": f"Cổng {name}", "direction": "in",
+              "client_scan_id": scan_id(), "local_result": "admitted",
+              "scanned_at": (utcnow() - timedelta(minutes=minutes)).isoformat() + "Z"}
+             for name, minutes in (("A", 30), ("B", 20), ("C", 10))]
+    for index in (2, 0, 1):  # the standing admission arrives neither first nor last
+        response = client.post("/api/v1/scans/batch", json={"scans": [scans[index]]}, headers=auth)
+        assert response.status_code == 200, response.json
+    stats = _stats(app, _token(app, now), slug="gala")
+    assert stats["conflicts"] == _direct_conflicts(app, "gala")[0] == 2
+    assert stats["admitted"] == stats["inside"] == 1
+    html = organiser_client(app, now).get("/organiser/shows/gala/conflicts").get_data(as_text=True)
+    rows = re.findall(r"<tr>.*?</tr>", html.split('id="conflicts"')[1], re.S)[1:]
+    assert [row.index("Cổng A") > row.index(gate) for row, gate in zip(rows, ("Cổng C", "Cổng B"))] == [True, True]
