@@ -75,8 +75,8 @@ def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, st
     click.echo(
         f"{show.slug}: quota {show.ticket_quota}, issued {show.issued_count}, "
         f"capacity {show.venue_capacity}, registration "
-        f"{show_service.registration_state(show, utcnow())}, doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, "
-        f"offline names {'yes' if show.offline_names else 'no'}"
+        f"{show_service.registration_state(show, utcnow())}, "
+        f"doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, offline names {'yes' if show.offline_names else 'no'}"
     )
 
 

@@ -167,7 +167,8 @@ def test_offline_names_is_set_by_the_form_and_audited(app, now):
 
     client = organiser_client(app, now)
     token = form_token(client, "/organiser/shows/new")
-    assert client.post("/organiser/shows/new", data=SHOW_FORM | {"offline_names": "y", "csrf_token": token}).status_code == 303
+    response = client.post("/organiser/shows/new", data=SHOW_FORM | {"offline_names": "y", "csrf_token": token})
+    assert response.status_code == 303
     assert _show(app, "hoi-thao").offline_names is True
     page = client.get("/organiser/shows/hoi-thao").get_data(as_text=True)
     assert re.search(r'<input [^>]*checked id="offline_names"', page)

@@ -28,4 +28,5 @@ def helpers():
             "CONFLICT_REASONS": labels.CONFLICT_REASONS}
 
 
-from . import attendee_pages, audit_log, conflicts, dashboard, exports, labels, show_pages, staff_pages  # noqa: E402,F401
+from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401
+               show_pages, staff_pages)
