@@ -45,6 +45,7 @@ def _assert_matches_database(app, stats, slug="live"):
     for label, gate in counted["gates"].items():
         assert stats["gates"][label]["admitted"] == gate["admitted"], label
         assert stats["gates"][label]["refused"] == gate["refused"], label
+        assert stats["gates"][label]["conflicts"] == gate["conflicts"], label
     assert sum(gate["admitted"] for gate in stats["gates"].values()) == counted["admitted_scans"]
     assert sum(bucket["count"] for bucket in stats["arrivals"]) == counted["admitted_scans"]
     if counted["issued"] and stats["no_show_share"] is not None:

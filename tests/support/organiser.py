@@ -74,9 +74,11 @@ def direct_counts(session, slug: str) -> dict:
     for scan in scans:
         if scan.undone_by_scan_id is not None:
             continue
-        gate = gates.setdefault(scan.gate, {"admitted": 0, "refused": 0})
+        gate = gates.setdefault(scan.gate, {"admitted": 0, "refused": 0, "conflicts": 0})
         if scan.result == "admitted":
             gate["admitted"] += 1
+        elif scan.result == "conflict":
+            gate["conflicts"] += 1
         elif scan.result not in ("reentered", "exited", "undone"):
             gate["refused"] += 1
     issued = [t for t in tickets if t.status == "issued"]
