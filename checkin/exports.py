@@ -132,5 +132,10 @@ def conflict_rows(session, show_id: int) -> Iterator[tuple]:
 
 
 def conflict_reason(scan: Scan) -> str:
-    """The reason code the server gave (admission.RESULTS' refusals, or already_admitted)."""
-    return (scan.response or {}).get("conflict") or "unknown"
+    """The reason code the server gave (admission.RESULTS' refusals, or already_admitted). An
+    admission displaced by an earlier one that arrived late keeps its first answer ("admitted")
+    as its stored response; its pointer to the standing admission says why it is a conflict."""
+    reason = (scan.response or {}).get("conflict")
+    if reason:
+        return reason
+    return "already_admitted" if scan.conflict_with_scan_id is not None else "unknown"

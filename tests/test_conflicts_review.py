@@ -264,3 +264,6 @@ def test_late_uploads_in_any_order_end_in_the_same_review(app, now):
     html = organiser_client(app, now).get("/organiser/shows/gala/conflicts").get_data(as_text=True)
     rows = re.findall(r"<tr>.*?</tr>", html.split('id="conflicts"')[1], re.S)[1:]
     assert [row.index("Cổng A") > row.index(gate) for row, gate in zip(rows, ("Cổng C", "Cổng B"))] == [True, True]
+    # The displaced admission (Cổng C, the first to arrive) keeps its first answer as its stored
+    # response; the page still gives its reason.
+    assert all("Đã vào ở cổng khác" in row for row in rows)
