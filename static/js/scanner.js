@@ -1,5 +1,11 @@
 // The gate's scanner: rear camera, continuous QR decoding, one full-screen answer per ticket.
-// Words come from the server (data-* attributes and each answer's `message`).
+// Online, the server decides (POST /api/v1/scans); when it is unreachable or slower than 1.5 s,
+// the phone decides alone from its gate list and queues the scan for upload (gate/sync.js).
+// Words come from the server (data-* attributes and each online answer's `message`).
+import { GateList } from "./gate/list.js";
+import { Store } from "./gate/store.js";
+import { Link, SignedOut } from "./gate/sync.js";
+
 const root = document.querySelector("#scanner");
 const text = (name) => root.dataset[name] || "";
 const $ = (selector) => document.querySelector(selector);
@@ -7,13 +13,11 @@ const $ = (selector) => document.querySelector(selector);
 const SAME_CODE_PAUSE_MS = 4000;
 const DETECT_EVERY_MS = 120;
 const RESET_AFTER_MS = { green: 1500, amber: 3500, red: 4500 };
-const QUEUE_KEY = "checkin-scan-queue";
-const RETRY_MS = 5000;
 const COUNTERS_EVERY_MS = 15000;
-// A congested network that answers nothing is treated like no network: the scan is kept.
+// Hand-typed actions need the server (there is nothing to decide them offline).
 const REQUEST_TIMEOUT_MS = 8000;
-// Answers after which a kept scan is settled (sent, or refused for good); others are retried.
-const SETTLED = new Set([200, 409, 413, 422]);
+// Scans kept by the scanner before the offline gate list (localStorage, no ticket list).
+const LEGACY_QUEUE_KEY = "checkin-scan-queue";
 
 const video = $("#camera-video");
 const statusLine = $("#camera-status");
@@ -24,6 +28,9 @@ let resetTimer = null;
 let lastCode = "";
 let lastCodeAt = 0;
 let audio = null;
+let store = null;
+let list = null;
+let link = null;
 
 function direction() {
   const checked = document.querySelector("input[name=direction]:checked");
@@ -32,6 +39,11 @@ function direction() {
 
 function scanId() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+// A translated sentence with {name}-style holes (the template fills %(name)s with "{name}").
+function say(key, values = {}) {
+  return text(key).replace(/\{(\w+)\}/g, (hole, name) => (name in values ? values[name] : hole));
 }
 
 async function postJSON(url, body) {
@@ -85,11 +97,13 @@ function showResult(answer) {
   const tone = answer.tone || (answer.ok ? "green" : "red");
   overlay.className = `result result-${tone}`;
   overlay.dataset.result = answer.result || "";
+  overlay.dataset.offline = answer.offline ? "true" : "false";
   const head = answer.result === "exited" ? text("headExited") : text(`head${tone[0].toUpperCase()}${tone.slice(1)}`);
   $("#result-head").textContent = head;
-  $("#result-name").textContent = answer.ticket ? answer.ticket.name : "";
+  $("#result-name").textContent = answer.ticket ? answer.ticket.name || formatCode(answer.ticket.code) : "";
   $("#result-show").textContent = answer.ticket ? answer.ticket.show_title || "" : "";
   $("#result-message").textContent = answer.message || "";
+  $("#result-offline").hidden = !answer.offline;
   overlay.hidden = false;
   overlay.focus();
   showingResult = true;
@@ -106,23 +120,109 @@ function hideResult() {
 
 overlay.addEventListener("click", hideResult);
 
-// --- sending scans, and keeping them when the network is gone -----------------------------------
+function formatCode(code) {
+  return code ? `${code.slice(0, 4)}-${code.slice(4)}` : "";
+}
 
-function queued() {
-  try {
-    return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]");
-  } catch (error) {
-    return [];
+// --- online or offline: the badge, the queue's count, the list's age ----------------------------
+
+function showMode(online) {
+  root.dataset.mode = online ? "online" : "offline";
+  const badge = $("#net-badge");
+  badge.dataset.mode = root.dataset.mode;
+  badge.textContent = online ? text("msgOnline") : text("msgOffline");
+}
+
+function showPending(count) {
+  root.dataset.pending = String(count);
+  $("#pending").textContent = `${text("msgPending")} ${count}`;
+  $("#pending").classList.toggle("pending-some", count > 0);
+  $("#result-pending").textContent = `${text("msgPending")} ${count}`;
+}
+
+function showList() {
+  root.dataset.listSize = list && list.ready ? String(list.size) : "";
+  const line = $("#list-status");
+  if (!list || !list.ready) {
+    line.textContent = text("msgListNone");
+    return;
+  }
+  const synced = new Date(list.meta.syncedAt);
+  const time = `${String(synced.getHours()).padStart(2, "0")}:${String(synced.getMinutes()).padStart(2, "0")}`;
+  line.textContent = say("msgListReady", { count: list.size.toLocaleString(text("lang")), time });
+}
+
+// --- scanning: the server decides, or the phone does ---------------------------------------------
+
+function scanBody(extra) {
+  return { show: text("show"), gate: text("gate"), direction: direction(), client_scan_id: scanId(),
+    scanned_at: new Date().toISOString(), ...extra };
+}
+
+function offlineMessage(answer) {
+  const ticket = answer.ticket || {};
+  const named = Boolean(ticket.name);
+  switch (answer.result) {
+    case "admitted": return named ? say("sayAdmitted", { name: ticket.name }) : text("sayAdmittedNoName");
+    case "exited": return named ? say("sayExited", { name: ticket.name }) : text("sayExitedNoName");
+    case "reentered": return say("sayReentered", { time: answer.first_admitted_at, gate: answer.first_gate });
+    case "already_inside": return say("sayAlreadyInside", { time: answer.first_admitted_at, gate: answer.first_gate });
+    case "not_open":
+      return answer.show_over ? text("sayShowOver")
+        : say("sayNotOpen", { time: answer.doors_open_at, day: answer.doors_open_on });
+    default: return text(`say${answer.result.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}`);
   }
 }
 
-function saveQueue(items) {
-  localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
-  const pending = $("#pending");
-  pending.hidden = items.length === 0;
-  pending.textContent = `${text("msgPending")} ${items.length}`;
+async function decideOffline(body) {
+  let answer;
+  let item;
+  let record = null;
+  if (list.ready) {
+    const { change, ...decided } = await list.decide(body.payload, {
+      direction: body.direction, gate: body.gate, now: Date.parse(body.scanned_at) });
+    const code = decided.ticket ? decided.ticket.code : null;
+    if (change) record = list.remember(code, change);
+    if (decided.ticket && decided.result !== "wrong_show") decided.ticket.show_title = text("showTitle");
+    answer = { ...decided, message: offlineMessage(decided) };
+    item = { ...body, local_result: decided.result, code, change };
+  } else {
+    // No list on this phone yet: nothing to decide with; the server will, when it is back.
+    answer = { result: "queued", tone: "amber", message: text("msgQueued") };
+    item = { ...body, local_result: null, code: null, change: null };
+  }
+  // Kept before it is shown: a scan the volunteer has seen answered is never lost.
+  await store.enqueue(item, record);
+  showPending(await store.pending());
+  showResult({ ...answer, offline: true });
+  link.schedule();
 }
 
+async function scanPayload(payload) {
+  const body = scanBody({ payload });
+  let answer = null;
+  try {
+    answer = await link.scan(body);
+  } catch (error) {
+    if (!(error instanceof SignedOut)) throw error;
+    await signedOut();
+  }
+  if (answer && answer.status === 200) {
+    showResult(answer.data);
+    list.learnFrom(answer.data, { gate: body.gate, now: Date.parse(body.scanned_at) }).catch(() => {
+      // Not learnt: the next download of the list brings the same news.
+    });
+    refreshCounters();
+    return;
+  }
+  if (answer) {
+    showResult({ tone: "red", message: (answer.data.error && answer.data.error.message) || text("msgError") });
+    return;
+  }
+  await decideOffline(body);
+}
+
+// By hand (lookup, admit, undo): online only, there is no offline answer to give.
 async function send(url, body) {
   try {
     const { status, data } = await postJSON(url, body);
@@ -130,41 +230,42 @@ async function send(url, body) {
       showResult(data);
       refreshCounters();
     } else {
+      if (status === 401) await signedOut();
       showResult({ tone: "red", message: (data.error && data.error.message) || text("msgError") });
     }
   } catch (error) {
-    // The network failed: the scan keeps its id and device time, so sending it again later is safe.
-    saveQueue([...queued(), { url, body }]);
-    showResult({ tone: "amber", message: text("msgQueued") });
+    showResult({ tone: "amber", message: text("msgNeedsNetwork") });
   }
 }
 
-async function flushQueue() {
-  const items = queued();
-  if (!items.length) return;
-  const sent = [];
-  for (const item of items) {
-    try {
-      const { status } = await postJSON(item.url, item.body);
-      if (SETTLED.has(status)) sent.push(item);
-    } catch (error) {
-      break;
-    }
-  }
-  const sentIds = new Set(sent.map((item) => item.body.client_scan_id));
-  saveQueue(queued().filter((item) => !sentIds.has(item.body.client_scan_id)));
-  if (sent.length) {
-    statusLine.textContent = text("msgSent");
-    refreshCounters();
-  }
+// The session ended (signed out elsewhere, password changed): the list and its names go; the
+// queue stays for the next sign-in.
+async function signedOut() {
+  await store.forgetLists();
+  if (window.caches) await caches.delete(text("pageCache"));
+  await list.load();
+  showList();
+  root.dataset.signedOut = "true";
+  $("#signed-out").hidden = false;
 }
 
-function scanBody(extra) {
-  return { show: text("show"), gate: text("gate"), direction: direction(), client_scan_id: scanId(),
-    scanned_at: new Date().toISOString(), ...extra };
+// Scans queued by the scanner's earlier version (localStorage) join the IndexedDB queue; the
+// server decides them as if they were sent now (no local_result).
+async function adoptLegacyQueue() {
+  let items = [];
+  try {
+    items = JSON.parse(localStorage.getItem(LEGACY_QUEUE_KEY) || "[]");
+  } catch (error) {
+    return;
+  }
+  for (const { body } of items) {
+    if (body && body.payload) await store.enqueue({ ...body, local_result: null, code: null, change: null }, null);
+  }
+  localStorage.removeItem(LEGACY_QUEUE_KEY);
 }
 
 async function refreshCounters() {
+  if (link && !link.online) return;
   try {
     const response = await fetch(text("countersUrl"), { credentials: "same-origin" });
     if (!response.ok) return;
@@ -215,7 +316,7 @@ async function detectLoop() {
       if (code && !(code === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS)) {
         lastCode = code;
         lastCodeAt = now;
-        await send(text("scanUrl"), scanBody({ payload: code }));
+        await scanPayload(code);
       }
     } catch (error) {
       // A frame the decoder could not read; the next one will do.
@@ -224,7 +325,7 @@ async function detectLoop() {
   setTimeout(detectLoop, DETECT_EVERY_MS);
 }
 
-async function start() {
+async function startScanning() {
   statusLine.textContent = text("msgStarting");
   try {
     await startCamera();
@@ -268,21 +369,21 @@ function resultItem(ticket) {
 
 $("#lookup-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const list = $("#lookup-results");
-  list.replaceChildren();
+  const results = $("#lookup-results");
+  results.replaceChildren();
   try {
     const { status, data } = await postJSON(text("lookupUrl"), { show: text("show"), q: $("#lookup-q").value });
     if (status !== 200 || !data.tickets.length) {
       const empty = document.createElement("li");
       empty.textContent = status === 200 ? text("msgNoResults") : (data.error && data.error.message) || text("msgError");
-      list.append(empty);
+      results.append(empty);
       return;
     }
-    list.append(...data.tickets.map(resultItem));
+    results.append(...data.tickets.map(resultItem));
   } catch (error) {
     const offline = document.createElement("li");
-    offline.textContent = text("msgError");
-    list.append(offline);
+    offline.textContent = text("msgNeedsNetwork");
+    results.append(offline);
   }
 });
 
@@ -293,9 +394,45 @@ $("#undo-form").addEventListener("submit", async (event) => {
   reason.value = "";
 });
 
-window.addEventListener("online", flushQueue);
-setInterval(flushQueue, RETRY_MS);
-setInterval(refreshCounters, COUNTERS_EVERY_MS);
-saveQueue(queued());
-refreshCounters();
+// --- start: the offline part first (it needs no network), then the camera -----------------------
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register(text("swUrl"), { scope: text("swScope") }).catch(() => {
+    // No offline start-up for this page (e.g. a private window); scanning still works.
+  });
+}
+
+async function start() {
+  registerServiceWorker();
+  showMode(navigator.onLine !== false);
+  store = await Store.open();
+  list = new GateList(store, text("show"), { nobleUrl: text("nobleUrl") });
+  await list.load();
+  await adoptLegacyQueue();
+  link = new Link({
+    urls: { scan: text("scanUrl"), batch: text("batchUrl"), list: text("listUrl") },
+    csrf: text("csrf"), lang: text("lang"), store, list,
+    events: {
+      mode: (online) => {
+        showMode(online);
+        if (online) refreshCounters();
+      },
+      pending: showPending,
+      synced: showList,
+      uploaded: () => {
+        statusLine.textContent = text("msgSent");
+        refreshCounters();
+      },
+      signedOut,
+    },
+  });
+  showList();
+  showPending(await store.pending());
+  link.start();
+  setInterval(refreshCounters, COUNTERS_EVERY_MS);
+  refreshCounters();
+  startScanning();
+}
+
 start();

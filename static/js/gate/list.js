@@ -1,0 +1,97 @@
+// This phone's copy of a show's gate list (GET /api/v1/shows/<slug>/gate-list), held in memory
+// for quick decisions and in IndexedDB so that it survives a reload without network.
+
+import { decide, learn } from "./decide.js";
+import { ticketRecord } from "./store.js";
+import { makeVerifier } from "./verify.js";
+
+export const FESTIVAL_TIME_ZONE = "Asia/Ho_Chi_Minh";
+const TIME = new Intl.DateTimeFormat("en-GB", { timeZone: FESTIVAL_TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const DAY = new Intl.DateTimeFormat("en-GB", { timeZone: FESTIVAL_TIME_ZONE, day: "2-digit", month: "2-digit" });
+
+// Epoch ms -> the festival's wall clock, as the server words times (HH:MM, DD/MM).
+export function festivalClock(ms) {
+  return { time: TIME.format(ms), day: DAY.format(ms) };
+}
+
+export class GateList {
+  constructor(store, show, { nobleUrl, engine } = {}) {
+    this.store = store;
+    this.show = show;
+    this.nobleUrl = nobleUrl;
+    this.engine = engine;
+    this.meta = null;
+    this.entries = new Map();
+    this.verifier = null;
+    this.keysSeen = "";
+  }
+
+  get ready() {
+    return this.meta !== null;
+  }
+
+  get size() {
+    return this.entries.size;
+  }
+
+  async load() {
+    this.meta = (await this.store.meta(this.show)) || null;
+    this.entries = this.meta ? await this.store.tickets(this.show) : new Map();
+    await this.useKeys(this.meta ? this.meta.keys : []);
+  }
+
+  async useKeys(keys) {
+    const seen = JSON.stringify(keys || []);
+    if (this.verifier && seen === this.keysSeen) return;
+    this.verifier = await makeVerifier(keys || [], { nobleUrl: this.nobleUrl, engine: this.engine });
+    this.keysSeen = seen;
+  }
+
+  // A download from the server. `pending` are the queued scans not yet uploaded: the server
+  // cannot know them yet, so their effect is laid again over what it sent.
+  async apply(body, pending) {
+    const meta = {
+      info: body.show, gates: body.gates, keys: body.keys, cursor: body.cursor, syncedAt: Date.now(),
+    };
+    const records = body.tickets.map((ticket) => ticketRecord(this.show, ticket));
+    for (const item of pending) {
+      if (item.show === this.show && item.change) records.push({ show: this.show, code: item.code, ...item.change });
+    }
+    await this.store.saveList(this.show, meta, records, body.full);
+    if (body.full) this.entries = new Map();
+    for (const { code, s, n, t, g } of records) this.entries.set(code, { s, n, t, g });
+    this.meta = { show: this.show, ...meta };
+    await this.useKeys(body.keys);
+  }
+
+  // The show as decide() needs it.
+  showRules() {
+    const info = (this.meta && this.meta.info) || {};
+    return {
+      doorsOpenAt: info.doors_open_at ? Date.parse(info.doors_open_at) : null,
+      admitsUntil: info.admits_until ? Date.parse(info.admits_until) : null,
+      reentry: Boolean(info.reentry_allowed),
+    };
+  }
+
+  // An offline answer for a payload: the signature, then the list. Returns decide()'s answer.
+  async decide(payload, { direction, gate, now = Date.now() }) {
+    const code = this.verifier ? await this.verifier.check(payload) : null;
+    const entry = code ? this.entries.get(code) : undefined;
+    return decide({ code, entry, show: this.showRules(), direction, gate, now, clock: festivalClock });
+  }
+
+  // Keeps a decided change in memory (the caller writes it to IndexedDB with its scan).
+  remember(code, change) {
+    this.entries.set(code, change);
+    return { show: this.show, code, ...change };
+  }
+
+  // An answer the server gave online: the list learns it at once.
+  async learnFrom(response, { gate, now = Date.now() }) {
+    const code = response.ticket && response.ticket.code;
+    if (!code || (response.ticket.show && response.ticket.show !== this.show)) return;
+    const change = learn(this.entries.get(code), response, { gate, now, clock: festivalClock });
+    if (change) await this.store.saveTicket(this.remember(code, change));
+  }
+}
