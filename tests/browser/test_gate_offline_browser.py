@@ -1,0 +1,260 @@
+"""The gate keeps working offline (issue 7, the phone's side): the scanner page starts from its
+service worker's cache, decides scans alone from its gate list (signature checked in the
+browser), keeps them in IndexedDB across reloads, and uploads them once when the network is
+back; two phones admitting one ticket offline end with one admission and one conflict.
+
+The fake camera plays a video of several tickets in turn. The page first loads online without
+camera permission (the list downloads, the worker installs, nothing is scanned); the test then
+cuts the network, grants the camera and reloads, so every scan happens offline."""
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.support import services
+from tests.support.gate import add_volunteer, api_token, issue, open_show, payload
+
+pytestmark = pytest.mark.browser
+WIDTH, HEIGHT = 480, 360
+PASSWORD = "correct horse battery"
+STATIC = Path(__file__).resolve().parents[2] / "static"
+VENDORED = (STATIC / "vendor/barcode-detector/zxing_reader.wasm", STATIC / "vendor/noble-ed25519/index.js")
+GATE_A, GATE_B = "Cổng A", "Cổng B"
+TIMEOUT = 40_000
+
+
+def write_video(path: Path, segments: list[tuple[bytes | None, float]], fps: int = 1) -> Path:
+    """A Y4M video (I420) of QR codes in turn: (png, seconds) shows a code, (None, seconds) a
+    blank grey frame. Chromium plays it in a loop, so the last segment should be long."""
+    def frame(png: bytes | None) -> bytes:
+        canvas = Image.new("L", (WIDTH, HEIGHT), 128)
+        if png is not None:
+            qr = Image.open(io.BytesIO(png)).convert("L")
+            side = min(HEIGHT - 20, qr.width)
+            qr = qr.resize((side, side), Image.NEAREST)
+            canvas.paste(qr, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
+        y, cb, cr = canvas.convert("RGB").convert("YCbCr").split()
+        chroma = [plane.resize((WIDTH // 2, HEIGHT // 2), Image.BOX).tobytes() for plane in (cb, cr)]
+        return b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1]
+
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for png, seconds in segments:
+            out.write(frame(png) * max(1, round(seconds * fps)))
+    return path
+
+
+def qr(app, code: str) -> bytes:
+    from checkin import tickets
+
+    return tickets.qr_png(payload(app, code), box_size=7)
+
+
+def add_gates(app, slug, *labels):
+    from checkin.database import transaction
+    from checkin.models import Gate, Show
+
+    with app.app_context():
+        with transaction() as session:
+            show = session.query(Show).filter_by(slug=slug).one()
+            for i, label in enumerate(labels):
+                session.add(Gate(show_id=show.id, label=label, position=i))
+
+
+def set_show(app, slug, **values):
+    from checkin.database import transaction
+    from checkin.models import Show
+
+    with app.app_context():
+        with transaction() as session:
+            show = session.query(Show).filter_by(slug=slug).one()
+            for name, value in values.items():
+                setattr(show, name, value)
+
+
+def set_ticket(app, code, **values):
+    from checkin.database import transaction
+    from checkin.models import Ticket
+
+    with app.app_context():
+        with transaction() as session:
+            ticket = session.query(Ticket).filter_by(code=code).one()
+            for name, value in values.items():
+                setattr(ticket, name, value)
+
+
+@pytest.fixture
+def festival(app):
+    for file in VENDORED:
+        if not file.exists():
+            services.missing(f"{file.name}: `make install` copies it into static/vendor/")
+    open_show(app, "gala", capacity=10)
+    add_gates(app, "gala", GATE_A, GATE_B)
+    add_volunteer(app, "vol", password=PASSWORD)
+    add_volunteer(app, "vol2", password=PASSWORD)
+    return app
+
+
+class Phone:
+    """One volunteer's phone: a browser with its own fake camera, signed in at a gate."""
+
+    def __init__(self, launch_browser, live_server, video: Path, *, name="vol", gate=GATE_A):
+        browser = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+        # No camera yet: the first visit only downloads (the list, the worker's cache).
+        self.context = browser.new_context(base_url=live_server.base_url, locale="vi-VN",
+                                           viewport={"width": 390, "height": 844}, has_touch=True)
+        self.page = self.context.new_page()
+        self.page.goto("/login")
+        self.page.fill("#name", name)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(r"/gate/setup$"))
+        self.page.click(f"button.gate-choice:text-is('{gate}')")
+        self.page.wait_for_url(re.compile(r"/gate$"))
+
+    def ready_for_offline(self, tickets: int):
+        """The list is on the phone and the service worker controls the page."""
+        self.page.wait_for_selector(f"#scanner[data-list-size='{tickets}']", state="attached", timeout=TIMEOUT)
+        poll(self.page, "() => navigator.serviceWorker.controller !== null")
+
+    def offline_with_camera(self):
+        self.context.set_offline(True)
+        self.context.grant_permissions(["camera"])
+        self.page.reload()
+        self.page.wait_for_selector("#scanner[data-mode='offline']", state="attached", timeout=TIMEOUT)
+
+    def wait_result(self, result: str, name: str, *, offline=True) -> dict:
+        """Waits for the answer screen showing `result` for `name` (a name or a formatted code)."""
+        return poll(self.page, """([result, name, offline]) => {
+            const o = document.querySelector('#result');
+            const text = (key) => document.querySelector(`#result-${key}`).textContent;
+            if (o.hidden || o.dataset.result !== result || o.dataset.offline !== offline) return null;
+            if (text('name') !== name) return null;
+            return { head: text('head'), name: text('name'), show: text('show'), message: text('message') };
+        }""", [result, name, "true" if offline else "false"])
+
+    def queue(self) -> list[dict]:
+        return self.page.evaluate("""async () => {
+            const { Store } = await import('/static/js/gate/store.js');
+            return (await Store.open()).queued();
+        }""")
+
+    def stored_tickets(self, show="gala") -> list[dict]:
+        return self.page.evaluate("""async (show) => {
+            const { Store } = await import('/static/js/gate/store.js');
+            const store = await Store.open();
+            return [...(await store.tickets(show)).entries()].map(([code, e]) => ({ code, ...e }));
+        }""", "gala")
+
+
+def poll(page, function: str, arg=None, timeout_s: float = TIMEOUT / 1000):
+    """page.wait_for_function, without eval(): the page's CSP forbids that (and Playwright's
+    polling uses it), while page.evaluate goes through the DevTools protocol."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(function, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {function}")
+        time.sleep(0.05)
+
+
+def dashed(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def scans_by_client_id(app) -> dict:
+    from checkin.extensions import db
+    from checkin.models import Scan
+
+    with app.app_context():
+        return {row.client_scan_id: row for row in db.session.query(Scan).order_by(Scan.id)}
+
+
+def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once(
+        festival, live_server, launch_browser, tmp_path, client):
+    from checkin import tickets
+    from checkin.extensions import db
+    from checkin.models import Ticket
+    from checkin.signing import Keyring
+
+    app = festival
+    a, b = issue(app, "gala", 2)
+    forged = tickets.sign_payload(a, Keyring.load_or_create(tmp_path / "forger-keys"))
+    video = write_video(tmp_path / "gate-a.y4m", [
+        (None, 3), (qr(app, a), 3), (None, 5), (qr(app, b), 3), (None, 5),
+        (tickets.qr_png(forged, box_size=7), 3), (None, 6), (qr(app, a), 3), (None, 60)])
+    phone = Phone(launch_browser, live_server, video, name="vol", gate=GATE_A)
+    phone.ready_for_offline(2)
+    other = Phone(launch_browser, live_server,
+                  write_video(tmp_path / "gate-b.y4m", [(None, 3), (qr(app, a), 3), (None, 60)]),
+                  name="vol2", gate=GATE_B)
+    other.ready_for_offline(2)
+
+    # Gate A, offline: the page comes from the worker's cache, the answers from the phone.
+    phone.offline_with_camera()
+    first = phone.wait_result("admitted", dashed(a))
+    assert first["head"] == "Mời vào" and first["show"] == "Buổi gala"
+    assert first["message"] == "Vé hợp lệ: mời vào!"
+    phone.wait_result("admitted", dashed(b))
+    refused = phone.wait_result("invalid", "")
+    assert refused["head"] == "Dừng lại" and refused["message"].startswith("Vé không hợp lệ")
+    again = phone.wait_result("already_inside", dashed(a))
+    assert re.fullmatch(r"Vé đã được quét lúc \d\d:\d\d tại Cổng A\.", again["message"])
+    assert phone.page.get_attribute("#scanner", "data-pending") == "4"
+    assert phone.page.text_content("#net-badge") == "Mất mạng"
+
+    # Still offline, the page reloads (camera off now, so nothing more is scanned): the queue
+    # is still there, in the order of scanning.
+    phone.context.clear_permissions()
+    phone.page.reload()
+    phone.page.wait_for_selector("#scanner[data-pending='4']", state="attached", timeout=TIMEOUT)
+    queued = phone.queue()
+    assert [(item["code"], item["local_result"]) for item in queued] == [
+        (a, "admitted"), (b, "admitted"), (None, "invalid"), (a, "already_inside")]
+    assert all(item["gate"] == GATE_A and item["scanned_at"].endswith("Z") for item in queued)
+
+    # Gate B, offline too, admits the same ticket a little later.
+    other.offline_with_camera()
+    other.wait_result("admitted", dashed(a))
+    queued += other.queue()
+    assert len(queued) == 5
+
+    # Back online: each phone uploads by itself; every scan is recorded once.
+    phone.context.set_offline(False)
+    phone.page.wait_for_selector("#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT)
+    other.context.set_offline(False)
+    other.page.wait_for_selector("#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT)
+    recorded = scans_by_client_id(app)
+    assert set(recorded) == {item["client_scan_id"] for item in queued}
+    assert [(recorded[item["client_scan_id"]].gate, recorded[item["client_scan_id"]].result) for item in queued] == [
+        (GATE_A, "admitted"), (GATE_A, "admitted"), (GATE_A, "invalid"), (GATE_A, "already_inside"),
+        (GATE_B, "conflict")]
+    with app.app_context():
+        ticket = db.session.query(Ticket).filter_by(code=a).one()
+        assert (ticket.admitted_gate, ticket.inside) == (GATE_A, True)
+
+    # Uploading the same scans again changes nothing.
+    add_volunteer(app, "boss", role="organiser", password=PASSWORD)
+    auth = {"Authorization": f"Bearer {api_token(app, 'boss')}"}
+    fields = ("payload", "show", "gate", "direction", "client_scan_id", "scanned_at", "local_result")
+    again = client.post("/api/v1/scans/batch", headers=auth,
+                        json={"scans": [{key: item[key] for key in fields} for item in queued]})
+    assert again.status_code == 200
+    assert [answer["result"] for answer in again.json["results"]] == [
+        "admitted", "admitted", "invalid", "already_inside", "conflict"]
+    assert len(scans_by_client_id(app)) == 5
+    stats = client.get("/api/v1/shows/gala/stats", headers=auth).json
+    assert stats["conflicts"] == 1 and stats["admitted"] == 2 and stats["inside"] == 2
+
+    # Once synced, the phones' lists hold what the server knows (codes and states, no names).
+    listed = {entry["code"]: entry for entry in other.stored_tickets()}
+    assert listed[a]["s"] == "a" and listed[a]["g"] == GATE_A and listed[b]["s"] == "a"
+    assert all(entry.get("n") is None for entry in listed.values())
