@@ -122,7 +122,7 @@ def manifest():
 def _manifest() -> dict:
     return {
         "name": _("Không Một Mình – gate scanner"),
-        "short_name": _("Gate"),
+        "short_name": _("Gate scanner"),
         "description": _("Scan tickets at the gate, with or without network."),
         "lang": current_locale(),
         "start_url": url_for("gate.index"),

@@ -119,8 +119,13 @@ export class Link {
       return;
     }
     try {
-      const sent = await this.upload();
-      if (sent) this.events.uploaded(sent);
+      try {
+        const sent = await this.upload();
+        if (sent) this.events.uploaded(sent);
+      } catch (error) {
+        // A refused upload (the server busy, 503) says nothing of the network: the probe does.
+        if (error instanceof SignedOut) throw error;
+      }
       await this.refresh();
     } catch (error) {
       if (error instanceof SignedOut) {
