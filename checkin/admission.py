@@ -27,13 +27,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets
 from .database import transaction
 from .errors import NothingToUndo
+from .extensions import db
 from .models import Scan, Show, Ticket
 from .personal_data import normalize_phone
 from .shows import to_local, to_utc
@@ -95,15 +97,89 @@ class ScanRequest:
         return decision_time(self.scanned_at, self.now) if self.offline else self.now
 
 
+class _TicketState(NamedTuple):
+    """What a scan reads of a ticket (a plain row: no ORM object is built on the hot path)."""
+
+    id: int
+    show_id: int
+    code: str
+    name: str
+    status: str
+    admitted_at: datetime | None
+    admitted_gate: str | None
+    inside: bool
+
+
+class _ShowState(NamedTuple):
+    id: int
+    slug: str
+    title_vi: str
+    title_en: str
+    doors_open_at: datetime
+    ends_at: datetime
+    reentry_allowed: bool
+
+
+class _Found(NamedTuple):
+    """The ticket and its show; else the gate's show and why none ("invalid" or "unknown")."""
+
+    ticket: _TicketState | None
+    show: _ShowState | None
+    unfound: str | None = None
+
+
+class _Ref(NamedTuple):
+    """Which ticket a scan names: by its code (a QR code, a typed code) or by its id (a lookup)."""
+
+    by: str  # "code" or "id"
+    value: int | str
+
+
 @dataclass
 class _Outcome:
     result: str
-    ticket: Ticket | None = None
-    show: Show | None = None
+    ticket: _TicketState | None = None
+    show: _ShowState | None = None
     extra: dict = field(default_factory=dict)
     # The scan row of an admission this one stands in for, or the one that stands instead.
     supersedes: int | None = None
     conflict_with: int | None = None
+
+
+# Built once, run as Core on the transaction's connection: on SQLite every gate queues for the
+# one write lock, so whatever Python runs while holding it (building statements, ORM objects,
+# a flush) is time every other gate waits; and each statement lets go of the GIL, which the
+# lock holder may then wait for behind the worker's other threads. Hence few statements too.
+_TICKET_AND_SHOW = (select(*(getattr(Ticket, name) for name in _TicketState._fields),
+                           *(getattr(Show, name) for name in _ShowState._fields))
+                    .join(Show, Show.id == Ticket.show_id))
+_FIND = {"code": _TICKET_AND_SHOW.where(Ticket.code == bindparam("ref")),
+         "id": _TICKET_AND_SHOW.where(Ticket.id == bindparam("ref"))}
+# PostgreSQL: the ticket's row held from the read to the end of the transaction, so that what
+# is decided from it stands (SQLite's write lock already holds the whole database). Ticket
+# before show, the order cancellation takes too.
+_FIND_LOCKED = {by: statement.with_for_update(of=Ticket) for by, statement in _FIND.items()}
+_SHOW_BY_SLUG = select(*(getattr(Show, name) for name in _ShowState._fields)).where(Show.slug == bindparam("slug"))
+# Exactly once (invariant 2): each change of a ticket is conditional on the state it was
+# decided from. Ticket.updated_at is set by its onupdate, as for every UPDATE of a ticket.
+_FIRST_ENTRY = (update(Ticket)
+                .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_(None), Ticket.status == "issued")
+                .values(admitted_at=bindparam("at"), admitted_gate=bindparam("gate"), inside=True))
+_NO_ENTRY = update(Ticket).where(Ticket.id == bindparam("ticket")).values(admitted_at=None, admitted_gate=None,
+                                                                           inside=False)
+_REENTRY = (update(Ticket)
+            .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(False))
+            .values(inside=True))
+_LEAVING = (update(Ticket)
+            .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
+            .values(inside=False))
+# Capacity (invariant 3): a place inside is taken by the show's counter, never above capacity.
+_TAKE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
+               .values(inside_count=Show.inside_count + 1))
+_GIVE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count > 0)
+               .values(inside_count=Show.inside_count - 1))
+_INSERT_SCAN = insert(Scan)
+_STORED = select(Scan.id, Scan.result, Scan.response).where(Scan.client_scan_id == bindparam("client_scan_id"))
 
 
 def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: str,
@@ -117,7 +193,7 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
                           now, method, device, local_result)
     verified = tickets.verify_payload(payload_text, keyring)
-    return _run(request, Ticket.code == verified.code if verified else None)
+    return _run(request, _Ref("code", verified.code) if verified else None)
 
 
 def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, client_scan_id: str,
@@ -128,71 +204,96 @@ def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, cli
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
                           now, "manual", device)
     if isinstance(ticket_ref, int):
-        return _run(request, Ticket.id == ticket_ref)
+        return _run(request, _Ref("id", ticket_ref))
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
-    return _run(request, Ticket.code == (tickets.parse_code(ticket_ref) or ""))
+    return _run(request, _Ref("code", tickets.parse_code(ticket_ref) or ""))
 
 
 def _staff_id(staff) -> int | None:
     return staff if isinstance(staff, int) or staff is None else staff.id
 
 
-def _run(request: ScanRequest, which_ticket) -> ScanResult:
-    """One transaction: decide, change, record. A client id seen before is caught by its unique
-    index when the row is written (no read first: replays are rare, scans are not); the whole
-    transaction then rolls back and the stored first answer is returned instead."""
+def _run(request: ScanRequest, ref: _Ref | None) -> ScanResult:
+    """One transaction: decide, change, record.
+
+    An online scan reads its ticket before the transaction, where waiting costs no other gate
+    anything, and decides from that read: a refusal only needs its log row, and a change is a
+    conditional UPDATE that fails if the ticket moved on meanwhile. Only then is the ticket
+    read again, inside the transaction, locked, and the decision taken afresh. A client id
+    seen before is caught by its unique index when the row is written (no read first: replays
+    are rare, scans are not); the whole transaction then rolls back and the stored first
+    answer is returned instead."""
+    # An offline upload may displace or be displaced by another admission: it reads inside.
+    seen = None if request.offline else _find(db.session.connection(), request, ref)
     try:
         with transaction() as session:
-            outcome = _decide(session, request, which_ticket)
+            connection = session.connection()
+            outcome = _decide(connection, request, seen) if seen is not None else None
+            if outcome is None:
+                outcome = _decide(connection, request, _find(connection, request, ref, locked=True))
             response = _response(outcome)
-            row = _record(session, request, outcome, response)
+            scan_id = _record(connection, request, outcome, response)
             if outcome.supersedes is not None:
                 # The displaced admission, and the conflicts that pointed to it, now point here.
-                _changed(session, update(Scan)
-                         .where(Scan.id == outcome.supersedes, Scan.result == "admitted")
-                         .values(result="conflict", conflict_with_scan_id=row.id))
-                _changed(session, update(Scan).where(Scan.ticket_id == outcome.ticket.id,
-                                                     Scan.conflict_with_scan_id == outcome.supersedes)
-                         .values(conflict_with_scan_id=row.id))
-            return ScanResult(outcome.result, response, row.id)
+                connection.execute(update(Scan).where(Scan.id == outcome.supersedes, Scan.result == "admitted")
+                                   .values(result="conflict", conflict_with_scan_id=scan_id))
+                connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
+                                                      Scan.conflict_with_scan_id == outcome.supersedes)
+                                   .values(conflict_with_scan_id=scan_id))
+            return ScanResult(outcome.result, response, scan_id)
     except IntegrityError:
-        with transaction() as session:
-            stored = _stored(session, request.client_scan_id)
+        stored = _stored(request.client_scan_id)
         if stored is None:
             raise
         return stored
 
 
-def _stored(session, client_scan_id: str) -> ScanResult | None:
-    row = session.scalar(select(Scan).where(Scan.client_scan_id == client_scan_id))
+def _stored(client_scan_id: str) -> ScanResult | None:
+    """The first answer to a client id; a plain read, since the row that clashed is committed."""
+    row = db.session.connection().execute(_STORED, {"client_scan_id": client_scan_id}).first()
     if row is None:
         return None
     return ScanResult(row.result, row.response, row.id, replayed=True)
 
 
-def _decide(session, request: ScanRequest, which_ticket) -> _Outcome:
+def _find(connection, request: ScanRequest, ref: _Ref | None, *, locked: bool = False) -> _Found:
+    if ref is not None:
+        statement = (_FIND_LOCKED if locked else _FIND)[ref.by]
+        row = connection.execute(statement, {"ref": ref.value}).first()
+        if row is not None:
+            split = len(_TicketState._fields)
+            return _Found(_TicketState._make(row[:split]), _ShowState._make(row[split:]))
+    # Recorded against the gate's show, so that refusals count per show too.
+    show = None
+    if request.show_slug:
+        row = connection.execute(_SHOW_BY_SLUG, {"slug": request.show_slug}).first()
+        show = _ShowState._make(row) if row is not None else None
+    return _Found(None, show, "invalid" if ref is None else "unknown")
+
+
+def _decide(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
+    """None when a change was decided from a read that the ticket has since moved on from."""
     if request.local_result is None:
-        return _check(session, request, which_ticket)
+        return _check(connection, request, found)
     if request.local_result not in OK_RESULTS:
         # The phone turned the person away: nothing to change, only to remember.
-        ticket, show, unfound = _identify(session, request, which_ticket)
-        return _Outcome(unfound if unfound == "invalid" else request.local_result, ticket, show)
-    outcome = _check(session, request, which_ticket)
+        result = found.unfound if found.unfound == "invalid" else request.local_result
+        return _Outcome(result, found.ticket, found.show)
+    outcome = _check(connection, request, found)
     if request.local_result != "admitted" or outcome.result in OK_RESULTS:
         return outcome
     if outcome.result == "already_inside":
-        return _earliest_admission_stands(session, request, outcome)
+        return _earliest_admission_stands(connection, request, outcome)
     return _Outcome("conflict", outcome.ticket, outcome.show, {"conflict": outcome.result, **outcome.extra})
 
 
-def _earliest_admission_stands(session, request: ScanRequest, outcome: _Outcome) -> _Outcome:
-    """Two admissions of one ticket: the one scanned first stands, in whatever order they came."""
+def _earliest_admission_stands(connection, request: ScanRequest, outcome: _Outcome) -> _Outcome:
+    """Two admissions of one ticket: the one scanned first stands, in whatever order they came.
+    The ticket was read locked, so no other late admission displaces the standing one between
+    reading it and pointing this scan's conflict to it."""
     ticket, show = outcome.ticket, outcome.show
     at = request.admission_time
-    # Locked, so that no other late admission displaces the standing one between reading it
-    # and pointing this scan's conflict to it (SQLite: the write lock is already held).
-    session.refresh(ticket, with_for_update=True)
-    standing = session.scalar(
+    standing = connection.scalar(
         select(Scan.id).where(Scan.ticket_id == ticket.id, Scan.result == "admitted",
                               Scan.undone_by_scan_id.is_(None))
         .order_by(Scan.id.desc()).limit(1))
@@ -200,27 +301,14 @@ def _earliest_admission_stands(session, request: ScanRequest, outcome: _Outcome)
         earlier = (update(Ticket)
                    .where(Ticket.id == ticket.id, Ticket.admitted_at == ticket.admitted_at)
                    .values(admitted_at=at, admitted_gate=request.gate))
-        if _changed(session, earlier) == 1:
+        if connection.execute(earlier).rowcount == 1:
             return _Outcome("admitted", ticket, show, supersedes=standing)
     return _Outcome("conflict", ticket, show, {"conflict": "already_admitted"}, conflict_with=standing)
 
 
-def _identify(session, request: ScanRequest, which_ticket) -> tuple[Ticket | None, Show | None, str | None]:
-    """The ticket and its show; else the gate's show and why none ("invalid" or "unknown")."""
-    found = None
-    if which_ticket is not None:
-        found = session.execute(select(Ticket, Show).join(Show, Show.id == Ticket.show_id).where(which_ticket)).first()
-    if found is not None:
-        return found[0], found[1], None
-    # Recorded against the gate's show, so that refusals count per show too.
-    given_show = (session.scalar(select(Show).where(Show.slug == request.show_slug))
-                  if request.show_slug else None)
-    return None, given_show, "invalid" if which_ticket is None else "unknown"
-
-
-def _check(session, request: ScanRequest, which_ticket) -> _Outcome:
+def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
     """The checks in order: signature, ticket, show, day and doors, ticket state, capacity."""
-    ticket, show, unfound = _identify(session, request, which_ticket)
+    ticket, show, unfound = found
     if unfound is not None:
         return _Outcome(unfound, show=show)
     if request.show_slug and show.slug != request.show_slug:
@@ -232,8 +320,10 @@ def _check(session, request: ScanRequest, which_ticket) -> _Outcome:
     if ticket.status in ("cancelled", "waitlisted"):
         return _Outcome(ticket.status, ticket, show)
     if request.direction == "out":
-        return _Outcome(_exit(session, ticket, show), ticket, show)
-    return _Outcome(_enter(session, ticket, show, request), ticket, show)
+        result = _exit(connection, ticket, show)
+    else:
+        result = _enter(connection, ticket, show, request)
+    return None if result is None else _Outcome(result, ticket, show)
 
 
 def decision_time(scanned_at: datetime | None, now: datetime) -> datetime:
@@ -258,59 +348,36 @@ def _doors_closed(show: Show, at: datetime) -> dict | None:
     return None
 
 
-def _enter(session, ticket: Ticket, show: Show, request: ScanRequest) -> str:
+def _enter(connection, ticket: _TicketState, show: _ShowState, request: ScanRequest) -> str | None:
     if ticket.admitted_at is None:
-        first = (update(Ticket)
-                 .where(Ticket.id == ticket.id, Ticket.admitted_at.is_(None), Ticket.status == "issued")
-                 .values(admitted_at=request.admission_time, admitted_gate=request.gate, inside=True))
-        result = _move_in(session, show, first, "admitted")
-        if result is not None:
-            return result
-    elif show.reentry_allowed and not ticket.inside:
-        again = (update(Ticket)
-                 .where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None), Ticket.inside.is_(False))
-                 .values(inside=True))
-        result = _move_in(session, show, again, "reentered")
-        if result is not None:
-            return result
-    if ticket.admitted_at is None:
-        # Another gate admitted it a moment ago (read when and where), or it was just cancelled.
-        session.refresh(ticket)
-        if ticket.status != "issued":
-            return ticket.status
+        return _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, "admitted",
+                        {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate})
+    if show.reentry_allowed and not ticket.inside:
+        return _move_in(connection, _REENTRY, _LEAVING, "reentered", {"ticket": ticket.id, "show": show.id})
     return "already_inside"
 
 
-def _move_in(session, show: Show, ticket_update, result: str) -> str | None:
-    """The ticket's change and a place inside, both or neither; None if the ticket lost a race."""
-    savepoint = session.begin_nested()
-    if _changed(session, ticket_update) == 0:
-        savepoint.rollback()
+def _move_in(connection, ticket_change, ticket_change_back, result: str, params: dict) -> str | None:
+    """The ticket's change and a place inside, both or neither; None if the ticket changed
+    since it was read."""
+    if connection.execute(ticket_change, params).rowcount == 0:
         return None
-    place = (update(Show)
-             .where(Show.id == show.id, Show.inside_count < Show.venue_capacity)
-             .values(inside_count=Show.inside_count + 1))
-    if _changed(session, place) == 0:
-        # Full: the ticket must stay usable, so its change goes back with the refusal.
-        savepoint.rollback()
+    if connection.execute(_TAKE_PLACE, params).rowcount == 0:
+        # Full: the ticket must stay usable, so its change is taken back with the refusal. Taken
+        # back by hand rather than by a SAVEPOINT, which would cost every admission two more
+        # statements for the sake of a rare refusal; nobody else can have seen the change.
+        connection.execute(ticket_change_back, params)
         return "venue_full"
-    savepoint.commit()
     return result
 
 
-def _exit(session, ticket: Ticket, show: Show) -> str:
-    leaving = (update(Ticket)
-               .where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
-               .values(inside=False))
-    if _changed(session, leaving) == 0:
+def _exit(connection, ticket: _TicketState, show: _ShowState) -> str | None:
+    if ticket.admitted_at is None or not ticket.inside:
         return "not_inside"
-    _changed(session, update(Show).where(Show.id == show.id, Show.inside_count > 0)
-             .values(inside_count=Show.inside_count - 1))
+    if connection.execute(_LEAVING, {"ticket": ticket.id}).rowcount == 0:
+        return None
+    connection.execute(_GIVE_PLACE, {"show": show.id})
     return "exited"
-
-
-def _changed(session, statement) -> int:
-    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def _response(outcome: _Outcome) -> dict:
@@ -327,21 +394,18 @@ def _response(outcome: _Outcome) -> dict:
     return response
 
 
-def _record(session, request: ScanRequest, outcome: _Outcome, response: dict, *,
-            reason: str | None = None) -> Scan:
-    show = outcome.show
-    row = Scan(
-        client_scan_id=request.client_scan_id, staff_id=request.staff_id,
-        ticket_id=outcome.ticket.id if outcome.ticket is not None else None,
-        show_id=show.id if show is not None else None,
-        gate=request.gate, direction=request.direction, result=outcome.result,
-        method=request.method, device=request.device, reason=reason,
-        scanned_at=request.scanned_at or request.now, recorded_at=request.now, response=response,
-        offline=request.offline, conflict_with_scan_id=outcome.conflict_with,
-    )
-    session.add(row)
-    session.flush()
-    return row
+def _record(connection, request: ScanRequest, outcome: _Outcome, response: dict, *,
+            reason: str | None = None) -> int:
+    """The scan's row in the log; its id."""
+    return connection.execute(_INSERT_SCAN, {
+        "client_scan_id": request.client_scan_id, "staff_id": request.staff_id,
+        "ticket_id": outcome.ticket.id if outcome.ticket is not None else None,
+        "show_id": outcome.show.id if outcome.show is not None else None,
+        "gate": request.gate, "direction": request.direction, "result": outcome.result,
+        "method": request.method, "device": request.device, "reason": reason,
+        "scanned_at": request.scanned_at or request.now, "recorded_at": request.now, "response": response,
+        "offline": request.offline, "conflict_with_scan_id": outcome.conflict_with,
+    }).inserted_primary_key[0]
 
 
 def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, now: datetime,
@@ -353,39 +417,37 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
     request = ScanRequest(staff_id, gate, "in", client_scan_id, None, None, now, "undo", device)
     try:
         with transaction() as session:
-            stored = _stored(session, client_scan_id)
+            connection = session.connection()
+            stored = connection.execute(_STORED, {"client_scan_id": client_scan_id}).first()
             if stored is not None:
-                return stored
-            original = session.scalar(
-                select(Scan)
+                return ScanResult(stored.result, stored.response, stored.id, replayed=True)
+            original = connection.execute(
+                select(Scan.id, Scan.ticket_id, Scan.result, Scan.recorded_at, Scan.undone_by_scan_id)
                 .where(Scan.staff_id == staff_id, Scan.result.in_(("admitted", "reentered")))
-                .order_by(Scan.id.desc()).limit(1))
+                .order_by(Scan.id.desc()).limit(1)).first()
             if original is None or original.undone_by_scan_id is not None \
                     or original.recorded_at < now - UNDO_WINDOW:
                 raise NothingToUndo()
-            ticket = session.get(Ticket, original.ticket_id)
-            show = session.get(Show, original.show_id)
+            ticket, show, _ = _find(connection, request, _Ref("id", original.ticket_id), locked=True)
             if original.result == "admitted":
                 back = update(Ticket).where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None),
                                             Ticket.inside.is_(True)) \
                     .values(admitted_at=None, admitted_gate=None, inside=False)
             else:
                 back = update(Ticket).where(Ticket.id == ticket.id, Ticket.inside.is_(True)).values(inside=False)
-            if _changed(session, back) == 0:
+            if connection.execute(back).rowcount == 0:
                 raise NothingToUndo()  # the person has meanwhile been scanned out
-            _changed(session, update(Show).where(Show.id == show.id, Show.inside_count > 0)
-                     .values(inside_count=Show.inside_count - 1))
+            connection.execute(_GIVE_PLACE, {"show": show.id})
             outcome = _Outcome(UNDONE, ticket, show)
             response = _response(outcome)
             response["undone_result"] = original.result
-            row = _record(session, request, outcome, response, reason=reason[:200])
-            if _changed(session, update(Scan).where(Scan.id == original.id, Scan.undone_by_scan_id.is_(None))
-                        .values(undone_by_scan_id=row.id)) == 0:
+            scan_id = _record(connection, request, outcome, response, reason=reason[:200])
+            if connection.execute(update(Scan).where(Scan.id == original.id, Scan.undone_by_scan_id.is_(None))
+                                  .values(undone_by_scan_id=scan_id)).rowcount == 0:
                 raise NothingToUndo()
-            return ScanResult(UNDONE, response, row.id)
+            return ScanResult(UNDONE, response, scan_id)
     except IntegrityError:
-        with transaction() as session:
-            stored = _stored(session, client_scan_id)
+        stored = _stored(client_scan_id)
         if stored is None:
             raise
         return stored

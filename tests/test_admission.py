@@ -174,9 +174,67 @@ def test_a_full_venue_refuses_without_consuming_the_ticket(app):
     assert do_scan(app, payload(app, a)).result == "admitted"
     full = do_scan(app, payload(app, b))
     assert full.result == "venue_full"
-    assert ticket_row(app, b).admitted_at is None
+    refused = ticket_row(app, b)
+    assert refused.admitted_at is None and refused.admitted_gate is None and refused.inside is False
+    assert show_row(app).inside_count == 1
     assert do_scan(app, payload(app, a), direction="out").result == "exited"
     assert do_scan(app, payload(app, b)).result == "admitted"
+
+
+def meanwhile(monkeypatch, change):
+    """Runs `change` between a scan's read of its ticket (before its transaction) and its
+    transaction: what another gate or an organiser may do in that moment."""
+    read = admission._find
+
+    def read_then_change(connection, request, ref, *, locked=False):
+        found = read(connection, request, ref, locked=locked)
+        if not locked:
+            monkeypatch.setattr(admission, "_find", read)
+            change()
+        return found
+
+    monkeypatch.setattr(admission, "_find", read_then_change)
+
+
+def test_a_ticket_admitted_by_another_gate_after_it_was_read_is_already_inside(app, monkeypatch):
+    from checkin.extensions import db
+    from checkin.models import Scan
+
+    open_show(app)
+    [code] = issue(app, "gate", 1)
+    text = payload(app, code)
+    meanwhile(monkeypatch, lambda: do_scan(app, text, gate="Cổng B"))
+    late = do_scan(app, text, gate="Cổng A")
+    assert late.result == "already_inside" and late.response["first_gate"] == "Cổng B"
+    assert show_row(app).inside_count == 1
+    with app.app_context():
+        assert db.session.scalars(select(Scan.result).order_by(Scan.id)).all() == ["admitted", "already_inside"]
+
+
+def test_a_ticket_cancelled_after_it_was_read_is_not_admitted(app, monkeypatch):
+    from checkin.database import transaction
+    from checkin.models import Ticket
+
+    open_show(app)
+    [code] = issue(app, "gate", 1)
+
+    def cancel():
+        with app.app_context(), transaction() as session:
+            session.scalar(select(Ticket).where(Ticket.code == code)).status = "cancelled"
+
+    meanwhile(monkeypatch, cancel)
+    assert do_scan(app, payload(app, code)).result == "cancelled"
+    assert ticket_row(app, code).admitted_at is None and show_row(app).inside_count == 0
+
+
+def test_a_ticket_scanned_out_after_it_was_read_is_not_inside(app, monkeypatch):
+    open_show(app, reentry_allowed=True)
+    [code] = issue(app, "gate", 1)
+    text = payload(app, code)
+    do_scan(app, text)
+    meanwhile(monkeypatch, lambda: do_scan(app, text, gate="Cổng B", direction="out"))
+    assert do_scan(app, text, direction="out").result == "not_inside"
+    assert show_row(app).inside_count == 0
 
 
 def test_exit_and_reentry_alternate_when_allowed(app):
