@@ -175,24 +175,31 @@ function offlineMessage(answer) {
 }
 
 async function decideOffline(body) {
-  let answer;
-  let item;
+  // No list on this phone yet (or no way to check a signature): nothing to decide with; the
+  // scan is kept all the same, and the server decides when it is back.
+  let answer = { result: "queued", tone: "amber", message: text("msgQueued") };
+  let item = { ...body, local_result: null, code: null, change: null };
   let record = null;
   if (list.ready) {
-    const { change, ...decided } = await list.decide(body.payload, {
-      direction: body.direction, gate: body.gate, now: Date.parse(body.scanned_at) });
-    const code = decided.ticket ? decided.ticket.code : null;
-    if (change) record = list.remember(code, change);
-    if (decided.ticket && decided.result !== "wrong_show") decided.ticket.show_title = text("showTitle");
-    answer = { ...decided, message: offlineMessage(decided) };
-    item = { ...body, local_result: decided.result, code, change };
-  } else {
-    // No list on this phone yet: nothing to decide with; the server will, when it is back.
-    answer = { result: "queued", tone: "amber", message: text("msgQueued") };
-    item = { ...body, local_result: null, code: null, change: null };
+    try {
+      const { change, ...decided } = await list.decide(body.payload, {
+        direction: body.direction, gate: body.gate, now: Date.parse(body.scanned_at) });
+      const code = decided.ticket ? decided.ticket.code : null;
+      if (change) record = list.remember(code, change);
+      if (decided.ticket && decided.result !== "wrong_show") decided.ticket.show_title = text("showTitle");
+      answer = { ...decided, message: offlineMessage(decided) };
+      item = { ...body, local_result: decided.result, code, change };
+    } catch (error) {
+      // Answered as above.
+    }
   }
   // Kept before it is shown: a scan the volunteer has seen answered is never lost.
-  await store.enqueue(item, record);
+  try {
+    await store.enqueue(item, record);
+  } catch (error) {
+    showResult({ tone: "red", message: text("msgNotSaved"), offline: true });
+    return;
+  }
   showPending(await store.pending());
   showResult({ ...answer, offline: true });
   link.schedule();

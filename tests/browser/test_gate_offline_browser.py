@@ -189,13 +189,15 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
     app = festival
     a, b = issue(app, "gala", 2)
     forged = tickets.sign_payload(a, Keyring.load_or_create(tmp_path / "forger-keys"))
+    # Each code for 4 s (the scanner ignores a repeated code for 4 s); blanks of 5-6 s let each
+    # answer clear (red stays 4.5 s) before the next code; a long blank tail before the loop.
     video = write_video(tmp_path / "gate-a.y4m", [
-        (None, 3), (qr(app, a), 3), (None, 5), (qr(app, b), 3), (None, 5),
-        (tickets.qr_png(forged, box_size=7), 3), (None, 6), (qr(app, a), 3), (None, 60)])
+        (None, 4), (qr(app, a), 4), (None, 5), (qr(app, b), 4), (None, 5),
+        (tickets.qr_png(forged, box_size=7), 4), (None, 6), (qr(app, a), 4), (None, 60)])
     phone = Phone(launch_browser, live_server, video, name="vol", gate=GATE_A)
     phone.ready_for_offline(2)
     other = Phone(launch_browser, live_server,
-                  write_video(tmp_path / "gate-b.y4m", [(None, 3), (qr(app, a), 3), (None, 60)]),
+                  write_video(tmp_path / "gate-b.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]),
                   name="vol2", gate=GATE_B)
     other.ready_for_offline(2)
 
@@ -396,7 +398,7 @@ def test_a_slow_server_switches_the_phone_to_offline_decisions_and_back(
             time.sleep(slow["seconds"])
 
     [a] = issue(app, "gala", 1)
-    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 3), (qr(app, a), 3), (None, 60)]))
+    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]))
     phone.ready_for_offline(1)
     assert phone.page.get_attribute("#scanner", "data-mode") == "online"
 
@@ -421,7 +423,7 @@ def test_signing_out_forgets_the_list_and_its_names_but_keeps_unsent_scans(
     app = festival
     set_show(app, "gala", offline_names=True)
     [a] = issue(app, "gala", 1)
-    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 3), (qr(app, a), 3), (None, 60)]))
+    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]))
     phone.ready_for_offline(1)
     assert [entry["n"] for entry in phone.stored_tickets()] == ["Nguyễn Văn 0"]
 
