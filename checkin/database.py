@@ -13,12 +13,15 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
 
@@ -26,6 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -60,6 +64,13 @@ def _begin_sqlite(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 
+def _sqlite_file(url) -> str | None:
+    """The database file of a SQLite URL; None for PostgreSQL and in-memory SQLite."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return url.database
+
+
 @contextmanager
 def _sqlite_writers_queue(session):
     """On SQLite, writers wait their turn on a file lock before BEGIN IMMEDIATE.
@@ -69,12 +80,17 @@ def _sqlite_writers_queue(session):
     seconds. A blocking flock wakes the next writer the moment the lock is released. It spans
     threads too: every transaction opens its own file description.
     """
-    url = session.get_bind().url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
-            or _holding_writer_lock.get():
+    path = _sqlite_file(session.get_bind().url)
+    if path is None or _holding_writer_lock.get():
         yield
         return
-    with open(f"{url.database}.writers", "a+b") as lock:
+    with _writers_lock(path):
+        yield
+
+
+@contextmanager
+def _writers_lock(path: str):
+    with open(f"{path}.writers", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         token = _holding_writer_lock.set(True)
         try:
@@ -104,3 +120,100 @@ def transaction():
         except BaseException:
             session.rollback()
             raise
+
+
+class _Write:
+    """One caller's part of a shared transaction, and how it ended."""
+
+    __slots__ = ("work", "wake", "finished", "result", "error")
+
+    def __init__(self, work: Callable[[Connection], Any]):
+        self.work = work
+        self.wake = threading.Event()
+        self.finished = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class _Group:
+    """The writers of one process and one database file waiting for the write lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.waiting: list[_Write] = []
+        self.leading = False
+
+
+_groups: dict[str, _Group] = {}
+_groups_lock = threading.Lock()
+
+
+def group_write(work: Callable[[Connection], T]) -> T:
+    """Runs work(connection) in a write transaction and returns its result once that transaction
+    is committed; on SQLite the transaction may be shared with the other threads of this
+    process that are waiting for the write lock at the same moment (a group commit).
+
+    On SQLite the cost of a short write is mostly the commit's fsync (synchronous=FULL) and the
+    wait for the lock, and both are paid once by the whole group. Each caller's work runs in a
+    SAVEPOINT of its own: an exception undoes that caller's writes alone and is raised in its
+    own thread; nobody hears of success before the COMMIT has returned, so every acknowledged
+    write is as durable as with a transaction of its own. `work` uses only the connection
+    (Core statements): it runs in whichever thread leads the group, outside the caller's
+    session. On PostgreSQL, where writers of different rows do not queue, it is simply one
+    transaction of its own.
+    """
+    engine = db.engine
+    path = _sqlite_file(engine.url)
+    if path is None or _holding_writer_lock.get():
+        with transaction() as session:
+            return work(session.connection())
+    with _groups_lock:
+        group = _groups.setdefault(path, _Group())
+    me = _Write(work)
+    with group.lock:
+        group.waiting.append(me)
+        lead = not group.leading
+        group.leading = True
+    if not lead:
+        me.wake.wait()  # set when our group has committed, or when we are to lead the next one
+    if not me.finished:
+        with group.lock:
+            batch, group.waiting = group.waiting, []
+        try:
+            _commit_together(engine, path, batch)
+        finally:
+            with group.lock:
+                for write in batch:
+                    write.finished = True
+                if group.waiting:
+                    group.waiting[0].wake.set()  # it leads the writers who came meanwhile
+                else:
+                    group.leading = False
+            for write in batch:
+                write.wake.set()
+    if me.error is not None:
+        raise me.error
+    return me.result
+
+
+def _commit_together(engine: Engine, path: str, batch: list[_Write]) -> None:
+    token = _begin_immediate.set(True)
+    try:
+        with _writers_lock(path), engine.connect() as connection:
+            connection.begin()
+            for write in batch:
+                connection.exec_driver_sql("SAVEPOINT group_write")
+                try:
+                    write.result = write.work(connection)
+                except Exception as error:  # noqa: BLE001 - the caller's, raised in its thread
+                    write.error = error
+                    connection.exec_driver_sql("ROLLBACK TO group_write")
+                connection.exec_driver_sql("RELEASE group_write")
+            connection.commit()
+    except BaseException as error:
+        # Nothing was committed: whoever had succeeded learns it did not.
+        for write in batch:
+            if write.error is None:
+                write.error, write.result = error, None
+    finally:
+        _begin_immediate.reset(token)

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets, waitlist
-from .database import transaction
+from .database import group_write, transaction
 from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull, WaitlistClosed
 from .extensions import db
 from .mail import outbox
@@ -59,8 +59,7 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
     refusal says nothing about the existing ticket.
 
     Everything that needs no database (validation, normal forms, the code and the token, the
-    row itself) is done before the transaction starts; inside it, only the show's row, the
-    seat, the ticket and its e-mail: on SQLite that is all the time another writer waits.
+    row itself) is done before the transaction starts.
     """
     person = validate_registrant(values, now)
     ticket = {
@@ -69,24 +68,60 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
         "consent_version": PRIVACY_NOTICE_VERSION, "consent_at": now,
         "guardian_consent_at": now if person.guardian_consent else None, "created_at": now,
     }
-    for _ in range(_CODE_ATTEMPTS):
+    newcomer = True
+    attempts = 0
+    while attempts < _CODE_ATTEMPTS:
         ticket.update(code=tickets.new_code(), token=tickets.new_token())
         try:
-            with transaction() as session:
-                status = _insert(session, show_slug, ticket, now, join_waitlist)
+            if newcomer:
+                status = group_write(lambda connection: _issue_to_newcomer(connection, show_slug, ticket, now))
+            else:
+                with transaction() as session:
+                    status = _insert(session, show_slug, ticket, now, join_waitlist)
+        except _SeatRefused:
+            newcomer = False
+            continue
         except IntegrityError:
-            # Rolled back whole, seat and all: no SAVEPOINT on the common path. Either this
-            # person has a live ticket (the unique indexes) or, once in a blue moon, the drawn
-            # code or token was taken: draw again.
+            # Rolled back, seat and all. Either this person has a live ticket (the unique
+            # indexes) or, once in a blue moon, the drawn code or token was taken: draw again.
             if _live_ticket_exists(db.session, ticket["show_id"], person.email, person.phone):
                 raise Duplicate() from None
+            attempts += 1
             continue
         return Registration(status, ticket["code"], ticket["token"], show_slug)
     raise RuntimeError("could not draw a free ticket code")
 
 
+class _SeatRefused(Exception):
+    """The show is full or people are waiting: the general path decides what happens."""
+
+
+def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) -> str:
+    """The common case, and all the time another writer waits for: the show's row, a free seat
+    nobody waits for, the ticket and its e-mail. Core statements on the connection alone, so
+    that it can share a group commit (database.group_write)."""
+    show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
+    if show is None:
+        raise NotFound()
+    ticket["show_id"] = show.id
+    if not registration_is_open(show, now):
+        raise RegistrationClosed()
+    if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
+        raise _SeatRefused()
+    _insert_ticket(connection, ticket, "issued", now)
+    return "issued"
+
+
+def _insert_ticket(connection, ticket: dict, status: str, now: datetime) -> None:
+    ticket_id = connection.execute(
+        _INSERT_TICKET, dict(ticket, status=status, issued_at=now if status == "issued" else None)
+    ).inserted_primary_key[0]
+    outbox.enqueue_now(connection, ticket_id, "ticket", now)
+
+
 def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist: bool) -> str:
-    """The locked part: returns "issued" or "waitlisted", or raises."""
+    """The general case, in a transaction of its own: people waiting are promoted first, and a
+    full show answers duplicate, full, a waitlist place, or waitlist closed."""
     connection = session.connection()
     show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
     if show is None:
@@ -94,13 +129,9 @@ def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist:
     ticket["show_id"] = show.id
     if not registration_is_open(show, now):
         raise RegistrationClosed()
-    # A newcomer's seat, unless people are waiting: they come first. The common case costs one
-    # statement; the line is looked up only when the seat was refused.
-    seat_taken = waitlist.take_seat(session, show.id, unless_someone_waits=True)
-    if not seat_taken:
-        if waitlist.is_open(show, now):
-            waitlist.promote(session, session.get(Show, show.id), now)
-        seat_taken = waitlist.take_seat(session, show.id)
+    if waitlist.is_open(show, now):
+        waitlist.promote(session, session.get(Show, show.id), now)
+    seat_taken = waitlist.take_seat(session, show.id)
     if not seat_taken:
         # The duplicate answer comes before "full", as it always did; rare, so looked up here.
         if _live_ticket_exists(session, show.id, ticket["email"], ticket["phone"]):
@@ -110,10 +141,7 @@ def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist:
         if not waitlist.is_open(show, now):
             raise WaitlistClosed()
     status = "issued" if seat_taken else "waitlisted"
-    ticket_id = connection.execute(
-        _INSERT_TICKET, dict(ticket, status=status, issued_at=now if seat_taken else None)
-    ).inserted_primary_key[0]
-    outbox.enqueue_now(connection, ticket_id, "ticket", now)
+    _insert_ticket(session.connection(), ticket, status, now)
     return status
 
 

@@ -70,12 +70,17 @@ def _connection(session):
     return session.connection()
 
 
-def take_seat(session, show_id: int, *, unless_someone_waits: bool = False) -> bool:
-    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1).
-    `unless_someone_waits`: also refuse while anyone of the show is on the waitlist (the caller
-    promotes them first), so a newcomer's registration needs no lookup of the line."""
+def take_seat(session, show_id: int) -> bool:
+    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1)."""
+    return take_seat_on(_connection(session), show_id)
+
+
+def take_seat_on(connection, show_id: int, *, unless_someone_waits: bool = False) -> bool:
+    """take_seat() on a Core connection. `unless_someone_waits`: also refuse while anyone of the
+    show is on the waitlist (they are promoted first), so a newcomer's registration needs no
+    lookup of the line."""
     statement = _TAKE_SEAT_UNLESS_SOMEONE_WAITS if unless_someone_waits else _TAKE_SEAT
-    return _connection(session).execute(statement, {"show_id": show_id}).rowcount == 1
+    return connection.execute(statement, {"show_id": show_id}).rowcount == 1
 
 
 def give_seat_back(session, show_id: int) -> bool:

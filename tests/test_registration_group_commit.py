@@ -1,0 +1,127 @@
+"""Group commit (database.group_write): writers waiting for SQLite's write lock at the same
+moment share one transaction and one fsync, each in a SAVEPOINT of its own; a caller hears of
+success only after the COMMIT; one caller's failure undoes its own writes alone."""
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import func, insert, select
+
+from tests.conftest import make_show, person
+
+WRITERS = 6
+
+
+def _audit_row(connection, action: str) -> None:
+    from checkin.database import utcnow
+    from checkin.models import AuditEntry
+
+    connection.execute(insert(AuditEntry).values(at=utcnow(), action=action, object_type="test"))
+
+
+def test_writers_waiting_together_commit_together_and_fail_alone(app):
+    from checkin import database
+    from checkin.extensions import db
+    from checkin.models import AuditEntry
+
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    threads_seen: dict[int, int] = {}
+    outcomes: dict[int, str] = {}
+    first_running = threading.Event()
+
+    def work(i: int):
+        def run(connection):
+            threads_seen[i] = threading.get_ident()
+            _audit_row(connection, f"write {i}")
+            if i == 0:
+                # The first leader holds the lock until the others are queued behind it.
+                first_running.set()
+                deadline = time.monotonic() + 10
+                while sqlite and time.monotonic() < deadline and \
+                        len(database._groups[database._sqlite_file(db.engine.url)].waiting) < WRITERS - 1:
+                    time.sleep(0.01)
+            if i == 3:
+                raise ValueError("this writer changes its mind")
+            return i
+        return run
+
+    def writer(i: int) -> None:
+        with app.app_context():
+            if i:
+                first_running.wait(10)
+            try:
+                outcomes[i] = f"ok {database.group_write(work(i))}"
+            except ValueError:
+                outcomes[i] = "failed"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == {i: "failed" if i == 3 else f"ok {i}" for i in range(WRITERS)}
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert actions == {f"write {i}" for i in range(WRITERS) if i != 3}
+    if sqlite:
+        # Writers 1-5 queued while 0 held the lock, so one of them led them all in one transaction.
+        assert len({threads_seen[i] for i in range(1, WRITERS)}) == 1
+
+
+def test_a_failed_commit_fails_every_writer_of_the_group(app, monkeypatch):
+    from checkin import database
+    from checkin.extensions import db
+    from checkin.models import AuditEntry
+
+    def refuse(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("sqlalchemy.engine.base.Transaction.commit", refuse)
+    with app.app_context():
+        try:
+            database.group_write(lambda connection: _audit_row(connection, "lost"))
+        except OSError:
+            pass
+        else:
+            raise AssertionError("a write whose COMMIT failed was reported as done")
+        monkeypatch.undo()
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_a_racing_crowd_with_repeats_gets_one_ticket_each_and_nothing_lost(app):
+    from checkin.database import utcnow
+    from checkin.errors import DomainError
+    from checkin.extensions import db
+    from checkin.models import OutboxMessage, Show, Ticket
+    from checkin.registration import register
+
+    make_show(app, "crowd", quota=1000)
+    people = [person(i % 20) for i in range(40)]  # everyone twice
+    start = threading.Barrier(len(people))
+    results: list[str] = [""] * len(people)
+
+    def registrant(i: int) -> None:
+        with app.app_context():
+            start.wait(30)
+            try:
+                results[i] = register("crowd", people[i], now=utcnow()).code
+            except DomainError as error:
+                results[i] = error.code
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=registrant, args=(i,)) for i in range(len(people))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    codes = [r for r in results if r != "duplicate"]
+    assert len(codes) == 20 and results.count("duplicate") == 20
+    with app.app_context():
+        stored = set(db.session.scalars(select(Ticket.code)))
+        assert stored == set(codes)
+        assert db.session.scalar(select(Show.issued_count).where(Show.slug == "crowd")) == 20
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 20
