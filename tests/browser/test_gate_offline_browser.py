@@ -458,6 +458,45 @@ def test_signing_out_forgets_the_list_and_its_names_but_keeps_unsent_scans(
     assert (row.result, row.gate) == ("admitted", GATE_A)
 
 
+def test_names_leave_the_phone_when_the_show_stops_allowing_them_or_the_session_ends(
+        festival, live_server, page):
+    from checkin.database import utcnow
+    from checkin.staff import reset_password
+
+    app = festival
+    set_show(app, "gala", offline_names=True)
+    issue(app, "gala", 3)
+    sign_in(page)
+    page.wait_for_selector("#scanner[data-list-size='3']", state="attached", timeout=TIMEOUT)
+    names = """async () => {
+        const { Store } = await import('/static/js/gate/store.js');
+        return [...(await (await Store.open()).tickets('gala')).values()].map((entry) => entry.n || null);
+    }"""
+    assert sorted(page.evaluate(names)) == ["Nguyễn Văn 0", "Nguyễn Văn 1", "Nguyễn Văn 2"]
+
+    def after_a_sync(expected):
+        # Back from offline, the page syncs at once (the "online" event).
+        page.context.set_offline(True)
+        page.context.set_offline(False)
+        wanted = json.dumps(expected, separators=(",", ":"))  # as JSON.stringify writes it
+        poll(page, f"async () => JSON.stringify((await ({names})()).map(Boolean)) === '{wanted}'")
+
+    # The organiser turns names off: the next sync replaces the list with one without names;
+    # on again, they come back.
+    set_show(app, "gala", offline_names=False)
+    after_a_sync([False] * 3)
+    set_show(app, "gala", offline_names=True)
+    after_a_sync([True] * 3)
+
+    # The password changes (every session ends): the phone's next call gets a 401; the list
+    # goes and the page says so.
+    with app.app_context():
+        reset_password("vol", now=utcnow())
+    after_a_sync([])
+    assert page.is_visible("#signed-out")
+    assert page.get_attribute("#scanner", "data-list-size") == ""
+
+
 def test_the_manifest_and_the_service_worker(app, client):
     manifest = client.get("/gate/manifest.webmanifest?locale=en")
     assert manifest.headers["Content-Type"].startswith("application/manifest+json")

@@ -64,6 +64,11 @@ export class GateList {
     await this.useKeys(body.keys);
   }
 
+  namesChanged(show) {
+    const before = this.meta && this.meta.info;
+    return Boolean(before) && Boolean(before.names) !== Boolean(show && show.names);
+  }
+
   // The show as decide() needs it.
   showRules() {
     const info = (this.meta && this.meta.info) || {};

@@ -94,8 +94,14 @@ export class Link {
   async refresh() {
     const cursor = this.list.meta && this.list.meta.cursor;
     const url = cursor ? `${this.urls.list}?since=${encodeURIComponent(cursor)}` : this.urls.list;
-    const { status, data, ms } = await this.request(url, { timeout: LIST_TIMEOUT_MS });
+    let { status, data, ms } = await this.request(url, { timeout: LIST_TIMEOUT_MS });
     if (status !== 200 || !Array.isArray(data.tickets)) throw new Error(`list: status ${status}`);
+    if (!data.full && this.list.namesChanged(data.show)) {
+      // The show's names setting changed: an update would leave unchanged tickets as they were
+      // (with names no longer allowed, or without the names now wanted). The whole list, then.
+      ({ status, data } = await this.request(this.urls.list, { timeout: LIST_TIMEOUT_MS }));
+      if (status !== 200 || !Array.isArray(data.tickets)) throw new Error(`list: status ${status}`);
+    }
     await this.list.apply(data, await this.store.queued());
     if (cursor) this.setOnline(ms <= FAST_MS);
     else this.setOnline(true);
