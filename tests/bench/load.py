@@ -39,7 +39,8 @@ def registrant(phase: int, i: int) -> dict:
     return {
         "name": f"Nguyễn Văn {phase} {i}",
         "email": f"p{phase}n{i}@example.com",
-        "phone": f"{PHONE_PREFIXES[phase % len(PHONE_PREFIXES)]}{i:06d}",
+        # Phases 0-199 of one database never share a number (up to 100,000 a phase).
+        "phone": f"{PHONE_PREFIXES[phase % len(PHONE_PREFIXES)]}{phase // len(PHONE_PREFIXES) % 10}{i % 100_000:05d}",
         "birth_year": 2004,
         "consent": True,
     }

@@ -28,6 +28,7 @@ GOALS = {("register_json", 50): 0.30, ("register_form", 50): 0.20, ("scan", 50):
 SCAN_P99_MS = 20
 SCAN_PACE = 1.0
 STATS_MS = 50
+PARTS = ("registration", "scans", "pages", "stats", "normal")
 
 
 class Bench:
@@ -38,6 +39,9 @@ class Bench:
         self.notes: list[str] = []
         self.failures: list[str] = []
         self.phase = 0
+
+    def wants(self, part: str) -> bool:
+        return part in self.args.only
 
     def load(self, server: Server, scenario: str, clients: int, *, data: dict | None = None,
              duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0,
@@ -161,15 +165,16 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
         scans = {"show": seed.GATE_SHOW, "payloads": context["payloads"], "staff_tokens": context["staff_tokens"]}
         # One client at a time: each request's own cost, without queueing. These ratios are
         # the ceiling of the loaded ones on a machine whose cores the work saturates.
+        base50 = None
         base1 = bench.record(backend, "baseline (health) @1", bench.load(server, "health", 1, duration=3), None)
         result = bench.load(server, "register_json", 1, data=reg, duration=3)
         acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
         bench.record(backend, "registration JSON @1", result, base1)
-        if context["scans_route"]:
+        if context["scans_route"] and bench.wants("scans"):
             result = bench.load(server, "scan", 1, data=dict(scans, payloads=scans["payloads"][-2000:]), duration=3)
             acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
             bench.record(backend, "scan @1", result, base1)
-        for clients in (50, 200):
+        for clients in bench.args.clients:
             base = bench.record(backend, f"baseline (health) @{clients}",
                                 bench.load(server, "health", clients), None)
             result = bench.load(server, "register_json", clients, data=reg)
@@ -180,13 +185,20 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
             bench.record(backend, f"registration form+CSRF @{clients}", result, base)
             if clients == 50:
                 base50 = base
-        tokens = {"tokens": ticket_tokens(env)}
+        if bench.wants("pages") or bench.wants("scans"):
+            base50 = base50 or bench.record(backend, "baseline (health) @50",
+                                            bench.load(server, "health", 50), None)
+        tokens = {"tokens": ticket_tokens(env) if bench.wants("pages") else []}
         for scenario, label in (("ticket_page", "ticket page"), ("qr_svg", "QR SVG"), ("qr_png", "QR PNG")):
+            if not bench.wants("pages"):
+                break
             if tokens["tokens"]:
                 bench.record(backend, f"{label} @50", bench.load(server, scenario, 50, data=tokens), base50)
             else:
                 bench.missing(backend, f"{label} @50", "no ticket was registered")
-        if context["scans_route"]:
+        if not bench.wants("scans"):
+            pass
+        elif context["scans_route"]:
             data = dict(scans)
             result = bench.load(server, "scan", 50, data=data)
             acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
@@ -200,14 +212,16 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
             bench.record(backend, f"gate rush: scans @50, one per {SCAN_PACE:g} s each", result, base50)
         else:
             bench.missing(backend, "gate rush: scans @50", "endpoint missing")
-        if context["stats_route"]:
+        if not bench.wants("stats"):
+            pass
+        elif context["stats_route"]:
             data = {"show": seed.STATS_SHOW, "organiser_token": context["organiser_token"]}
             result = bench.load(server, "stats", 1, data=data, max_ops=STATS_REQUESTS, warmup=0,
                                 duration=60)
             bench.record(backend, "stats (100k tickets, 200k scans) @1", result, None)
         else:
             bench.missing(backend, "stats (100k tickets, 200k scans) @1", "endpoint missing")
-    if backend == "sqlite":
+    if backend == "sqlite" and bench.wants("normal"):
         normal = dict(env, CHECKIN_SQLITE_SYNCHRONOUS="NORMAL")
         with Server(normal, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
             base = bench.record(backend, "baseline (health) @1, sync=NORMAL",
@@ -337,6 +351,11 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200],
+                        help="numbers of clients of the loaded registration rows")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS,
+                        help="the parts to run (default all); the registration rows and their "
+                             "baselines always run: `--only registration` is the quick run")
     args = parser.parse_args(argv)
     args.loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     started = datetime.now(UTC)
@@ -357,11 +376,12 @@ def main(argv=None) -> int:
             else:
                 bench.notes.append(f"PostgreSQL not reachable at {pg_url}: skipped")
         report = table(bench, started, time.perf_counter() - clock)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{started:%Y-%m-%d-%H%M}.md"
-    path.write_text(report)
     print("\n" + report)
-    print(f"written to {path.relative_to(ROOT)}")
+    if set(args.only) == set(PARTS):  # a partial run is a quick look, not a result to keep
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{started:%Y-%m-%d-%H%M}.md"
+        path.write_text(report)
+        print(f"written to {path.relative_to(ROOT)}")
     return 1 if bench.failures else 0
 
 
