@@ -2,6 +2,7 @@
 refused field by field with nothing written (invariant 8), and the registration window."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import timedelta
 
@@ -335,3 +336,16 @@ def test_a_duplicate_of_a_full_show_is_told_duplicate_not_full(app, client):
     again = client.post(API, json=person(1, name="Ai Khác"))
     assert again.status_code == 409 and again.json["error"]["code"] == "duplicate"
     assert counts(app) == (1, 1)
+
+
+def test_what_was_typed_is_shown_again_escaped_every_time(app, client):
+    # The inputs' attributes are remembered between pages (forms.py): a second page with the
+    # same typed text must be escaped like the first.
+    make_show(app, "demo")
+    typed = '<b onclick="x">Lan</b>'
+    pages = [client.post(FORM, data=form_data(client, person(1, name=typed, email="nope"))).get_data(as_text=True)
+             for _ in range(2)]
+    assert pages[0].count("&lt;b onclick=&#34;x&#34;&gt;Lan&lt;/b&gt;") == 1
+    assert '<b onclick="x">' not in pages[0]
+    strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
+    assert strip.sub("", pages[0]) == strip.sub("", pages[1])
