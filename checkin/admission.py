@@ -5,6 +5,14 @@ same transaction as the ticket and show changes it causes (invariant 7). Exactly
 (invariant 2) and capacity (invariant 3) are decided by conditional UPDATEs, never by a
 Python check followed by a write; the friendly reads before them only choose the message.
 
+An online scan reads its ticket before its write transaction (on SQLite every writer waits for
+the one write lock, so the less done inside, the more gates get through): a refusal is
+answered from that read and only logged; a change is made by a conditional UPDATE, and if the
+ticket moved on since the read (another gate was quicker), it is read again inside the
+transaction and decided afresh. The transaction is Core statements on a connection, so that on
+SQLite concurrent scans (and registrations) of a process share one commit
+(database.group_write).
+
 Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
 scanned. We store it as given, and trust it only when it is plausible: not ahead of the server
 by more than CLOCK_SKEW and not older than OFFLINE_GRACE; otherwise the server's clock
@@ -33,7 +41,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets
-from .database import transaction
+from .database import group_write, transaction
 from .errors import NothingToUndo
 from .extensions import db
 from .models import Scan, Show, Ticket
@@ -214,38 +222,48 @@ def _staff_id(staff) -> int | None:
 
 
 def _run(request: ScanRequest, ref: _Ref | None) -> ScanResult:
-    """One transaction: decide, change, record.
+    """Decide, change, record: one transaction.
 
     An online scan reads its ticket before the transaction, where waiting costs no other gate
     anything, and decides from that read: a refusal only needs its log row, and a change is a
     conditional UPDATE that fails if the ticket moved on meanwhile. Only then is the ticket
-    read again, inside the transaction, locked, and the decision taken afresh. A client id
-    seen before is caught by its unique index when the row is written (no read first: replays
-    are rare, scans are not); the whole transaction then rolls back and the stored first
-    answer is returned instead."""
+    read again, inside the transaction, locked, and the decision taken afresh.
+
+    The transaction is Core on a connection alone, so that on SQLite it can share a group
+    commit with the other writers of this process waiting at the same moment
+    (database.group_write): in a gate rush, most of a scan's time in the write lock is the
+    commit's wait for the disk. A client id seen before is caught by its unique index when the
+    row is written (no read first: replays are rare, scans are not); the scan's writes then
+    roll back and the stored first answer is returned instead."""
+    session = db.session()
     # An offline upload may displace or be displaced by another admission: it reads inside.
-    seen = None if request.offline else _find(db.session.connection(), request, ref)
+    seen = None if request.offline else _find(session.connection(), request, ref)
+    if session.in_transaction():
+        # The read ends here, so that whatever the caller reads next sees this scan.
+        session.commit()
     try:
-        with transaction() as session:
-            connection = session.connection()
-            outcome = _decide(connection, request, seen) if seen is not None else None
-            if outcome is None:
-                outcome = _decide(connection, request, _find(connection, request, ref, locked=True))
-            response = _response(outcome)
-            scan_id = _record(connection, request, outcome, response)
-            if outcome.supersedes is not None:
-                # The displaced admission, and the conflicts that pointed to it, now point here.
-                connection.execute(update(Scan).where(Scan.id == outcome.supersedes, Scan.result == "admitted")
-                                   .values(result="conflict", conflict_with_scan_id=scan_id))
-                connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
-                                                      Scan.conflict_with_scan_id == outcome.supersedes)
-                                   .values(conflict_with_scan_id=scan_id))
-            return ScanResult(outcome.result, response, scan_id)
+        return group_write(lambda connection: _in_transaction(connection, request, ref, seen))
     except IntegrityError:
         stored = _stored(request.client_scan_id)
         if stored is None:
             raise
         return stored
+
+
+def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _Found | None) -> ScanResult:
+    outcome = _decide(connection, request, seen) if seen is not None else None
+    if outcome is None:
+        outcome = _decide(connection, request, _find(connection, request, ref, locked=True))
+    response = _response(outcome)
+    scan_id = _record(connection, request, outcome, response)
+    if outcome.supersedes is not None:
+        # The displaced admission, and the conflicts that pointed to it, now point here.
+        connection.execute(update(Scan).where(Scan.id == outcome.supersedes, Scan.result == "admitted")
+                           .values(result="conflict", conflict_with_scan_id=scan_id))
+        connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
+                                              Scan.conflict_with_scan_id == outcome.supersedes)
+                           .values(conflict_with_scan_id=scan_id))
+    return ScanResult(outcome.result, response, scan_id)
 
 
 def _stored(client_scan_id: str) -> ScanResult | None:

@@ -120,3 +120,47 @@ def test_the_same_scan_sent_twice_at_once_is_recorded_once(app, app_config, kind
     with app.app_context():
         assert db.session.query(Scan).count() == 20
         assert db.session.scalar(select(Show.inside_count)) == 20
+
+
+def test_a_crowd_of_scanners_at_once_admits_each_ticket_once_within_capacity(app):
+    """Many threads of one process at once (on SQLite they share commits, database.group_write):
+    each ticket scanned four times, two of them one phone's resent scan; fewer places than tickets."""
+    from checkin import admission
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.models import Scan, Show, Ticket
+
+    open_show(app, capacity=8)
+    codes = issue(app, "gate", 10)
+    scans = [(payload(app, code), f"{code}:{n // 2}" if n < 2 else f"{code}:gate-{n}")
+             for code in codes for n in range(4)]
+    start = threading.Barrier(len(scans))
+    answers: list = [None] * len(scans)
+
+    def scanner(i: int) -> None:
+        text, client_scan_id = scans[i]
+        with app.app_context():
+            start.wait(30)
+            try:
+                answers[i] = admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None,
+                                            gate=GATES[i % 2], direction="in", client_scan_id=client_scan_id,
+                                            scanned_at=None, show_slug="gate", now=utcnow())
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=scanner, args=(i,)) for i in range(len(scans))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    admitted_rows = {a.scan_id for a in answers if a.result == "admitted"}
+    assert len(admitted_rows) == 8
+    for i in range(0, len(scans), 4):  # the resent scan has the first one's answer and row
+        assert answers[i].scan_id == answers[i + 1].scan_id and answers[i].response == answers[i + 1].response
+    with app.app_context():
+        assert db.session.scalar(select(Show.inside_count)) == 8
+        assert db.session.query(Scan).count() == len({a.scan_id for a in answers}) == 30
+        assert db.session.query(Ticket).filter(Ticket.admitted_at.is_not(None)).count() == 8
+        assert db.session.query(Ticket).filter(Ticket.inside.is_(True)).count() == 8
+        logged = Counter(db.session.scalars(select(Scan.result)))
+    assert logged["admitted"] == 8 and set(logged) <= {"admitted", "already_inside", "venue_full"}
