@@ -177,12 +177,17 @@ def group_write(work: Callable[[Connection], T]) -> T:
     if not lead:
         me.wake.wait()  # set when our group has committed, or when we are to lead the next one
     if not me.finished:
-        with group.lock:
-            batch, group.waiting = group.waiting, []
+        batch: list[_Write] = []
         try:
-            _commit_together(engine, path, batch)
+            with _writers_lock(path):
+                # Taken once the lock is ours: whoever came while we waited for it joins too.
+                with group.lock:
+                    batch, group.waiting = group.waiting, []
+                _commit_together(engine, batch)
         finally:
             with group.lock:
+                if me in group.waiting:  # failed before taking the group: nobody runs our work
+                    group.waiting.remove(me)
                 for write in batch:
                     write.finished = True
                 if group.waiting:
@@ -196,19 +201,22 @@ def group_write(work: Callable[[Connection], T]) -> T:
     return me.result
 
 
-def _commit_together(engine: Engine, path: str, batch: list[_Write]) -> None:
+def _commit_together(engine: Engine, batch: list[_Write]) -> None:
     token = _begin_immediate.set(True)
     try:
-        with _writers_lock(path), engine.connect() as connection:
+        with engine.connect() as connection:
             connection.begin()
+            # Straight to sqlite3: through SQLAlchemy a SAVEPOINT cost ten times as much, and
+            # everything here is time that the other processes' writers wait.
+            sqlite = connection.connection.driver_connection
             for write in batch:
-                connection.exec_driver_sql("SAVEPOINT group_write")
+                sqlite.execute("SAVEPOINT group_write")
                 try:
                     write.result = write.work(connection)
                 except Exception as error:  # noqa: BLE001 - the caller's, raised in its thread
                     write.error = error
-                    connection.exec_driver_sql("ROLLBACK TO group_write")
-                connection.exec_driver_sql("RELEASE group_write")
+                    sqlite.execute("ROLLBACK TO group_write")
+                sqlite.execute("RELEASE group_write")
             connection.commit()
     except BaseException as error:
         # Nothing was committed: whoever had succeeded learns it did not.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from tests.conftest import make_show, person
@@ -125,3 +126,32 @@ def test_a_racing_crowd_with_repeats_gets_one_ticket_each_and_nothing_lost(app):
         assert stored == set(codes)
         assert db.session.scalar(select(Show.issued_count).where(Show.slug == "crowd")) == 20
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 20
+
+
+def test_a_writer_that_cannot_take_the_lock_is_told_so_and_its_work_never_runs(app, monkeypatch):
+    from contextlib import contextmanager
+
+    from checkin import database
+    from checkin.extensions import db
+    from checkin.models import AuditEntry
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL takes no file lock")
+    real = database._writers_lock
+
+    @contextmanager
+    def broken(path):
+        raise OSError("no lock file")
+        yield
+
+    monkeypatch.setattr(database, "_writers_lock", broken)
+    with app.app_context():
+        try:
+            database.group_write(lambda connection: _audit_row(connection, "never"))
+        except OSError:
+            pass
+        else:
+            raise AssertionError("reported as written")
+        monkeypatch.setattr(database, "_writers_lock", real)
+        database.group_write(lambda connection: _audit_row(connection, "later"))
+        assert list(db.session.scalars(select(AuditEntry.action))) == ["later"]
