@@ -349,3 +349,26 @@ def test_what_was_typed_is_shown_again_escaped_every_time(app, client):
     assert '<b onclick="x">' not in pages[0]
     strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
     assert strip.sub("", pages[0]) == strip.sub("", pages[1])
+
+
+def test_the_blank_form_is_one_page_for_everyone_with_their_own_token_and_seats(app, client, monkeypatch):
+    from checkin.public import views
+
+    token_re = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    make_show(app, "demo", quota=3)
+    assert "3 seats left" in client.get(FORM + "?lang=en").get_data(as_text=True)
+    assert client.post(API, json=person(1)).status_code == 201
+    assert client.post(API, json=person(2)).status_code == 201
+    visitor = app.test_client()
+    page = visitor.get(FORM + "?lang=en").get_data(as_text=True)  # the copy kept from the first
+    assert "1 seat left" in page and "seats left" not in page
+    assert token_re.search(page).group(1) != token_re.search(client.get(FORM).get_data(as_text=True)).group(1)
+    # Exactly the page a render of its own gives, but for the token.
+    monkeypatch.setattr(views, "_render_with_placeholders", lambda *args: views._UNCACHEABLE)
+    app.extensions["checkin_registration_pages"].clear()
+    rendered = visitor.get(FORM + "?lang=en").get_data(as_text=True)
+    assert token_re.sub("", page) == token_re.sub("", rendered)
+    # The token filled in is the visitor's own: the form goes through.
+    data = {**form_data(visitor, person(3)), "csrf_token": token_re.search(page).group(1)}
+    assert visitor.post(FORM, data=data).status_code == 303
+    assert "Every ticket has been issued" in visitor.get(FORM + "?lang=en").get_data(as_text=True)

@@ -1,7 +1,11 @@
 """Attendees' routes: parse, call one domain function, render."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import ngettext
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, select
 
 from .. import tickets, waitlist
@@ -69,25 +73,76 @@ def register(slug: str):
                 error_code, status = error.code, STATUS.get(error.code, 400)
             else:
                 return redirect(url_for("public.ticket", token=registration.token), code=303)
-    show = _show(slug)
-    state = registration_state(show, utcnow())
+    show, row = _show(slug)
+    now = utcnow()
+    state = registration_state(show, now)
+    waitlist_open = state == "full" and waitlist.is_open(show, now)
+    if request.method == "GET":
+        return _blank_registration_page(show, row, state, waitlist_open)
     return render_template(
-        "public/register.html", show=show, form=form or RegistrationForm(), state=state,
-        error_code=error_code, waitlist_open=state == "full" and waitlist.is_open(show, utcnow()),
-        error=error_message(error_code) if error_code else None,
+        "public/register.html", show=show, form=form or RegistrationForm(), state=state, error_code=error_code,
+        waitlist_open=waitlist_open, error=error_message(error_code) if error_code else None,
     ), status
 
 
 _SHOW = select(*Show.__table__.columns).where(Show.slug == bindparam("slug"))
 
 
-def _show(slug: str) -> Show:
-    """The show's row as a Show outside the session, for a page to read: the ORM's loading
-    machinery cost a sixth of the registration page."""
+def _show(slug: str) -> tuple[Show, dict]:
+    """The show's row as a Show outside the session, for a page to read (the ORM's loading
+    machinery cost a sixth of the registration page), and the row itself."""
     row = db.session.connection().execute(_SHOW, {"slug": slug}).one_or_none()
     if row is None:
         raise NotFound()
-    return Show(**row._mapping)
+    return Show(**row._mapping), dict(row._mapping)
+
+
+# The blank registration page is the same for every visitor of a show in one language but for
+# two things: the CSRF token and the number of seats left. It is rendered once with
+# placeholders for them, and each visitor gets a copy with theirs filled in. The key holds
+# everything else the page is made of, so a change of the show, of its state or of the
+# language renders it again. Placeholders that do not appear exactly once (the template
+# changed) turn the copy off for that page rather than risk a wrong one.
+_TOKEN_PLACEHOLDER = "csrf-placeholder-" + secrets.token_hex(12)
+_SEATS_PLACEHOLDER = 987_654_321
+_PAGES_KEPT = 64
+_UNCACHEABLE = object()
+
+
+def _seats_left_text(seats: int) -> str:
+    # What register.html's ngettext renders for this number, in the request's language.
+    return ngettext("%(num)d seat left", "%(num)d seats left", seats)
+
+
+def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: bool) -> str:
+    pages = current_app.extensions.setdefault("checkin_registration_pages", {})
+    key = (current_locale(), request.script_root, state, waitlist_open,
+           tuple(sorted((k, v) for k, v in row.items() if k != "issued_count")))
+    page = pages.get(key)
+    if page is None:
+        page = _render_with_placeholders(show, row, state, waitlist_open)
+        if len(pages) >= _PAGES_KEPT:
+            pages.clear()
+        pages[key] = page
+    if page is _UNCACHEABLE:
+        return render_template("public/register.html", show=show, form=RegistrationForm(), state=state,
+                               error_code=None, waitlist_open=waitlist_open, error=None)
+    page = page.replace(_TOKEN_PLACEHOLDER, generate_csrf(), 1)
+    if state == "open":
+        page = page.replace(_seats_left_text(_SEATS_PLACEHOLDER), _seats_left_text(show.seats_left), 1)
+    return page
+
+
+def _render_with_placeholders(show: Show, row: dict, state: str, waitlist_open: bool):
+    form = RegistrationForm()
+    form.csrf_token.current_token = _TOKEN_PLACEHOLDER
+    placeholder_show = Show(**dict(row, issued_count=row["ticket_quota"] - _SEATS_PLACEHOLDER))
+    page = render_template("public/register.html", show=placeholder_show, form=form, state=state,
+                           error_code=None, waitlist_open=waitlist_open, error=None)
+    seats = page.count(_seats_left_text(_SEATS_PLACEHOLDER))
+    if page.count(_TOKEN_PLACEHOLDER) != 1 or seats != (1 if state == "open" else 0):
+        return _UNCACHEABLE
+    return page
 
 
 @bp.get("/t/<token>")
