@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -348,8 +349,11 @@ def table(bench: Bench, started: datetime, seconds: float) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds a phase")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    production = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    parser.add_argument("--workers", type=int, default=production["workers"],
+                        help="default: gunicorn.conf.py's (%(default)s here)")
+    parser.add_argument("--threads", type=int, default=production["threads"],
+                        help="default: gunicorn.conf.py's (%(default)s here)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200],
                         help="numbers of clients of the loaded registration rows")
