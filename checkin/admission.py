@@ -290,7 +290,8 @@ def _find(connection, request: ScanRequest, ref: _Ref | None, *, locked: bool = 
 
 
 def _decide(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
-    """None when a change was decided from a read that the ticket has since moved on from."""
+    """None when a change was decided from a read that the ticket has since moved on from (never
+    after a locked read: nobody else can change the ticket then)."""
     if request.local_result is None:
         return _check(connection, request, found)
     if request.local_result not in OK_RESULTS:
@@ -357,7 +358,7 @@ def show_day_end(show: Show) -> datetime:
     return to_utc(datetime.combine(local_end.date() + timedelta(days=1), time(0)))
 
 
-def _doors_closed(show: Show, at: datetime) -> dict | None:
+def _doors_closed(show: _ShowState, at: datetime) -> dict | None:
     if at < show.doors_open_at:
         doors = to_local(show.doors_open_at)
         return {"doors_open_at": doors.strftime("%H:%M"), "doors_open_on": doors.strftime("%d/%m")}
