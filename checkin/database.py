@@ -122,6 +122,17 @@ def transaction():
             raise
 
 
+def transaction_memo(connection: Connection) -> dict:
+    """A dict that lives as long as the transaction open on `connection`: the writes of one
+    group (group_write) that need the same row read it once."""
+    transaction = connection.get_transaction()
+    held = connection.info.get("checkin_transaction_memo")
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        connection.info["checkin_transaction_memo"] = held
+    return held[1]
+
+
 class _Write:
     """One caller's part of a shared transaction, and how it ended."""
 

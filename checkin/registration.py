@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets, waitlist
-from .database import group_write, transaction
+from .database import group_write, transaction, transaction_memo
 from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull, WaitlistClosed
 from .extensions import db
 from .mail import outbox
@@ -100,7 +100,12 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
     """The common case, and all the time another writer waits for: the show's row, a free seat
     nobody waits for, the ticket and its e-mail. Core statements on the connection alone, so
     that it can share a group commit (database.group_write)."""
-    show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
+    # Read once for the whole group: nothing in it changes the show's columns but issued_count,
+    # and that only tells "open" from "full", both open to registration.
+    shows = transaction_memo(connection)
+    if show_slug not in shows:
+        shows[show_slug] = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
+    show = shows[show_slug]
     if show is None:
         raise NotFound()
     ticket["show_id"] = show.id

@@ -155,3 +155,16 @@ def test_a_writer_that_cannot_take_the_lock_is_told_so_and_its_work_never_runs(a
         monkeypatch.setattr(database, "_writers_lock", real)
         database.group_write(lambda connection: _audit_row(connection, "later"))
         assert list(db.session.scalars(select(AuditEntry.action))) == ["later"]
+
+
+def test_a_transaction_memo_lives_as_long_as_its_transaction(app):
+    from checkin.database import transaction_memo
+    from checkin.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        with connection.begin():
+            memo = transaction_memo(connection)
+            memo["show"] = "row"
+            assert transaction_memo(connection) is memo
+        with connection.begin():
+            assert transaction_memo(connection) == {}
