@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -79,20 +79,25 @@ def issue_token(name: str, *, now: datetime) -> str:
     return token
 
 
+# Every scan request looks its token up: one prebuilt Core statement, and the Staff built from
+# its row outside the session (the ORM's loading cost as much CPU as the whole scan decision).
+_TOKEN_LOOKUP = (select(*Staff.__table__.columns, ApiToken.expires_at.label("token_expires_at"))
+                 .join(ApiToken, ApiToken.staff_id == Staff.id)
+                 .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+
+
 def staff_for_token(session, token: str, now: datetime) -> Staff | None:
+    """The active staff member a bearer token stands for, detached from the session (read only)."""
     if not token:
         return None
-    row = session.execute(
-        select(ApiToken, Staff)
-        .join(Staff, Staff.id == ApiToken.staff_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
-    api_token, staff = row
-    if not staff.active or (api_token.expires_at is not None and api_token.expires_at <= now):
+    values = dict(row._mapping)
+    expires_at = values.pop("token_expires_at")
+    if not values["active"] or (expires_at is not None and expires_at <= now):
         return None
-    return staff
+    return Staff(**values)
 
 
 def reset_password(name: str, *, now: datetime, actor=None) -> str:
