@@ -2,7 +2,7 @@
 // Online, the server decides (POST /api/v1/scans); when it is unreachable or slower than 1.5 s,
 // the phone decides alone from its gate list and queues the scan for upload (gate/sync.js).
 // Words come from the server (data-* attributes and each online answer's `message`).
-import { GateList } from "./gate/list.js";
+import { GateList, festivalClock } from "./gate/list.js";
 import { Store } from "./gate/store.js";
 import { Link, SignedOut } from "./gate/sync.js";
 
@@ -147,8 +147,8 @@ function showList() {
     line.textContent = text("msgListNone");
     return;
   }
-  const synced = new Date(list.meta.syncedAt);
-  const time = `${String(synced.getHours()).padStart(2, "0")}:${String(synced.getMinutes()).padStart(2, "0")}`;
+  // Festival time, like every other time on the gate's screens, whatever zone the phone is set to.
+  const { time } = festivalClock(list.meta.syncedAt);
   line.textContent = say("msgListReady", { count: list.size.toLocaleString(text("lang")), time });
 }
 
