@@ -5,7 +5,7 @@ import re
 from urllib.parse import parse_qs, urlencode
 
 from tests.conftest import csrf_token, login
-from tests.support.gate import add_volunteer, open_show
+from tests.support.gate import add_gates, add_volunteer, open_show
 
 PASSWORD = "correct horse battery"
 
@@ -13,17 +13,6 @@ PASSWORD = "correct horse battery"
 def choose(client, show, gate):
     token = csrf_token(client, "/gate/setup")
     return client.post("/gate/setup", data={"show": show, "gate": gate, "csrf_token": token})
-
-
-def add_gates(app, slug, *labels):
-    from checkin.database import transaction
-    from checkin.models import Gate, Show
-
-    with app.app_context():
-        with transaction() as session:
-            show = session.query(Show).filter_by(slug=slug).one()
-            for i, label in enumerate(labels):
-                session.add(Gate(show_id=show.id, label=label, position=i))
 
 
 def test_a_volunteer_signs_in_and_is_asked_for_a_gate(app, client):

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.support import services
-from tests.support.gate import add_volunteer, issue, open_show, payload
+from tests.support.gate import add_gates, add_volunteer, issue, open_show, payload
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 640, 480
@@ -31,16 +31,6 @@ def write_y4m(path: Path, png: bytes, frames: int = 5) -> Path:
     frame = b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1]
     path.write_bytes(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
     return path
-
-
-def add_gate(app, slug, label):
-    from checkin.database import transaction
-    from checkin.models import Gate, Show
-
-    with app.app_context():
-        with transaction() as session:
-            show = session.query(Show).filter_by(slug=slug).one()
-            session.add(Gate(show_id=show.id, label=label, position=0))
 
 
 def open_scanner(launch_browser, live_server, video: Path):
@@ -63,7 +53,7 @@ def gate_show(app):
     if not DECODER.exists():
         services.missing("the scanner's decoder: `make install` copies it into static/vendor/")
     open_show(app, "gala", capacity=10)
-    add_gate(app, "gala", "Cổng A – Hàng Khay")
+    add_gates(app, "gala", "Cổng A – Hàng Khay")
     add_volunteer(app, "vol", password=PASSWORD)
     return app
 

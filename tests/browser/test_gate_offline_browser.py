@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from tests.support import services
-from tests.support.gate import add_volunteer, api_token, issue, open_show, payload
+from tests.support.gate import add_gates, add_volunteer, api_token, issue, open_show, payload
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 480, 360
@@ -55,17 +55,6 @@ def qr(app, code: str) -> bytes:
     from checkin import tickets
 
     return tickets.qr_png(payload(app, code), box_size=7)
-
-
-def add_gates(app, slug, *labels):
-    from checkin.database import transaction
-    from checkin.models import Gate, Show
-
-    with app.app_context():
-        with transaction() as session:
-            show = session.query(Show).filter_by(slug=slug).one()
-            for i, label in enumerate(labels):
-                session.add(Gate(show_id=show.id, label=label, position=i))
 
 
 def set_show(app, slug, **values):

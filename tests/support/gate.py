@@ -18,6 +18,16 @@ def open_show(app, slug="gate", *, quota=100, capacity=100, now=None, **fields):
     make_show(app, slug, quota=quota, capacity=capacity, now=now, **values)
 
 
+def add_gates(app, slug, *labels):
+    """Gates of a show, in the order given, as an organiser adds them."""
+    from checkin.database import utcnow
+    from checkin.shows import add_gate
+
+    with app.app_context():
+        for label in labels:
+            add_gate(slug, label, now=utcnow())
+
+
 def issue(app, slug, count, *, start=0, now=None) -> list[str]:
     """Registers `count` people; returns their ticket codes."""
     from checkin.database import utcnow
