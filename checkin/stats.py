@@ -17,17 +17,16 @@ from functools import lru_cache
 
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
-from .admission import RESULTS, UNDONE
+from .admission import OK_RESULTS, RESULTS, UNDONE
 from .models import Gate, Scan, Show, Ticket
 
 BUCKET_SECONDS = 300
 MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
 # Scan results that turn a person away (the rest move them in or out).
-REFUSALS = ("already_inside", "not_inside", "invalid", "unknown", "wrong_show", "cancelled",
-            "waitlisted", "venue_full", "not_open")
-_MOVES = ("admitted", "reentered", "exited")
 # Not a refusal: the volunteer let the person in, and an organiser should look at it.
 CONFLICT = "conflict"
+# admission.RESULTS is the one list of results: moves, a conflict, and the refusals.
+REFUSALS = tuple(result for result in RESULTS if result not in OK_RESULTS and result != CONFLICT)
 _EPOCH = datetime(1970, 1, 1)
 NEAR_FULL = 0.9
 STATUSES = ("issued", "waitlisted", "cancelled")
@@ -163,8 +162,7 @@ _GATE_LABELS = text("""
 """)
 
 
-# dict.fromkeys: CONFLICT once, whether or not admission.RESULTS lists it.
-_SCAN_RESULTS = tuple(dict.fromkeys((*RESULTS, CONFLICT, UNDONE)))
+_SCAN_RESULTS = (*RESULTS, UNDONE)
 
 
 @lru_cache(maxsize=16)
@@ -189,7 +187,7 @@ def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
         for result in _SCAN_RESULTS:
             count = next(counts)
             gate.scans += count
-            if result in _MOVES:
+            if result in OK_RESULTS:
                 setattr(gate, result, getattr(gate, result) + count)
             elif result == CONFLICT:
                 gate.conflicts += count
