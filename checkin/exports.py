@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from .attendees import TicketFilter, ticket_query
 from .models import Scan, Show, Staff, Ticket
+from .stats import TO_REVIEW
 
 BOM = "\ufeff"
 BATCH = 500
@@ -115,7 +116,7 @@ def conflict_query(show_id: int):
             .outerjoin(volunteer, volunteer.id == Scan.staff_id)
             .outerjoin(standing, standing.id == Scan.conflict_with_scan_id)
             .outerjoin(standing_volunteer, standing_volunteer.id == standing.staff_id)
-            .where(Scan.show_id == show_id, Scan.result == "conflict", Scan.undone_by_scan_id.is_(None))
+            .where(Scan.show_id == show_id, *TO_REVIEW)
             .order_by(Scan.scanned_at.desc(), Scan.id.desc()))
 
 

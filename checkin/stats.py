@@ -104,10 +104,13 @@ def _count(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
+# The conflicts an organiser has to review (the count here, the list in exports.conflict_query).
+# Undone rows count nowhere here, conflicts included, so the gates add up to the show.
+TO_REVIEW = (Scan.result == CONFLICT, Scan.undone_by_scan_id.is_(None))
+
+
 def _conflicts():
-    """Undone rows count nowhere here, conflicts included, so the gates add up to the show."""
-    return _count(Scan, Scan.show_id == bindparam("show_id"), Scan.result == CONFLICT,
-                  Scan.undone_by_scan_id.is_(None))
+    return _count(Scan, Scan.show_id == bindparam("show_id"), *TO_REVIEW)
 
 
 def _ticket_statement():
