@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.gate import issue, open_show, payload
+from tests.support.racing import in_app, release_together
 from tests.support.scan_workers import scan_rounds, scan_rounds_in
 
 pytestmark = pytest.mark.slow
@@ -134,25 +135,14 @@ def test_a_crowd_of_scanners_at_once_admits_each_ticket_once_within_capacity(app
     codes = issue(app, "gate", 10)
     scans = [(payload(app, code), f"{code}:{n // 2}" if n < 2 else f"{code}:gate-{n}")
              for code in codes for n in range(4)]
-    start = threading.Barrier(len(scans))
-    answers: list = [None] * len(scans)
 
-    def scanner(i: int) -> None:
+    def scanner(i: int):
         text, client_scan_id = scans[i]
-        with app.app_context():
-            start.wait(30)
-            try:
-                answers[i] = admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None,
-                                            gate=GATES[i % 2], direction="in", client_scan_id=client_scan_id,
-                                            scanned_at=None, show_slug="gate", now=utcnow())
-            finally:
-                db.session.remove()
+        return admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None,
+                              gate=GATES[i % 2], direction="in", client_scan_id=client_scan_id,
+                              scanned_at=None, show_slug="gate", now=utcnow())
 
-    threads = [threading.Thread(target=scanner, args=(i,)) for i in range(len(scans))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    answers = release_together(in_app(app, scanner), len(scans))
     admitted_rows = {a.scan_id for a in answers if a.result == "admitted"}
     assert len(admitted_rows) == 8
     for i in range(0, len(scans), 4):  # the resent scan has the first one's answer and row

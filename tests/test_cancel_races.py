@@ -3,13 +3,13 @@ SQLite file and PostgreSQL): each ticket ends either cancelled and refused at th
 admitted and kept; never both, never a deadlock or an error; the counters match the rows."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.support.gate import add_volunteer, issue, open_show, payload, scan_id
+from tests.support.racing import in_app, release_together
 
 pytestmark = pytest.mark.slow
 
@@ -33,38 +33,26 @@ def test_cancel_and_scan_of_one_ticket_at_once(app):
     payloads = {code: payload(app, code) for code in codes}
     keyring = app.extensions["checkin_keyring"]
     outcomes: dict[tuple[str, str], str] = {}
-    barrier = threading.Barrier(2 * TICKETS)
 
     def cancel(code):
-        barrier.wait(timeout=60)
-        with app.app_context():
-            try:
-                cancel_ticket(tokens[code], now=utcnow())
-                outcomes[code, "cancel"] = "cancelled"
-            except DomainError as error:
-                outcomes[code, "cancel"] = error.code
-            except Exception as error:  # noqa: BLE001 - asserted below
-                outcomes[code, "cancel"] = f"{type(error).__name__}: {error}"
-            finally:
-                db.session.remove()
+        try:
+            cancel_ticket(tokens[code], now=utcnow())
+            outcomes[code, "cancel"] = "cancelled"
+        except DomainError as error:
+            outcomes[code, "cancel"] = error.code
+        except Exception as error:  # noqa: BLE001 - asserted below
+            outcomes[code, "cancel"] = f"{type(error).__name__}: {error}"
 
     def gate(code):
-        barrier.wait(timeout=60)
-        with app.app_context():
-            try:
-                outcomes[code, "scan"] = scan(payloads[code], keyring=keyring, staff=volunteer, gate="A",
-                                              direction="in", client_scan_id=scan_id(), scanned_at=None,
-                                              show_slug="gate", now=utcnow()).result
-            except Exception as error:  # noqa: BLE001 - asserted below
-                outcomes[code, "scan"] = f"{type(error).__name__}: {error}"
-            finally:
-                db.session.remove()
+        try:
+            outcomes[code, "scan"] = scan(payloads[code], keyring=keyring, staff=volunteer, gate="A",
+                                          direction="in", client_scan_id=scan_id(), scanned_at=None,
+                                          show_slug="gate", now=utcnow()).result
+        except Exception as error:  # noqa: BLE001 - asserted below
+            outcomes[code, "scan"] = f"{type(error).__name__}: {error}"
 
-    threads = [threading.Thread(target=f, args=(code,)) for code in codes for f in (cancel, gate)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    jobs = [(f, code) for code in codes for f in (cancel, gate)]
+    release_together(in_app(app, lambda i: jobs[i][0](jobs[i][1])), len(jobs))
     pairs = Counter((outcomes[code, "cancel"], outcomes[code, "scan"]) for code in codes)
     assert set(pairs) <= {("cancelled", "cancelled"), ("ticket_used", "admitted")}, pairs
     with app.app_context():

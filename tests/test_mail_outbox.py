@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from checkin.extensions import db
 from checkin.mail import outbox
 from checkin.models import OutboxMessage, Ticket
+from tests.support.racing import in_app, release_together
 from tests.conftest import make_show, person
 
 
@@ -87,19 +88,10 @@ def test_workers_side_by_side_send_each_message_once(app, client, tmp_path):
             with lock:
                 sent.append(name)
 
-    barrier = threading.Barrier(4)
+    def worker(i):
+        deliver_due(transport=Recording(), deployment=deployment(), render=render_in, clock=utcnow)
 
-    def worker():
-        with app.app_context():
-            barrier.wait(timeout=30)
-            deliver_due(transport=Recording(), deployment=deployment(), render=render_in, clock=utcnow)
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    release_together(in_app(app, worker), 4)
     assert len(sent) == 12 and len(set(sent)) == 12
     with app.app_context():
         assert db.session.scalar(select(func.sum(OutboxMessage.attempts))) == 12

@@ -2,11 +2,10 @@
 database decides, so the show never passes its quota and the counter equals the rows."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from tests.conftest import make_show, person
+from tests.support.racing import in_app, release_together
 
 
 def test_racing_moves_never_pass_the_quota(app, now):
@@ -23,28 +22,14 @@ def test_racing_moves_never_pass_the_quota(app, now):
         for code in issued[:3]:
             move_ticket(code, "waitlisted", now=now)  # three seats free again
 
-    barrier = threading.Barrier(len(waiting))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def organiser(i: int) -> str:
+        try:
+            move_ticket(waiting[i], "issued", now=now)
+            return "moved"
+        except DomainError as error:
+            return error.code
 
-    def organiser(code):
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                move_ticket(code, "issued", now=now)
-                outcome = "moved"
-            except DomainError as error:
-                outcome = error.code
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=organiser, args=(code,)) for code in waiting]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = release_together(in_app(app, organiser), len(waiting))
     assert sorted(outcomes) == ["full"] * 3 + ["moved"] * 3
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "race"))
@@ -64,25 +49,15 @@ def test_a_ticket_moved_twice_at_once_moves_once(app, now):
         from checkin.registration import register
 
         code = register("race", person(1), now=now).code
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
 
-    def organiser():
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                move_ticket(code, "waitlisted", now=now)
-                outcomes.append("moved")
-            except DomainError as error:
-                outcomes.append(error.code)
-            finally:
-                db.session.remove()
+    def organiser(i: int) -> str:
+        try:
+            move_ticket(code, "waitlisted", now=now)
+            return "moved"
+        except DomainError as error:
+            return error.code
 
-    threads = [threading.Thread(target=organiser) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = release_together(in_app(app, organiser), 4)
     assert sorted(outcomes) == ["conflict"] * 3 + ["moved"]
     with app.app_context():
         assert db.session.scalar(select(Show.issued_count).where(Show.slug == "race")) == 0

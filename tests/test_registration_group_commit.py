@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from tests.conftest import make_show, person
+from tests.support.racing import in_app, release_together
 
 WRITERS = 6
 
@@ -98,24 +99,14 @@ def test_a_racing_crowd_with_repeats_gets_one_ticket_each_and_nothing_lost(app):
 
     make_show(app, "crowd", quota=1000)
     people = [person(i % 20) for i in range(40)]  # everyone twice
-    start = threading.Barrier(len(people))
-    results: list[str] = [""] * len(people)
 
-    def registrant(i: int) -> None:
-        with app.app_context():
-            start.wait(30)
-            try:
-                results[i] = register("crowd", people[i], now=utcnow()).code
-            except DomainError as error:
-                results[i] = error.code
-            finally:
-                db.session.remove()
+    def registrant(i: int) -> str:
+        try:
+            return register("crowd", people[i], now=utcnow()).code
+        except DomainError as error:
+            return error.code
 
-    threads = [threading.Thread(target=registrant, args=(i,)) for i in range(len(people))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = release_together(in_app(app, registrant), len(people), unfinished="")
     codes = [r for r in results if r != "duplicate"]
     assert len(codes) == 20 and results.count("duplicate") == 20
     with app.app_context():

@@ -44,6 +44,21 @@ def release_together(work, count: int, *, start: threading.Event | None = None, 
     return [r if r is not None else unfinished for r in results]
 
 
+def in_app(app, work):
+    """work(i) inside an app context of its own, the thread's session removed after it (for
+    release_together)."""
+    def run(i: int):
+        from checkin.extensions import db
+
+        with app.app_context():
+            try:
+                return work(i)
+            finally:
+                db.session.remove()
+
+    return run
+
+
 def race_threads(app, slug: str, people: list[dict], *, start: threading.Event | None = None,
                  ready=None) -> list[tuple[int, str]]:
     """Registers each person from a thread of its own, all released at the same moment."""
