@@ -24,11 +24,15 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
 
-def enqueue(session, ticket_id: int, kind: str, now: datetime) -> OutboxMessage:
-    """Queues a message inside the caller's transaction."""
+def _new_message(ticket_id: int, kind: str, now: datetime) -> dict:
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
-    message = OutboxMessage(ticket_id=ticket_id, kind=kind, created_at=now, next_attempt_at=now, attempts=0)
+    return {"ticket_id": ticket_id, "kind": kind, "created_at": now, "next_attempt_at": now, "attempts": 0}
+
+
+def enqueue(session, ticket_id: int, kind: str, now: datetime) -> OutboxMessage:
+    """Queues a message inside the caller's transaction."""
+    message = OutboxMessage(**_new_message(ticket_id, kind, now))
     session.add(message)
     return message
 
@@ -39,10 +43,7 @@ _INSERT = insert(OutboxMessage)
 def enqueue_now(connection, ticket_id: int, kind: str, now: datetime) -> None:
     """enqueue() as one prebuilt INSERT on the transaction's connection, for a hot path that
     holds the write lock and has no use for the ORM object."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown message kind {kind!r}")
-    connection.execute(_INSERT, {"ticket_id": ticket_id, "kind": kind, "created_at": now,
-                                 "next_attempt_at": now, "attempts": 0})
+    connection.execute(_INSERT, _new_message(ticket_id, kind, now))
 
 
 def resend_pending(session, ticket_id: int) -> bool:
