@@ -181,6 +181,8 @@ _REENTRY = (update(Ticket)
 _LEAVING = (update(Ticket)
             .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
             .values(inside=False))
+# An undone first entry: out again, and the ticket usable as if never scanned.
+_UNDO_FIRST_ENTRY = _LEAVING.values(admitted_at=None, admitted_gate=None)
 # Capacity (invariant 3): a place inside is taken by the show's counter, never above capacity.
 _TAKE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
                .values(inside_count=Show.inside_count + 1))
@@ -266,9 +268,11 @@ def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _F
     return ScanResult(outcome.result, response, scan_id)
 
 
-def _stored(client_scan_id: str) -> ScanResult | None:
-    """The first answer to a client id; a plain read, since the row that clashed is committed."""
-    row = db.session.connection().execute(_STORED, {"client_scan_id": client_scan_id}).first()
+def _stored(client_scan_id: str, connection=None) -> ScanResult | None:
+    """The first answer to a client id: inside the caller's transaction, or a plain read (the
+    row that clashed is committed)."""
+    connection = connection if connection is not None else db.session.connection()
+    row = connection.execute(_STORED, {"client_scan_id": client_scan_id}).first()
     if row is None:
         return None
     return ScanResult(row.result, row.response, row.id, replayed=True)
@@ -437,9 +441,9 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
     try:
         with transaction() as session:
             connection = session.connection()
-            stored = connection.execute(_STORED, {"client_scan_id": client_scan_id}).first()
+            stored = _stored(client_scan_id, connection)
             if stored is not None:
-                return ScanResult(stored.result, stored.response, stored.id, replayed=True)
+                return stored
             original = connection.execute(
                 select(Scan.id, Scan.ticket_id, Scan.result, Scan.recorded_at, Scan.undone_by_scan_id)
                 .where(Scan.staff_id == staff_id, Scan.result.in_(("admitted", "reentered")))
@@ -448,13 +452,8 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
                     or original.recorded_at < now - UNDO_WINDOW:
                 raise NothingToUndo()
             ticket, show, _ = _find(connection, request, _Ref("id", original.ticket_id), locked=True)
-            if original.result == "admitted":
-                back = update(Ticket).where(Ticket.id == ticket.id, Ticket.admitted_at.is_not(None),
-                                            Ticket.inside.is_(True)) \
-                    .values(admitted_at=None, admitted_gate=None, inside=False)
-            else:
-                back = update(Ticket).where(Ticket.id == ticket.id, Ticket.inside.is_(True)).values(inside=False)
-            if connection.execute(back).rowcount == 0:
+            back = _UNDO_FIRST_ENTRY if original.result == "admitted" else _LEAVING
+            if connection.execute(back, {"ticket": ticket.id}).rowcount == 0:
                 raise NothingToUndo()  # the person has meanwhile been scanned out
             connection.execute(_GIVE_PLACE, {"show": show.id})
             outcome = _Outcome(UNDONE, ticket, show)
