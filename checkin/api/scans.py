@@ -9,7 +9,7 @@ from .. import admission
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
-from ..web.errors import domain_error_json, json_error
+from ..web.errors import domain_error_json, error_body, json_error
 from ..web.scan_messages import present
 from ..web.staff_session import api_staff_required
 from . import bp
@@ -125,7 +125,7 @@ def create_scan_batch():
     for index, item in enumerate(items):
         errors: dict[str, str] = {}
         if not isinstance(item, dict):
-            answers[index] = _item_error(None, InvalidInput({"_body": "not_an_object"}))
+            answers[index] = {"client_scan_id": None, **error_body("invalid", {"_body": "not_an_object"})}
             continue
         payload = item.get("payload")
         if not isinstance(payload, str) or not payload:
@@ -136,7 +136,7 @@ def create_scan_batch():
         where = _where(item, errors)
         if errors:
             client_scan_id = item.get("client_scan_id") if isinstance(item.get("client_scan_id"), str) else None
-            answers[index] = _item_error(client_scan_id, InvalidInput(errors))
+            answers[index] = {"client_scan_id": client_scan_id, **error_body("invalid", errors)}
             continue
         valid.append((where["scanned_at"] or now, where["client_scan_id"], index, payload, local_result, where))
     keyring = current_app.extensions["checkin_keyring"]
@@ -145,11 +145,6 @@ def create_scan_batch():
                                 local_result=local_result, **where)
         answers[index] = {"client_scan_id": where["client_scan_id"], **present(result.response)}
     return jsonify({"results": answers})
-
-
-def _item_error(client_scan_id: str | None, error: DomainError) -> dict:
-    response, _status = domain_error_json(error)
-    return {"client_scan_id": client_scan_id, **response.get_json()}
 
 
 @bp.post("/scans/manual")

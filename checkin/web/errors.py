@@ -30,12 +30,17 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
 
 
-def json_error(code: str, status: int, fields: dict[str, str] | None = None, message: str | None = None):
+def error_body(code: str, fields: dict[str, str] | None = None, message: str | None = None) -> dict:
+    """{"error": {...}}: the API's error, as a response or as one item of a batch's answer."""
     body = {"code": code, "message": message or error_message(code)}
     if fields:
         body["fields"] = {name: field_message(field_code) for name, field_code in fields.items()}
         body["field_codes"] = fields
-    return jsonify({"error": body}), status
+    return {"error": body}
+
+
+def json_error(code: str, status: int, fields: dict[str, str] | None = None, message: str | None = None):
+    return jsonify(error_body(code, fields, message)), status
 
 
 def domain_error_json(error: DomainError):
