@@ -12,6 +12,7 @@ from PIL import Image
 
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, issue, open_show, payload
+from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 640, 480
@@ -19,18 +20,9 @@ PASSWORD = "correct horse battery"
 DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
 
 
-def write_y4m(path: Path, png: bytes, frames: int = 5) -> Path:
-    """A few identical 640x480 I420 frames: the QR centred on grey (Chromium loops the file)."""
-    qr = Image.open(io.BytesIO(png)).convert("L")
-    side = min(HEIGHT - 40, qr.width)
-    qr = qr.resize((side, side), Image.NEAREST)
-    canvas = Image.new("L", (WIDTH, HEIGHT), 128)
-    canvas.paste(qr, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
-    y, cb, cr = canvas.convert("RGB").convert("YCbCr").split()
-    chroma = [plane.resize((WIDTH // 2, HEIGHT // 2), Image.BOX).tobytes() for plane in (cb, cr)]
-    frame = b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1]
-    path.write_bytes(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
-    return path
+def write_video(path: Path, png: bytes) -> Path:
+    """Half a second of one ticket's QR (Chromium loops the file)."""
+    return write_y4m(path, [(png, 0.5)], width=WIDTH, height=HEIGHT, fps=10, margin=40)
 
 
 def open_scanner(launch_browser, live_server, video: Path):
@@ -67,7 +59,7 @@ def test_a_ticket_shown_to_the_camera_is_admitted_then_refused_as_already_inside
 
     app = gate_show
     [code] = issue(app, "gala", 1)
-    video = write_y4m(tmp_path / "ticket.y4m", tickets.qr_png(payload(app, code), box_size=8))
+    video = write_video(tmp_path / "ticket.y4m", tickets.qr_png(payload(app, code), box_size=8))
     page = open_scanner(launch_browser, live_server, video)
 
     page.wait_for_selector("#result.result-green", timeout=30_000)
@@ -98,7 +90,7 @@ def test_a_forged_ticket_shown_to_the_camera_is_refused(gate_show, live_server, 
     app = gate_show
     [code] = issue(app, "gala", 1)
     forged = tickets.sign_payload(code, Keyring.load_or_create(tmp_path / "forger-keys"))
-    video = write_y4m(tmp_path / "forged.y4m", tickets.qr_png(forged, box_size=8))
+    video = write_video(tmp_path / "forged.y4m", tickets.qr_png(forged, box_size=8))
     page = open_scanner(launch_browser, live_server, video)
 
     page.wait_for_selector("#result.result-red", timeout=30_000)
@@ -117,7 +109,7 @@ def test_a_volunteer_finds_a_ticket_by_name_admits_it_and_undoes_it(gate_show, l
     [code] = issue(app, "gala", 1)
     blank = io.BytesIO()
     Image.new("L", (200, 200), 255).save(blank, format="PNG")
-    page = open_scanner(launch_browser, live_server, write_y4m(tmp_path / "blank.y4m", blank.getvalue()))
+    page = open_scanner(launch_browser, live_server, write_video(tmp_path / "blank.y4m", blank.getvalue()))
 
     page.fill("#lookup-q", "nguyen van 0")
     page.click("#lookup-form button[type=submit]")

@@ -8,7 +8,6 @@ camera permission (the list downloads, the worker installs, nothing is scanned);
 cuts the network, grants the camera and reloads, so every scan happens offline."""
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -16,10 +15,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, api_token, issue, open_show, payload
+from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 480, 360
@@ -30,25 +29,8 @@ GATE_A, GATE_B = "Cổng A", "Cổng B"
 TIMEOUT = 40_000
 
 
-def write_video(path: Path, segments: list[tuple[bytes | None, float]], fps: int = 1) -> Path:
-    """A Y4M video (I420) of QR codes in turn: (png, seconds) shows a code, (None, seconds) a
-    blank grey frame. Chromium plays it in a loop, so the last segment should be long."""
-    def frame(png: bytes | None) -> bytes:
-        canvas = Image.new("L", (WIDTH, HEIGHT), 128)
-        if png is not None:
-            qr = Image.open(io.BytesIO(png)).convert("L")
-            side = min(HEIGHT - 20, qr.width)
-            qr = qr.resize((side, side), Image.NEAREST)
-            canvas.paste(qr, ((WIDTH - side) // 2, (HEIGHT - side) // 2))
-        y, cb, cr = canvas.convert("RGB").convert("YCbCr").split()
-        chroma = [plane.resize((WIDTH // 2, HEIGHT // 2), Image.BOX).tobytes() for plane in (cb, cr)]
-        return b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1]
-
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for png, seconds in segments:
-            out.write(frame(png) * max(1, round(seconds * fps)))
-    return path
+def write_video(path: Path, segments: list[tuple[bytes | None, float]]) -> Path:
+    return write_y4m(path, segments, width=WIDTH, height=HEIGHT)
 
 
 def qr(app, code: str) -> bytes:
