@@ -248,8 +248,7 @@ async function send(url, body) {
 // The session ended (signed out elsewhere, password changed): the list and its names go; the
 // queue stays for the next sign-in.
 async function signedOut() {
-  await store.forgetLists();
-  if (window.caches) await caches.delete(text("pageCache"));
+  await store.forgetOnSignOut(text("pageCache"));
   await list.load();
   showList();
   root.dataset.signedOut = "true";

@@ -30,8 +30,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const store = await Store.open();
     if (navigator.onLine !== false && (await store.pending())) await uploadWhatWeCan(store);
-    await store.forgetLists();
-    if (window.caches) await caches.delete(form.dataset.pageCache);
+    await store.forgetOnSignOut(form.dataset.pageCache);
     const left = await store.pending();
     if (left && !warned) {
       warned = true;

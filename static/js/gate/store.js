@@ -105,11 +105,13 @@ export class Store {
     return committed(transaction);
   }
 
-  // Signing out: every show's list (with any names) goes; the queue of unsent scans stays.
-  async forgetLists() {
+  // Signing out (on this page or elsewhere): every show's list (with any names) goes, and so does
+  // the scanner page's offline copy (the cache named `pageCache`); the queue of unsent scans stays.
+  async forgetOnSignOut(pageCache) {
     const transaction = this.db.transaction([TICKETS, META], "readwrite", STRICT);
     transaction.objectStore(TICKETS).clear();
     transaction.objectStore(META).clear();
-    return committed(transaction);
+    await committed(transaction);
+    if (globalThis.caches) await caches.delete(pageCache);
   }
 }
