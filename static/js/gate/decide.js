@@ -5,12 +5,12 @@
 // server settles when the scan is uploaded.
 
 // Ticket states of the gate list (checkin/offline.py).
-export const ISSUED = "i";
-export const INSIDE = "a";
-export const OUTSIDE = "o";
-export const CANCELLED = "c";
-export const WAITLISTED = "w";
-export const OTHER_SHOW = "x";
+const ISSUED = "i";
+const INSIDE = "a";
+const OUTSIDE = "o";
+const CANCELLED = "c";
+const WAITLISTED = "w";
+const OTHER_SHOW = "x";
 
 const TONES = { admitted: "green", exited: "green", reentered: "amber", not_open: "amber", not_inside: "amber" };
 const OK = new Set(["admitted", "reentered", "exited"]);

@@ -5,7 +5,7 @@ import { decide, learn } from "./decide.js";
 import { ticketRecord } from "./store.js";
 import { makeVerifier } from "./verify.js";
 
-export const FESTIVAL_TIME_ZONE = "Asia/Ho_Chi_Minh";
+const FESTIVAL_TIME_ZONE = "Asia/Ho_Chi_Minh";
 const TIME = new Intl.DateTimeFormat("en-GB", { timeZone: FESTIVAL_TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const DAY = new Intl.DateTimeFormat("en-GB", { timeZone: FESTIVAL_TIME_ZONE, day: "2-digit", month: "2-digit" });
 

@@ -5,7 +5,7 @@
 // the phone (same client id, so the server keeps one of the two if both arrive); after that,
 // every sync is a probe, and the first fast answer switches back.
 
-export const FAST_MS = 1500;
+const FAST_MS = 1500;
 const ONLINE_EVERY_MS = 30_000; // the list's refresh while online
 const OFFLINE_EVERY_MS = 5_000; // probing and uploading while offline or with scans queued
 const UPLOAD_TIMEOUT_MS = 20_000;

@@ -9,7 +9,7 @@ const SIGNATURE_BYTES = 64;
 // RFC 4648 base32 without padding. The last character of a 64-byte value carries 3 spare bits:
 // only the spelling with those bits at zero is accepted (as the server does), so that eight
 // different strings cannot pass for one ticket.
-export function base32Decode(text) {
+function base32Decode(text) {
   const bytes = [];
   let buffer = 0;
   let bits = 0;
@@ -28,14 +28,14 @@ export function base32Decode(text) {
   return Uint8Array.from(bytes);
 }
 
-export function base64urlDecode(text) {
+function base64urlDecode(text) {
   const plain = text.replace(/-/g, "+").replace(/_/g, "/");
   const binary = atob(plain + "=".repeat((4 - (plain.length % 4)) % 4));
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
 // {kid, code, message, signature} of a well-formed payload, or null.
-export function parsePayload(text) {
+function parsePayload(text) {
   const match = PAYLOAD.exec((text || "").trim());
   if (!match) return null;
   const [, kid, code, encoded] = match;
