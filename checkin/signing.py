@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ class SigningKey:
     private_key: Ed25519PrivateKey
     created: float
 
-    @property
+    @functools.cached_property  # derived once, not on every scan's verification
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 

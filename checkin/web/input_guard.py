@@ -8,6 +8,9 @@ from __future__ import annotations
 from flask import Flask, abort, request
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _holds_nul(value) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -23,7 +26,9 @@ def register(app: Flask) -> None:
     def refuse_nul_characters():
         if "\x00" in request.path:
             abort(404)
-        fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        fields = list(request.args.items(multi=True))
+        if request.mimetype in _FORM_TYPES:  # a JSON body (every scan) has no form to parse
+            fields += request.form.items(multi=True)
         if any(_holds_nul(key) or _holds_nul(value) for key, value in fields):
             abort(400)
         if request.is_json:
