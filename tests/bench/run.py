@@ -29,7 +29,7 @@ GOALS = {("register_json", 50): 0.30, ("register_form", 50): 0.20, ("scan", 50):
 SCAN_P99_MS = 20
 SCAN_PACE = 1.0
 STATS_MS = 50
-PARTS = ("registration", "scans", "pages", "stats", "normal")
+PARTS = ("registration", "scans", "pages", "stats", "normal", "cost")
 
 
 class Bench:
@@ -40,6 +40,7 @@ class Bench:
         self.notes: list[str] = []
         self.failures: list[str] = []
         self.phase = 0
+        self.cost: dict | None = None
 
     def wants(self, part: str) -> bool:
         return part in self.args.only
@@ -238,6 +239,32 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
     check(bench, backend, env, acknowledged)
 
 
+def in_process_cost() -> dict:
+    """tests/bench/cost.py in a process of its own: what each request costs the app alone."""
+    print("\n== in-process cost ==", flush=True)
+    done = subprocess.run([sys.executable, "-m", "tests.bench.cost"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"tests.bench.cost failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def cost_lines(cost: dict) -> list[str]:
+    us = cost["us"]
+    health = us["health"]["cpu"]
+    names = {"health": "baseline (health)", "scan": "scan (admitted)", "register_json": "registration JSON",
+             "form_get": "registration form: GET", "form_post": "registration form: POST"}
+    lines = ["", f"In-process cost per request (tests/bench/cost.py: one thread, Flask's test client, no "
+             f"HTTP server, SQLite synchronous=FULL; {cost['requests']:,} requests each):", "",
+             "| request | wall µs | CPU µs | CPU × baseline |", "| --- | ---: | ---: | ---: |"]
+    for key, name in names.items():
+        lines.append(f"| {name} | {us[key]['wall']:.0f} | {us[key]['cpu']:.0f} | {us[key]['cpu'] / health:.1f} |")
+    lines += ["", "The scan's parts (wall µs a scan; the write transaction includes the statements inside it "
+              "and the commit's wait for the disk):", ""]
+    lines += [f"- {label}: {value:.0f}" for label, value in cost["scan_parts_us"].items()]
+    return lines
+
+
 def check(bench: Bench, backend: str, env: dict, acknowledged: dict) -> None:
     """Issued never above quota and equal to the rows; each ticket admitted at most once;
     every acknowledged registration and scan in the database."""
@@ -339,6 +366,8 @@ def table(bench: Bench, started: datetime, seconds: float) -> str:
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
         lines.append(f"| {r['backend']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
                      f"{fmt(r['ratio'], 2)} | {fmt(r['p50'], 1)} | {fmt(r['p99'], 1)} | {r['n']} | {answers} |")
+    if bench.cost:
+        lines += cost_lines(bench.cost)
     lines += ["", "Goals (issue 6):", *goals(bench), "", "Notes:", *[f"- {n}" for n in bench.notes]]
     lines += ["", "Correctness: " + ("FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
                                      if bench.failures else "passed (no 5xx, no oversell, no double "
@@ -371,6 +400,8 @@ def main(argv=None) -> int:
         if "sqlite" in backends:
             instance = Path(tmp) / "sqlite-instance"
             run_backend(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings))
+        if "sqlite" in backends and bench.wants("cost"):
+            bench.cost = in_process_cost()
         if "postgresql" in backends:
             pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL") or DEFAULT_PG_URL
             if postgres_reachable(pg_url):

@@ -1,0 +1,150 @@
+"""What one request costs the app alone: one thread, no HTTP server, no other request at the
+same time (Flask's test client on a SQLite file of its own, synchronous=FULL as in production).
+
+The loaded rows of `make bench` say how far each scenario is from the baseline; these figures
+say where the difference goes, so that a missed goal names what holds it back. The scan is
+split into its parts by timing the functions it calls.
+
+    python -m tests.bench.cost [--requests N]     (prints JSON)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.bench import seed
+from tests.bench.load import CSRF_RE, GATES, registrant
+from tests.bench.server import app_env, flask
+
+TICKETS = 6_000
+
+
+@contextmanager
+def timed_parts(totals: Counter, parts: dict[str, tuple[object, str]]):
+    """Adds the nanoseconds spent in each module.function to totals[label] while inside."""
+    originals = {}
+    for label, (module, name) in parts.items():
+        original = getattr(module, name)
+        originals[label] = (module, name, original)
+
+        def wrapper(*args, _original=original, _label=label, **kwargs):
+            started = time.perf_counter_ns()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                totals[_label] += time.perf_counter_ns() - started
+        setattr(module, name, wrapper)
+    try:
+        yield totals
+    finally:
+        for module, name, original in originals.values():
+            setattr(module, name, original)
+
+
+def per_request_us(operation, count: int) -> dict[str, float]:
+    """Wall time and CPU time a request; the difference is waiting, mostly for the disk."""
+    for i in range(min(count // 10, 100)):  # warm: compiled statements, caches, the pool
+        operation(i)
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(count):
+        operation(i)
+    return {"wall": (time.perf_counter() - started) / count * 1e6,
+            "cpu": (time.process_time() - cpu) / count * 1e6}
+
+
+def measure(requests: int) -> dict:
+    instance = Path(tempfile.mkdtemp(prefix="checkin-cost-"))
+    env = app_env(instance, f"sqlite:///{instance}/checkin.db", CHECKIN_RATELIMIT_ENABLED="false")
+    flask(env, "db", "upgrade")
+    flask(env, "staff", "add", "cost-gate", "--role", "volunteer")
+    token = flask(env, "staff", "token", "cost-gate").strip()
+
+    from checkin import admission, create_app
+    from checkin.api import scans as scan_views
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.tickets import sign_payload
+    from checkin.web import staff_session
+
+    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
+                      "SECRET_KEY": env["CHECKIN_SECRET_KEY"], "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        seed.create_shows(utcnow())
+        keyring = app.extensions["checkin_keyring"]
+        payloads = [sign_payload(code, keyring) for _, code in
+                    seed.bulk_tickets(seed.GATE_SHOW, TICKETS, utcnow(), tag="cost")]
+        db.session.remove()
+    client = app.test_client()
+    register_path = f"/shows/{seed.REGISTRATION_SHOW}/register"
+    fresh = iter(range(10**9))
+
+    def health(_):
+        assert client.get("/api/v1/health").status_code == 200
+
+    def scan(_):
+        body = {"payload": payloads[next(scans)], "show": seed.GATE_SHOW, "gate": GATES[0], "direction": "in",
+                "client_scan_id": uuid.uuid4().hex}
+        answer = client.post("/api/v1/scans", json=body, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.json["result"] == "admitted", answer.json
+
+    def register_json(_):
+        answer = client.post(f"/api/v1/shows/{seed.REGISTRATION_SHOW}/registrations",
+                             json=registrant(90, next(fresh)))
+        assert answer.status_code == 201, answer.json
+
+    form_pages: list[tuple[object, str]] = []
+
+    def form_get(_):
+        visitor = app.test_client()
+        page = visitor.get(register_path)
+        assert page.status_code == 200
+        form_pages.append((visitor, CSRF_RE.search(page.get_data(as_text=True)).group(1)))
+
+    def form_post(_):
+        visitor, csrf_token = form_pages.pop()
+        person = registrant(91, next(fresh))
+        answer = visitor.post(register_path, data={
+            "name": person["name"], "email": person["email"], "phone": person["phone"],
+            "birth_year": str(person["birth_year"]), "consent": "y", "csrf_token": csrf_token})
+        assert answer.status_code == 303, answer.status_code
+
+    scans = iter(range(TICKETS))
+    count = min(requests, TICKETS // 2 - 200)  # fresh tickets for this and for the split below
+    costs = {"health": per_request_us(health, requests),
+             "scan": per_request_us(scan, count),
+             "register_json": per_request_us(register_json, requests)}
+    costs["form_get"] = per_request_us(form_get, requests)
+    costs["form_post"] = per_request_us(form_post, requests)
+    # The scan again, split: only whole functions are timed, the rest is Flask and the view.
+    parts = Counter()
+    with timed_parts(parts, {
+        "token lookup": (staff_session, "bearer_staff"),
+        "signature": (admission.tickets, "verify_payload"),
+        "read before the write": (admission, "_find"),
+        "write transaction (lock, statements, commit)": (admission, "group_write"),
+        "statements inside it": (admission, "_in_transaction"),
+        "answer (message, JSON)": (scan_views, "_answer"),
+    }):
+        per_request_us(scan, count)
+    measured = count + min(count // 10, 100)  # the warm-up's scans are timed too
+    return {"requests": requests, "us": costs,
+            "scan_parts_us": {label: total / measured / 1000 for label, total in parts.items()}}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args(argv)
+    json.dump(measure(args.requests), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
