@@ -33,11 +33,13 @@ what already happened at the gate, so the server records rather than decides:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from . import tickets
@@ -208,22 +210,26 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
 
 def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, client_scan_id: str,
                  scanned_at: datetime | None = None, show_slug: str | None = None, now: datetime,
-                 device: str | None = None) -> ScanResult:
+                 device: str | None = None,
+                 then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
     """A volunteer admits by hand (from a lookup, or a code read off a cracked screen):
-    every check of a scan except the signature, which the attendee's ID replaces."""
+    every check of a scan except the signature, which the attendee's ID replaces. `then` runs
+    in the scan's transaction once the scan is recorded (an organiser's audit entry), so the
+    two commit or roll back together."""
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
                           now, "manual", device)
     if isinstance(ticket_ref, int):
-        return _run(request, _Ref("id", ticket_ref))
+        return _run(request, _Ref("id", ticket_ref), then)
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
-    return _run(request, _Ref("code", tickets.parse_code(ticket_ref) or ""))
+    return _run(request, _Ref("code", tickets.parse_code(ticket_ref) or ""), then)
 
 
 def _staff_id(staff) -> int | None:
     return staff if isinstance(staff, int) or staff is None else staff.id
 
 
-def _run(request: ScanRequest, ref: _Ref | None) -> ScanResult:
+def _run(request: ScanRequest, ref: _Ref | None,
+         then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
     """Decide, change, record: one transaction.
 
     An online scan reads its ticket before the transaction, where waiting costs no other gate
@@ -244,7 +250,7 @@ def _run(request: ScanRequest, ref: _Ref | None) -> ScanResult:
         # The read ends here, so that whatever the caller reads next sees this scan.
         session.commit()
     try:
-        return group_write(lambda connection: _in_transaction(connection, request, ref, seen))
+        return group_write(lambda connection: _in_transaction(connection, request, ref, seen, then))
     except IntegrityError:
         stored = _stored(request.client_scan_id)
         if stored is None:
@@ -252,7 +258,8 @@ def _run(request: ScanRequest, ref: _Ref | None) -> ScanResult:
         return stored
 
 
-def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _Found | None) -> ScanResult:
+def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _Found | None,
+                    then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
     outcome = _decide(connection, request, seen) if seen is not None else None
     if outcome is None:
         outcome = _decide(connection, request, _find(connection, request, ref, locked=True))
@@ -265,7 +272,10 @@ def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _F
         connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
                                               Scan.conflict_with_scan_id == outcome.supersedes)
                            .values(conflict_with_scan_id=scan_id))
-    return ScanResult(outcome.result, response, scan_id)
+    result = ScanResult(outcome.result, response, scan_id)
+    if then is not None:
+        then(connection, result)
+    return result
 
 
 def _stored(client_scan_id: str, connection=None) -> ScanResult | None:

@@ -164,22 +164,20 @@ def admit_by_hand(code: str, *, gate: str, reason: str, now: datetime, actor) ->
         errors["gate"] = "too_long"
     if errors:
         raise InvalidInput(errors)
-    result = admission.admit_ticket(code, staff=actor, gate=gate.strip(), direction="in",
-                                    client_scan_id=f"organiser-{uuid4().hex}", now=now,
-                                    device="organiser console")
-    with transaction() as session:
-        audit.record(session, actor, "ticket.admit_by_hand", "ticket", parse_code(code) or code,
-                     None, {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(),
-                            "reason": reason}, now)
-    return result
+    actor_id = getattr(actor, "id", None)
+
+    def record(connection, result: admission.ScanResult) -> None:
+        audit.record_on(connection, actor_id, "ticket.admit_by_hand", "ticket", parse_code(code) or code,
+                        None, {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(),
+                               "reason": reason}, now)
+
+    return admission.admit_ticket(code, staff=actor, gate=gate.strip(), direction="in",
+                                  client_scan_id=f"organiser-{uuid4().hex}", now=now,
+                                  device="organiser console", then=record)
 
 
 def cancel(code: str, *, now: datetime, actor) -> cancellation.Cancellation:
     """Cancels as the attendee's own link would (the seat goes to the first in line)."""
     with transaction() as session:
         token = find_ticket(session, code).token
-    result = cancellation.cancel_ticket(token, now=now)
-    with transaction() as session:
-        audit.record(session, actor, "ticket.cancel", "ticket", result.code, {"status": result.was},
-                     {"status": "cancelled", "promoted": list(result.promoted)}, now)
-    return result
+    return cancellation.cancel_ticket(token, now=now, actor=actor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from .models import AuditEntry, Scan, Show, Staff, Ticket
 
@@ -19,13 +19,24 @@ def record(session, actor, action: str, object_type: str, object_id, before: dic
            after: dict | None, now: datetime) -> AuditEntry:
     """Adds an entry to the caller's open transaction, so the change and its record commit
     or roll back together."""
-    entry = AuditEntry(
-        at=now, actor_id=getattr(actor, "id", None), action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        before=_plain(before), after=_plain(after),
-    )
+    entry = AuditEntry(**_entry(getattr(actor, "id", None), action, object_type, object_id, before, after, now))
     session.add(entry)
     return entry
+
+
+def record_on(connection, actor_id: int | None, action: str, object_type: str, object_id,
+              before: dict | None, after: dict | None, now: datetime) -> None:
+    """record() for a change made with Core statements on a connection (the gate's writes,
+    database.group_write, which may run them in another thread: hence the actor's id, read
+    beforehand, not the actor's object). The entry joins that connection's transaction."""
+    connection.execute(insert(AuditEntry), _entry(actor_id, action, object_type, object_id, before, after, now))
+
+
+def _entry(actor_id: int | None, action: str, object_type: str, object_id, before: dict | None, after: dict | None,
+           now: datetime) -> dict:
+    return dict(at=now, actor_id=actor_id, action=action, object_type=object_type,
+                object_id=None if object_id is None else str(object_id),
+                before=_plain(before), after=_plain(after))
 
 
 def _plain(values: dict | None) -> dict | None:

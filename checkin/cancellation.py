@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from . import waitlist
+from . import audit, waitlist
 from .database import transaction
 from .errors import AlreadyCancelled, TicketUsed
 from .mail.outbox import enqueue
@@ -22,8 +22,9 @@ class Cancellation:
     promoted: tuple[int, ...]
 
 
-def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
+def cancel_ticket(token: str, *, now: datetime, actor=None) -> Cancellation:
     """Cancels the ticket behind a link. Raises NotFound, AlreadyCancelled or TicketUsed.
+    An organiser's cancellation (`actor`) is audit-logged in the same transaction.
 
     The ticket's row is locked first, then the show's: the order the gate takes when it admits,
     so a cancellation and a scan of one ticket at the same moment wait for each other instead
@@ -57,6 +58,9 @@ def cancel_ticket(token: str, *, now: datetime) -> Cancellation:
                 raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
             promoted = waitlist.promote(session, show, now)
         enqueue(session, ticket.id, "cancelled", now)
+        if actor is not None:
+            audit.record(session, actor, "ticket.cancel", "ticket", ticket.code, {"status": was},
+                         {"status": "cancelled", "promoted": promoted}, now)
         session.expire(ticket)
         return Cancellation(ticket.code, was, tuple(promoted))
 

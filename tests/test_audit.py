@@ -103,6 +103,49 @@ def test_a_failed_change_leaves_no_entry(app, client, now):
     assert (entry.before, entry.after) == ({"ticket_quota": 5}, {"ticket_quota": 7})
 
 
+def test_an_organisers_cancellation_or_admission_and_its_entry_commit_together(app, client, now, monkeypatch):
+    """A write of the entry that fails takes the change back with it: no cancelled ticket, no
+    admission, no scan row without the organiser's record of why."""
+    from checkin import attendees, audit
+    from checkin.extensions import db
+    from checkin.models import Scan, Staff, Ticket
+
+    make_show(app, "demo", quota=5, capacity=5)
+    cancelled, admitted = (client.post("/api/v1/shows/demo/registrations", json=person(i)).json["code"]
+                           for i in (1, 2))
+    open_doors(app, "demo", now)
+    add_account(app, "Mai", "organiser", now)
+
+    def no_log(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record", no_log)
+    monkeypatch.setattr(audit, "record_on", no_log)
+    with app.app_context():
+        mai = db.session.scalar(select(Staff).where(Staff.name == "Mai"))
+        with pytest.raises(RuntimeError):
+            attendees.cancel(cancelled, now=now, actor=mai)
+        with pytest.raises(RuntimeError):
+            attendees.admit_by_hand(admitted, gate="Cổng A", reason="Quên vé", now=now, actor=mai)
+        db.session.rollback()
+        tickets = dict(db.session.execute(select(Ticket.code, Ticket.status)).all())
+        assert tickets == {cancelled: "issued", admitted: "issued"}
+        assert db.session.scalar(select(Ticket.admitted_at).where(Ticket.code == admitted)) is None
+        assert db.session.scalars(select(Scan)).all() == []
+    assert _entries(app, "ticket.cancel") == [] and _entries(app, "ticket.admit_by_hand") == []
+
+    monkeypatch.undo()
+    with app.app_context():
+        mai = db.session.scalar(select(Staff).where(Staff.name == "Mai"))
+        attendees.cancel(cancelled, now=now, actor=mai)
+        attendees.admit_by_hand(admitted, gate="Cổng A", reason="Quên vé", now=now, actor=mai)
+        mai_id = mai.id
+    [cancel] = _entries(app, "ticket.cancel")
+    [admission] = _entries(app, "ticket.admit_by_hand")
+    assert (cancel.object_id, cancel.after["status"]) == (cancelled, "cancelled")
+    assert (admission.object_id, admission.after["result"], admission.actor_id) == (admitted, "admitted", mai_id)
+
+
 def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now):
     make_show(app, "demo", quota=5, capacity=5)
     code = client.post("/api/v1/shows/demo/registrations", json=person(1)).json["code"]
