@@ -32,7 +32,6 @@ what already happened at the gate, so the server records rather than decides:
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -46,6 +45,7 @@ from . import tickets
 from .database import group_write, transaction
 from .errors import NothingToUndo
 from .extensions import db
+from .folding import fold, folded, like_pattern
 from .models import Scan, Show, Ticket
 from .personal_data import normalize_phone
 from .shows import to_local, to_utc
@@ -496,13 +496,6 @@ class Found:
     inside: bool
 
 
-def fold(text: str) -> str:
-    """For matching typed names: case and Vietnamese diacritics ignored ("Đức" ~ "duc")."""
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("đ", "d").split())
-
-
 def lookup(session, show_slug: str, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Found]:
     """Tickets of one show by code, phone number or part of the name."""
     show = session.scalar(select(Show).where(Show.slug == show_slug))
@@ -523,14 +516,8 @@ def lookup(session, show_slug: str, query: str, *, limit: int = LOOKUP_LIMIT) ->
     wanted = fold(query)
     if len(wanted) < 2:
         return []
-    # Case and accents are folded in Python: SQLite's lower() knows only ASCII. Names of one
-    # show are a few thousand short strings, read as (id, name) pairs only.
-    names = session.execute(select(Ticket.id, Ticket.name).where(Ticket.show_id == show.id).order_by(Ticket.name))
-    ids = [ticket_id for ticket_id, name in names if wanted in fold(name)][:limit]
-    if not ids:
-        return []
-    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-    return [_found(found[i]) for i in ids]
+    return [_found(t) for t in session.scalars(
+        base.where(folded(Ticket.name).like(like_pattern(wanted), escape="\\")).order_by(Ticket.name).limit(limit))]
 
 
 def _found(ticket: Ticket) -> Found:

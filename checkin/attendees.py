@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from . import admission, audit, cancellation, waitlist
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
+from .folding import fold, folded, like_pattern
 from .mail.outbox import enqueue
 from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
 from .personal_data import normalize_phone
@@ -26,10 +27,6 @@ class TicketFilter:
     query: str | None = None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def ticket_query(filters: TicketFilter):
     """A SELECT of (Ticket, Show.slug) matching the filters, newest first; the list page and
     the CSV export run the same statement."""
@@ -40,12 +37,10 @@ def ticket_query(filters: TicketFilter):
         query = query.where(Ticket.status == filters.status)
     text = (filters.query or "").strip()[:100]
     if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        matches = [func.lower(Ticket.name).like(pattern, escape="\\"),
-                   Ticket.email.like(pattern, escape="\\")]
-        # SQLite's lower() folds ASCII only: "Ánh" stays "Ánh". Names are written in title case,
-        # so the typed and the title-cased spelling catch what lower() misses there.
-        matches += [Ticket.name.like(f"%{_escape_like(variant)}%", escape="\\") for variant in {text, text.title()}]
+        # Names without case or diacritics ("nguyen van duc" finds "Nguyễn Văn Đức");
+        # e-mail addresses are stored in lower case.
+        matches = [folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
+                   Ticket.email.like(like_pattern(text.lower()), escape="\\")]
         code = parse_code(text)
         if code:
             matches.append(Ticket.code == code)

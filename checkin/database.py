@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
+from .folding import SQLITE_FUNCTION, fold
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
@@ -56,6 +57,7 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.execute(f"PRAGMA synchronous = {sqlite_synchronous()}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+    dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold, deterministic=True)
 
 
 @event.listens_for(Engine, "begin")
