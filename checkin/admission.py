@@ -51,15 +51,20 @@ from .personal_data import normalize_phone
 from .shows import to_local, to_utc
 from .signing import Keyring
 
+# An admission decided offline that the server could not honour, kept for an organiser to review
+# (not a refusal: the person was let in); ALREADY_ADMITTED is its reason when another admission
+# of the ticket stands.
+CONFLICT = "conflict"
+ALREADY_ADMITTED = "already_admitted"
 RESULTS = ("admitted", "reentered", "exited", "already_inside", "not_inside", "invalid", "unknown",
-           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open", "conflict")
+           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open", CONFLICT)
 # What a phone may report it answered when it decided offline.
-LOCAL_RESULTS = RESULTS[:-1]
+LOCAL_RESULTS = tuple(result for result in RESULTS if result != CONFLICT)
 UNDONE = "undone"
 DIRECTIONS = ("in", "out")
 # What the volunteer's screen shows: green lets a person through, amber needs a look.
 TONES = {"admitted": "green", "exited": "green", "reentered": "amber", "not_open": "amber",
-         "not_inside": "amber", UNDONE: "amber", "conflict": "amber"}
+         "not_inside": "amber", UNDONE: "amber", CONFLICT: "amber"}
 OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
 CLOCK_SKEW = timedelta(minutes=2)
 OFFLINE_GRACE = timedelta(hours=6)
@@ -268,7 +273,7 @@ def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _F
     if outcome.supersedes is not None:
         # The displaced admission, and the conflicts that pointed to it, now point here.
         connection.execute(update(Scan).where(Scan.id == outcome.supersedes, Scan.result == "admitted")
-                           .values(result="conflict", conflict_with_scan_id=scan_id))
+                           .values(result=CONFLICT, conflict_with_scan_id=scan_id))
         connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
                                               Scan.conflict_with_scan_id == outcome.supersedes)
                            .values(conflict_with_scan_id=scan_id))
@@ -317,7 +322,7 @@ def _decide(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
         return outcome
     if outcome.result == "already_inside":
         return _earliest_admission_stands(connection, request, outcome)
-    return _Outcome("conflict", outcome.ticket, outcome.show, {"conflict": outcome.result, **outcome.extra})
+    return _Outcome(CONFLICT, outcome.ticket, outcome.show, {"conflict": outcome.result, **outcome.extra})
 
 
 def _earliest_admission_stands(connection, request: ScanRequest, outcome: _Outcome) -> _Outcome:
@@ -336,7 +341,7 @@ def _earliest_admission_stands(connection, request: ScanRequest, outcome: _Outco
                    .values(admitted_at=at, admitted_gate=request.gate))
         if connection.execute(earlier).rowcount == 1:
             return _Outcome("admitted", ticket, show, supersedes=standing)
-    return _Outcome("conflict", ticket, show, {"conflict": "already_admitted"}, conflict_with=standing)
+    return _Outcome(CONFLICT, ticket, show, {"conflict": ALREADY_ADMITTED}, conflict_with=standing)
 
 
 def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
@@ -421,7 +426,7 @@ def _response(outcome: _Outcome) -> dict:
     if ticket is not None:
         response["ticket"] = {"code": ticket.code, "name": ticket.name, "show": show.slug,
                               "show_title": {"vi": show.title_vi, "en": show.title_en}}
-        if outcome.result in ("already_inside", "reentered", "conflict") and ticket.admitted_at is not None:
+        if outcome.result in ("already_inside", "reentered", CONFLICT) and ticket.admitted_at is not None:
             response["first_admitted_at"] = to_local(ticket.admitted_at).strftime("%H:%M")
             response["first_gate"] = ticket.admitted_gate
     return response

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from .admission import ALREADY_ADMITTED
 from .attendees import TicketFilter, ticket_query
 from .models import Scan, Show, Staff, Ticket
 from .stats import TO_REVIEW
@@ -139,4 +140,4 @@ def conflict_reason(scan: Scan) -> str:
     reason = (scan.response or {}).get("conflict")
     if reason:
         return reason
-    return "already_admitted" if scan.conflict_with_scan_id is not None else "unknown"
+    return ALREADY_ADMITTED if scan.conflict_with_scan_id is not None else "unknown"

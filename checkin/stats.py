@@ -17,15 +17,13 @@ from functools import lru_cache
 
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
-from .admission import OK_RESULTS, RESULTS, UNDONE
+from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .models import Gate, Scan, Show, Ticket
 
 BUCKET_SECONDS = 300
 MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
-# Scan results that turn a person away (the rest move them in or out).
-# Not a refusal: the volunteer let the person in, and an organiser should look at it.
-CONFLICT = "conflict"
-# admission.RESULTS is the one list of results: moves, a conflict, and the refusals.
+# Scan results that turn a person away. admission.RESULTS is the one list of results: moves,
+# a conflict (the person was let in: an organiser reviews it), and the refusals.
 REFUSALS = tuple(result for result in RESULTS if result not in OK_RESULTS and result != CONFLICT)
 _EPOCH = datetime(1970, 1, 1)
 NEAR_FULL = 0.9
