@@ -80,6 +80,14 @@ def _where(body: dict, errors: dict) -> dict:
     }
 
 
+def _qr_scan(body: dict, errors: dict) -> tuple[str | None, dict]:
+    """A QR scan's fields, alone (POST /scans) or as one item of a batch: the payload and _where."""
+    payload = body.get("payload")
+    if not isinstance(payload, str) or not payload:
+        errors["payload"] = "required" if payload in (None, "") else "wrong_type"
+    return payload, _where(body, errors)
+
+
 def _answer(result: admission.ScanResult):
     return jsonify(present(result.response))
 
@@ -90,10 +98,7 @@ def create_scan():
     try:
         body = _body()
         errors: dict[str, str] = {}
-        payload = body.get("payload")
-        if not isinstance(payload, str) or not payload:
-            errors["payload"] = "required" if payload in (None, "") else "wrong_type"
-        where = _where(body, errors)
+        payload, where = _qr_scan(body, errors)
         if errors:
             raise InvalidInput(errors)
         result = admission.scan(payload, keyring=current_app.extensions["checkin_keyring"], staff=g.staff,
@@ -127,13 +132,10 @@ def create_scan_batch():
         if not isinstance(item, dict):
             answers[index] = {"client_scan_id": None, **error_body("invalid", {"_body": "not_an_object"})}
             continue
-        payload = item.get("payload")
-        if not isinstance(payload, str) or not payload:
-            errors["payload"] = "required" if payload in (None, "") else "wrong_type"
+        payload, where = _qr_scan(item, errors)
         local_result = item.get("local_result")
         if local_result is not None and local_result not in admission.LOCAL_RESULTS:
             errors["local_result"] = "invalid_choice"
-        where = _where(item, errors)
         if errors:
             client_scan_id = item.get("client_scan_id") if isinstance(item.get("client_scan_id"), str) else None
             answers[index] = {"client_scan_id": client_scan_id, **error_body("invalid", errors)}
