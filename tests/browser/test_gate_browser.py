@@ -4,19 +4,17 @@ is the ZXing WebAssembly path that iPhones take) and shows the answer full scree
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.support import services
-from tests.support.gate import add_gates, add_volunteer, issue, open_show, payload
+from tests.support.gate import add_gates, add_volunteer, issue, open_show, payload, sign_in_at_gate
 from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 640, 480
-PASSWORD = "correct horse battery"
 DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
 
 
@@ -30,13 +28,7 @@ def open_scanner(launch_browser, live_server, video: Path):
     context = browser.new_context(permissions=["camera"], base_url=live_server.base_url, locale="vi-VN",
                                   viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()
-    page.goto("/login")
-    page.fill("#name", "vol")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/gate/setup$"))
-    page.click("button.gate-choice")
-    page.wait_for_url(re.compile(r"/gate$"))
+    sign_in_at_gate(page)
     return page
 
 
@@ -46,7 +38,7 @@ def gate_show(app):
         services.missing("the scanner's decoder: `make install` copies it into static/vendor/")
     open_show(app, "gala", capacity=10)
     add_gates(app, "gala", "Cổng A – Hàng Khay")
-    add_volunteer(app, "vol", password=PASSWORD)
+    add_volunteer(app, "vol")
     return app
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from tests.support import services
-from tests.support.gate import add_gates, add_volunteer, api_token, issue, open_show, payload
+from tests.support.gate import add_gates, add_volunteer, api_token, issue, open_show, payload, sign_in_at_gate
 from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 480, 360
-PASSWORD = "correct horse battery"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 VENDORED = (STATIC / "vendor/barcode-detector/zxing_reader.wasm", STATIC / "vendor/noble-ed25519/index.js")
 GATE_A, GATE_B = "Cổng A", "Cổng B"
@@ -39,26 +38,24 @@ def qr(app, code: str) -> bytes:
     return tickets.qr_png(payload(app, code), box_size=7)
 
 
-def set_show(app, slug, **values):
+def _set(app, model: str, values: dict, **where):
+    """Sets columns of one row directly: a state the test needs, however the app would reach it."""
+    from checkin import models
     from checkin.database import transaction
-    from checkin.models import Show
 
     with app.app_context():
         with transaction() as session:
-            show = session.query(Show).filter_by(slug=slug).one()
+            row = session.query(getattr(models, model)).filter_by(**where).one()
             for name, value in values.items():
-                setattr(show, name, value)
+                setattr(row, name, value)
+
+
+def set_show(app, slug, **values):
+    _set(app, "Show", values, slug=slug)
 
 
 def set_ticket(app, code, **values):
-    from checkin.database import transaction
-    from checkin.models import Ticket
-
-    with app.app_context():
-        with transaction() as session:
-            ticket = session.query(Ticket).filter_by(code=code).one()
-            for name, value in values.items():
-                setattr(ticket, name, value)
+    _set(app, "Ticket", values, code=code)
 
 
 @pytest.fixture
@@ -68,8 +65,8 @@ def festival(app):
             services.missing(f"{file.name}: `make install` copies it into static/vendor/")
     open_show(app, "gala", capacity=10)
     add_gates(app, "gala", GATE_A, GATE_B)
-    add_volunteer(app, "vol", password=PASSWORD)
-    add_volunteer(app, "vol2", password=PASSWORD)
+    add_volunteer(app, "vol")
+    add_volunteer(app, "vol2")
     return app
 
 
@@ -82,13 +79,7 @@ class Phone:
         self.context = browser.new_context(base_url=live_server.base_url, locale="vi-VN",
                                            viewport={"width": 390, "height": 844}, has_touch=True)
         self.page = self.context.new_page()
-        self.page.goto("/login")
-        self.page.fill("#name", name)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(re.compile(r"/gate/setup$"))
-        self.page.click(f"button.gate-choice:text-is('{gate}')")
-        self.page.wait_for_url(re.compile(r"/gate$"))
+        sign_in_at_gate(self.page, name, gate=gate)
 
     def ready_for_offline(self, tickets: int):
         """The list is on the phone and the service worker controls the page."""
@@ -216,7 +207,7 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
         assert (ticket.admitted_gate, ticket.inside) == (GATE_A, True)
 
     # Uploading the same scans again changes nothing.
-    add_volunteer(app, "boss", role="organiser", password=PASSWORD)
+    add_volunteer(app, "boss", role="organiser")
     auth = {"Authorization": f"Bearer {api_token(app, 'boss')}"}
     fields = ("payload", "show", "gate", "direction", "client_scan_id", "scanned_at", "local_result")
     again = client.post("/api/v1/scans/batch", headers=auth,
@@ -232,17 +223,6 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
     listed = {entry["code"]: entry for entry in other.stored_tickets()}
     assert listed[a]["s"] == "a" and listed[a]["g"] == GATE_A and listed[b]["s"] == "a"
     assert all(entry.get("n") is None for entry in listed.values())
-
-
-def sign_in(page, name="vol", gate=GATE_A):
-    page.goto("/login")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/gate(/setup)?$"))
-    if page.url.endswith("/setup"):  # else the phone still knows its gate
-        page.click(f"button.gate-choice:text-is('{gate}')")
-        page.wait_for_url(re.compile(r"/gate$"))
 
 
 def variants(app, code: str, tmp_path) -> dict[str, str]:
@@ -294,7 +274,7 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     cases += [(payload(app, leaving), "out"), (payload(app, not_in), "out")]
     cases += [(text, "in") for text in variants(app, checked, tmp_path).values()]
 
-    sign_in(page)
+    sign_in_at_gate(page, gate=GATE_A)
     page.wait_for_selector(f"#scanner[data-list-size='{len(codes) + 1}']", state="attached", timeout=TIMEOUT)
     phone = page.evaluate("""async (cases) => {
         const { Store } = await import('/static/js/gate/store.js');
@@ -316,7 +296,7 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     assert phone["webcrypto"]["used"] == "webcrypto" and phone["noble"]["used"] == "noble"
     assert phone["webcrypto"]["results"] == phone["noble"]["results"]
 
-    add_volunteer(app, "api", password=PASSWORD)
+    add_volunteer(app, "api")
     auth = {"Authorization": f"Bearer {api_token(app, 'api')}"}
     server = []
     for i, (text, direction) in enumerate(cases):
@@ -423,7 +403,7 @@ def test_signing_out_forgets_the_list_and_its_names_but_keeps_unsent_scans(
     # The next sign-in sends it (the camera off, so that nothing else is scanned).
     phone.context.unroute("**/api/v1/scans/batch")
     phone.context.clear_permissions()
-    sign_in(phone.page)
+    sign_in_at_gate(phone.page, gate=GATE_A)
     phone.page.wait_for_selector("#scanner[data-pending='0']", state="attached", timeout=TIMEOUT)
     [row] = scans_by_client_id(app).values()
     assert (row.result, row.gate) == ("admitted", GATE_A)
@@ -437,7 +417,7 @@ def test_names_leave_the_phone_when_the_show_stops_allowing_them_or_the_session_
     app = festival
     set_show(app, "gala", offline_names=True)
     issue(app, "gala", 3)
-    sign_in(page)
+    sign_in_at_gate(page, gate=GATE_A)
     page.wait_for_selector("#scanner[data-list-size='3']", state="attached", timeout=TIMEOUT)
     names = """async () => {
         const { Store } = await import('/static/js/gate/store.js');

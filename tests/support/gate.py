@@ -1,6 +1,7 @@
 """Helpers for the gate's tests: a show whose doors are open, issued tickets, signed payloads."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -45,7 +46,10 @@ def payload(app, code: str) -> str:
         return tickets.sign_payload(code, app.extensions["checkin_keyring"])
 
 
-def add_volunteer(app, name="vol", role="volunteer", password="correct horse battery") -> int:
+VOLUNTEER_PASSWORD = "correct horse battery"
+
+
+def add_volunteer(app, name="vol", role="volunteer", password=VOLUNTEER_PASSWORD) -> int:
     from checkin.database import utcnow
     from checkin.staff import add_staff
 
@@ -64,3 +68,16 @@ def api_token(app, name: str) -> str:
 
 def scan_id() -> str:
     return uuid.uuid4().hex
+
+
+def sign_in_at_gate(page, name: str = "vol", password: str = VOLUNTEER_PASSWORD, gate: str | None = None) -> None:
+    """Signs in through the login page and picks the gate (`gate`, or the first one), unless the
+    phone still knows its gate; ends on the scanner."""
+    page.goto("/login")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/gate(/setup)?$"))
+    if page.url.endswith("/setup"):
+        page.click(f"button.gate-choice:text-is('{gate}')" if gate else "button.gate-choice")
+        page.wait_for_url(re.compile(r"/gate$"))
