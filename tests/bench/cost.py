@@ -24,6 +24,7 @@ from tests.bench.load import CSRF_RE, GATES, registrant
 from tests.bench.server import app_env, flask
 
 TICKETS = 6_000
+WARM_UP = 100
 
 
 @contextmanager
@@ -48,9 +49,9 @@ def timed_parts(totals: Counter, parts: dict[str, tuple[object, str]]):
             setattr(module, name, original)
 
 
-def per_request_us(operation, count: int) -> dict[str, float]:
+def per_request_us(operation, count: int, *, warm: bool = True) -> dict[str, float]:
     """Wall time and CPU time a request; the difference is waiting, mostly for the disk."""
-    for i in range(min(count // 10, 100)):  # warm: compiled statements, caches, the pool
+    for i in range(WARM_UP if warm else 0):  # compiled statements, caches, the pool
         operation(i)
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(count):
@@ -61,20 +62,21 @@ def per_request_us(operation, count: int) -> dict[str, float]:
 
 def measure(requests: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="checkin-cost-"))
-    env = app_env(instance, f"sqlite:///{instance}/checkin.db", CHECKIN_RATELIMIT_ENABLED="false")
+    env = app_env(instance, f"sqlite:///{instance}/checkin.db")
     flask(env, "db", "upgrade")
     flask(env, "staff", "add", "cost-gate", "--role", "volunteer")
     token = flask(env, "staff", "token", "cost-gate").strip()
 
-    from checkin import admission, create_app
+    from checkin import admission
     from checkin.api import scans as scan_views
     from checkin.database import utcnow
     from checkin.extensions import db
     from checkin.tickets import sign_payload
     from checkin.web import staff_session
 
-    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
-                      "SECRET_KEY": env["CHECKIN_SECRET_KEY"], "RATELIMIT_ENABLED": False})
+    from tests.bench.run import app_for
+
+    app = app_for(env, RATELIMIT_ENABLED=False)
     with app.app_context():
         seed.create_shows(utcnow())
         keyring = app.extensions["checkin_keyring"]
@@ -116,7 +118,7 @@ def measure(requests: int) -> dict:
         assert answer.status_code == 303, answer.status_code
 
     scans = iter(range(TICKETS))
-    count = min(requests, TICKETS // 2 - 200)  # fresh tickets for this and for the split below
+    count = min(requests, TICKETS // 2 - WARM_UP)  # fresh tickets for this and for the split below
     costs = {"health": per_request_us(health, requests),
              "scan": per_request_us(scan, count),
              "register_json": per_request_us(register_json, requests)}
@@ -124,6 +126,8 @@ def measure(requests: int) -> dict:
     costs["form_post"] = per_request_us(form_post, requests)
     # The scan again, split: only whole functions are timed, the rest is Flask and the view.
     parts = Counter()
+    for i in range(WARM_UP):  # as before every measure, and outside the parts' timing
+        scan(i)
     with timed_parts(parts, {
         "token lookup": (staff_session, "bearer_staff"),
         "signature": (admission.tickets, "verify_payload"),
@@ -132,10 +136,9 @@ def measure(requests: int) -> dict:
         "statements inside it": (admission, "_in_transaction"),
         "answer (message, JSON)": (scan_views, "_answer"),
     }):
-        per_request_us(scan, count)
-    measured = count + min(count // 10, 100)  # the warm-up's scans are timed too
+        per_request_us(scan, count, warm=False)
     return {"requests": requests, "us": costs,
-            "scan_parts_us": {label: total / measured / 1000 for label, total in parts.items()}}
+            "scan_parts_us": {label: total / count / 1000 for label, total in parts.items()}}
 
 
 def main(argv=None) -> int:

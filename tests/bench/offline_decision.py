@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -45,53 +44,26 @@ GIVEN = ("An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hạnh", "Hiếu", "H
          "Trung", "Tuấn", "Uyên", "Vy", "Yến")
 
 
-def insert_tickets(count: int, at) -> list[str]:
-    """Random codes and plausible names, as registration makes them: the sizes (gzip'd above
-    all) depend on it. Bulk inserts (tests/bench/seed.py), so 10,000 take a second."""
-    import secrets
-
-    from sqlalchemy import select, update
-
-    from checkin.database import transaction
-    from checkin.models import Show
-    from checkin.personal_data import PRIVACY_NOTICE_VERSION
-    from checkin.tickets import new_code
-    from tests.bench.seed import _insert_many
-
-    rng = random.Random(11)
-    codes = list(dict.fromkeys(new_code() for _ in range(count + 100)))[:count]
-    with transaction() as session:
-        show_id = session.scalar(select(Show.id).where(Show.slug == SHOW))
-        _insert_many(session, "tickets", [
-            dict(show_id=show_id, code=code, token=secrets.token_urlsafe(24), status="issued",
-                 name=" ".join(filter(None, (rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN)))),
-                 email=f"offline{i}@example.com", phone=f"+8490{i:07d}", birth_year=2004, locale="vi",
-                 consent_version=PRIVACY_NOTICE_VERSION, consent_at=at, created_at=at, issued_at=at,
-                 updated_at=at, inside=False)
-            for i, code in enumerate(codes)])
-        session.execute(update(Show).where(Show.id == show_id).values(issued_count=count))
-    return codes
+def plausible_name(rng: random.Random):
+    """Names as registration makes them: the sizes (gzip'd above all) depend on it."""
+    return lambda _: " ".join(filter(None, (rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN))))
 
 
 def prepare(app, tickets: int) -> tuple[list[str], str]:
     """The show, its tickets (changed an hour ago, so that an update carries only what changes
     after), a volunteer; the signed payloads and an API token."""
     from checkin import tickets as ticket_codes
-    from checkin.database import transaction, utcnow
-    from checkin.models import Gate, Show
+    from checkin.database import utcnow
     from checkin.staff import add_staff, issue_token
+    from tests.bench import seed
 
     now = utcnow()
     with app.app_context():
-        with transaction() as session:
-            show = Show(slug=SHOW, title_vi="Buổi đo", title_en="Bench show", venue="Hà Nội",
-                        doors_open_at=now - timedelta(hours=1), starts_at=now, ends_at=now + timedelta(hours=3),
-                        ticket_quota=tickets, venue_capacity=tickets, issued_count=0, inside_count=0,
-                        reentry_allowed=False, registration_open=False, registration_opens_at=now - timedelta(days=2),
-                        registration_closes_at=now - timedelta(hours=1), waitlist_cutoff_minutes=0)
-            show.gates = [Gate(label=GATE, position=0)]
-            session.add(show)
-        codes = insert_tickets(tickets, now - timedelta(hours=1))
+        seed.doors_open_show(SHOW, GATE, tickets, now, registration_open=False)
+        # Random codes, as registration draws them (counted-up ones would gzip far better).
+        random_codes = list(dict.fromkeys(ticket_codes.new_code() for _ in range(tickets + 100)))[:tickets]
+        codes = [code for _, code in seed.bulk_tickets(SHOW, tickets, now - timedelta(hours=1), tag="offline",
+                                                       codes=random_codes, name=plausible_name(random.Random(11)))]
         keyring = app.extensions["checkin_keyring"]
         payloads = [ticket_codes.sign_payload(code, keyring) for code in codes]
         add_staff("bench-volunteer", "volunteer", now=now, password=PASSWORD)
@@ -157,6 +129,7 @@ def serve(app):
 def in_chromium(base_url: str, payloads: list[str], decisions: int, tickets: int) -> dict:
     from playwright.sync_api import sync_playwright
 
+    from tests.support.gate import sign_in_at_gate
     from tests.support.services import chromium_path
 
     sample = random.Random(7).sample(payloads, min(decisions, len(payloads)))
@@ -164,13 +137,7 @@ def in_chromium(base_url: str, payloads: list[str], decisions: int, tickets: int
         browser = pw.chromium.launch(executable_path=chromium_path(), headless=True,
                                      args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_context(base_url=base_url, locale="vi-VN").new_page()
-        page.goto("/login")
-        page.fill("#name", "bench-volunteer")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/gate/setup$"))
-        page.click("button.gate-choice")
-        page.wait_for_url(re.compile(r"/gate$"))
+        sign_in_at_gate(page, "bench-volunteer", PASSWORD)
         page.wait_for_selector(f"#scanner[data-list-size='{tickets}']", state="attached", timeout=120_000)
         # Measured on another page of the site, so that the scanner's own sync cannot upload the
         # queue writes below.

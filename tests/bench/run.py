@@ -90,12 +90,13 @@ def fmt(value, digits: int) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def app_for(env: dict):
+def app_for(env: dict, **config):
+    """The app of an app process's environment (server.app_env), built in this one."""
     from checkin import create_app
 
     return create_app({"INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"],
                        "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
-                       "SECRET_KEY": env["CHECKIN_SECRET_KEY"]})
+                       "SECRET_KEY": env["CHECKIN_SECRET_KEY"], **config})
 
 
 def has_route(app, rule: str, method: str) -> bool:

@@ -24,7 +24,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,24 +39,17 @@ SHOW, GATE = "bench", "Cổng A"
 
 def prepare(env: dict, tickets: int) -> tuple[list[str], str]:
     """Issues the tickets through the domain; returns their signed payloads and a staff token."""
-    from checkin import create_app, tickets as ticket_codes
-    from checkin.database import transaction, utcnow
-    from checkin.models import Gate, Show
+    from checkin import tickets as ticket_codes
+    from checkin.database import utcnow
     from checkin.registration import register
     from checkin.staff import add_staff, issue_token
+    from tests.bench import seed
+    from tests.bench.run import app_for
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
-                      "INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"], "SECRET_KEY": env["CHECKIN_SECRET_KEY"]})
+    app = app_for(env)
     now = utcnow()
     with app.app_context():
-        with transaction() as session:
-            show = Show(slug=SHOW, title_vi="Buổi đo", title_en="Bench show", venue="Hà Nội",
-                        doors_open_at=now - timedelta(hours=1), starts_at=now, ends_at=now + timedelta(hours=3),
-                        ticket_quota=tickets, venue_capacity=tickets, issued_count=0, inside_count=0,
-                        reentry_allowed=False, registration_open=True, registration_opens_at=now - timedelta(hours=2),
-                        registration_closes_at=now + timedelta(hours=3), waitlist_cutoff_minutes=0)
-            show.gates = [Gate(label=GATE, position=0)]
-            session.add(show)
+        seed.doors_open_show(SHOW, GATE, tickets, now, registration_open=True)
         keyring = app.extensions["checkin_keyring"]
         payloads = []
         for i in range(tickets):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -38,6 +39,24 @@ def create_shows(now: datetime) -> None:
                         **common)
             show.gates = [Gate(label=label, position=i) for i, label in enumerate(GATE_LABELS)]
             session.add(show)
+
+
+def doors_open_show(slug: str, gate: str, seats: int, now: datetime, *, registration_open: bool) -> None:
+    """A one-gate show of `seats` places whose doors opened an hour ago; registration open for
+    three more hours, or closed an hour ago (tickets then come from bulk_tickets)."""
+    from checkin.database import transaction
+    from checkin.models import Gate, Show
+
+    window = ((now - timedelta(hours=2), now + timedelta(hours=3)) if registration_open
+              else (now - timedelta(days=2), now - timedelta(hours=1)))
+    with transaction() as session:
+        show = Show(slug=slug, title_vi="Buổi đo", title_en="Bench show", venue="Hà Nội",
+                    doors_open_at=now - timedelta(hours=1), starts_at=now, ends_at=now + timedelta(hours=3),
+                    ticket_quota=seats, venue_capacity=seats, issued_count=0, inside_count=0,
+                    reentry_allowed=False, registration_open=registration_open,
+                    registration_opens_at=window[0], registration_closes_at=window[1], waitlist_cutoff_minutes=0)
+        show.gates = [Gate(label=gate, position=0)]
+        session.add(show)
 
 
 def _insert_many(session, table: str, rows: list[dict]) -> None:
@@ -87,19 +106,22 @@ def _codes(count: int) -> list[str]:
     return codes
 
 
-def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str) -> list[tuple[int, str]]:
+def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str, codes: list[str] | None = None,
+                 name: Callable[[int], str] | None = None) -> list[tuple[int, str]]:
     """`count` issued tickets of a show that has none, its counter raised to match; (id, code)
-    of each. The database numbers them (PostgreSQL's sequence must see every id)."""
+    of each. The database numbers them (PostgreSQL's sequence must see every id). Codes are
+    counted up and names numbered unless given (sizes on the wire depend on both)."""
     from checkin.database import transaction
     from checkin.models import Show, Ticket
     from checkin.personal_data import PRIVACY_NOTICE_VERSION
 
-    codes = _codes(count)
+    codes = codes or _codes(count)
+    name = name or (lambda i: f"Trần Thị {tag} {i}")
     with transaction() as session:
         show_id = session.scalar(select(Show.id).where(Show.slug == slug))
         _insert_many(session, "tickets", [
             dict(show_id=show_id, code=codes[i], token=secrets.token_urlsafe(24),
-                 status="issued", name=f"Trần Thị {tag} {i}", email=f"{tag}{i}@example.com",
+                 status="issued", name=name(i), email=f"{tag}{i}@example.com",
                  phone=f"+8490{i:07d}", birth_year=2004, locale="vi",
                  consent_version=PRIVACY_NOTICE_VERSION, consent_at=now, created_at=now,
                  issued_at=now, updated_at=now, inside=False)
