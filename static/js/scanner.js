@@ -46,16 +46,9 @@ function say(key, values = {}) {
   return text(key).replace(/\{(\w+)\}/g, (hole, name) => (name in values ? values[name] : hole));
 }
 
-async function postJSON(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    credentials: "same-origin",
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    headers: { "Content-Type": "application/json", "X-CSRFToken": text("csrf"), "Accept-Language": text("lang") },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  return { status: response.status, data };
+// Through the link's request (the session's CSRF token, the page's language); a 401 throws SignedOut.
+function postJSON(url, body) {
+  return link.request(url, { method: "POST", body, timeout: REQUEST_TIMEOUT_MS });
 }
 
 // --- the answer on screen, in sound and in the hand ---------------------------------------------
@@ -237,10 +230,14 @@ async function send(url, body) {
       showResult(data);
       refreshCounters();
     } else {
-      if (status === 401) await signedOut();
       showResult({ tone: "red", message: (data.error && data.error.message) || text("msgError") });
     }
   } catch (error) {
+    if (error instanceof SignedOut) {
+      await signedOut();
+      showResult({ tone: "red", message: text("msgError") });
+      return;
+    }
     showResult({ tone: "amber", message: text("msgNeedsNetwork") });
   }
 }
@@ -387,9 +384,10 @@ $("#lookup-form").addEventListener("submit", async (event) => {
     }
     results.append(...data.tickets.map(resultItem));
   } catch (error) {
-    const offline = document.createElement("li");
-    offline.textContent = text("msgNeedsNetwork");
-    results.append(offline);
+    if (error instanceof SignedOut) await signedOut();
+    const failed = document.createElement("li");
+    failed.textContent = error instanceof SignedOut ? text("msgError") : text("msgNeedsNetwork");
+    results.append(failed);
   }
 });
 
