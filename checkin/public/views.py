@@ -118,31 +118,33 @@ def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: b
     pages = current_app.extensions.setdefault("checkin_registration_pages", {})
     key = (current_locale(), request.script_root, state, waitlist_open,
            tuple(sorted((k, v) for k, v in row.items() if k != "issued_count")))
-    page = pages.get(key)
-    if page is None:
-        page = _render_with_placeholders(show, row, state, waitlist_open)
+    cached = pages.get(key)
+    if cached is None:
+        cached = _render_with_placeholders(show, row, state, waitlist_open)
         if len(pages) >= _PAGES_KEPT:
             pages.clear()
-        pages[key] = page
-    if page is _UNCACHEABLE:
+        pages[key] = cached
+    if cached is _UNCACHEABLE:
         return render_template("public/register.html", show=show, form=RegistrationForm(), state=state,
                                error_code=None, waitlist_open=waitlist_open, error=None)
+    page, seats_placeholder = cached
     page = page.replace(_TOKEN_PLACEHOLDER, generate_csrf(), 1)
     if state == "open":
-        page = page.replace(_seats_left_text(_SEATS_PLACEHOLDER), _seats_left_text(show.seats_left), 1)
+        page = page.replace(seats_placeholder, _seats_left_text(show.seats_left), 1)
     return page
 
 
 def _render_with_placeholders(show: Show, row: dict, state: str, waitlist_open: bool):
+    """The page with the placeholders, and the placeholder's seats text as it appears in it."""
     form = RegistrationForm()
     form.csrf_token.current_token = _TOKEN_PLACEHOLDER
     placeholder_show = Show(**dict(row, issued_count=row["ticket_quota"] - _SEATS_PLACEHOLDER))
     page = render_template("public/register.html", show=placeholder_show, form=form, state=state,
                            error_code=None, waitlist_open=waitlist_open, error=None)
-    seats = page.count(_seats_left_text(_SEATS_PLACEHOLDER))
-    if page.count(_TOKEN_PLACEHOLDER) != 1 or seats != (1 if state == "open" else 0):
+    seats_placeholder = _seats_left_text(_SEATS_PLACEHOLDER)
+    if page.count(_TOKEN_PLACEHOLDER) != 1 or page.count(seats_placeholder) != (1 if state == "open" else 0):
         return _UNCACHEABLE
-    return page
+    return page, seats_placeholder
 
 
 @bp.get("/t/<token>")
