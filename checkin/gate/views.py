@@ -87,7 +87,8 @@ def offline_version(files: list[Path]) -> str:
     """A digest of the files' contents: the worker's cache is named by it, so any change to a file
     makes a new worker (its bytes differ), which fetches everything afresh and drops the old cache.
     Recomputed only when a file's size or time changes."""
-    return _digest(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    stamps = ((str(path), path.stat()) for path in files)
+    return _digest(tuple((path, stat.st_size, stat.st_mtime_ns) for path, stat in stamps))
 
 
 @bp.get("/gate/sw.js")
