@@ -36,7 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_proxy(app: Flask) -> None:
     """Behind the TLS proxy, the client's address (the rate limits' key) and scheme come from
-    its X-Forwarded-* headers, and only from as many proxies as configured."""
+    its X-Forwarded-* headers, and only from as many proxies as configured. Cookies are made
+    Secure inside it, where the scheme is the browser's."""
+    from .web.cookies import SecureCookies
+
+    app.wsgi_app = SecureCookies(app.wsgi_app)
     hops = int(app.config["TRUSTED_PROXY_COUNT"])
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

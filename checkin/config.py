@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -59,7 +60,22 @@ def configure(app: Flask, test_config: dict | None) -> None:
         LOGIN_RATE_LIMIT="10 per minute",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure is added per request when it came over HTTPS (web/cookies.py), so that the
+        # same configuration serves http://127.0.0.1 in development and HTTPS behind the proxy.
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),  # the festival and its rehearsals, no more
         WTF_CSRF_TIME_LIMIT=None,  # a form left open on a phone while queueing still submits
+        # Flask-WTF's HTTPS check wants a Referer, which our no-referrer policy never sends; the
+        # same-origin check of extensions.SameOriginCSRFProtect takes its place.
+        WTF_CSRF_SSL_STRICT=False,
+        # gunicorn's threads per worker (gunicorn.conf.py reads the same CHECKIN_THREADS): one
+        # database connection each, plus DB_MAX_OVERFLOW for the rare second one (the
+        # readiness probe, a signing-key refresh). README "Database connections".
+        THREADS=8,
+        DB_MAX_OVERFLOW=2,
+        DB_POOL_TIMEOUT=10,
+        DB_CONNECT_TIMEOUT=5,
         MAIL_URL=None,
         OUTBOX_PATH=str(instance / "outbox"),
         MAIL_SENDER="Không Một Mình <ve@khongmotminh.local>",
@@ -76,11 +92,43 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("CHECKIN")
     if test_config:
         app.config.from_mapping(test_config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(instance)
     uri = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Production is where several processes or machines must agree on secrets: any database
+    # but SQLite (which lives in one instance folder), or CHECKIN_ENV=production.
+    app.config.setdefault("ENV", "development" if uri.startswith("sqlite") else "production")
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV"] == "production":
+            raise ConfigurationError(MISSING_SECRET_KEY)
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(uri, app.config)
+
+
+class ConfigurationError(RuntimeError):
+    """A setting production cannot do without; the process refuses to start."""
+
+
+MISSING_SECRET_KEY = (
+    "CHECKIN_SECRET_KEY is not set. In production (CHECKIN_ENV=production, the default when the "
+    "database is not SQLite) every app server, the mail worker and every `flask --app checkin` "
+    "command must be given the same secret key, or each would make its own: sessions, forms and "
+    "the signing keys stored in the database would not work across servers. Generate one with "
+    "`python3 -c 'import secrets; print(secrets.token_hex(32))'` and set CHECKIN_SECRET_KEY (or "
+    "SECRET_KEY in instance/config.py) on every server."
+)
+
+
+def engine_options(uri: str, config) -> dict:
+    """The connection pool sized from the threads that use it (README "Database connections")."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("postgresql"):
         options.setdefault("pool_pre_ping", True)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        options.setdefault("pool_size", int(config["THREADS"]))
+        options.setdefault("max_overflow", int(config["DB_MAX_OVERFLOW"]))
+        # A full pool answers 503 (web/errors.py) after this wait rather than queueing forever.
+        options.setdefault("pool_timeout", float(config["DB_POOL_TIMEOUT"]))
+        connect_args = dict(options.get("connect_args") or {})
+        # A database host that does not answer makes a request wait this long, not minutes.
+        connect_args.setdefault("connect_timeout", int(config["DB_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
+    return options

@@ -113,6 +113,16 @@ def reset_password(name: str, *, now: datetime, actor=None) -> str:
     return password
 
 
+def sign_out_everywhere(staff_id: int) -> None:
+    """Signing out ends the session on the server too: a copy of the session or remember
+    cookie taken before (a shared phone, a stolen cookie) names the old session version and is
+    refused. Every device of the account signs out with it; a volunteer signs in again."""
+    with transaction() as session:
+        session.execute(update(Staff).where(Staff.id == staff_id)
+                        .values(session_version=Staff.session_version + 1)
+                        .execution_options(synchronize_session=False))
+
+
 def list_staff(session) -> list[Staff]:
     return list(session.scalars(select(Staff).order_by(Staff.role.desc(), Staff.name)))
 

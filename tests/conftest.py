@@ -29,7 +29,8 @@ def _migrate(uri: str, instance: Path) -> None:
     from checkin import create_app
     from checkin.extensions import db
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(instance)})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(instance),
+                      "SECRET_KEY": "test-secret-key"})
     with app.app_context():
         upgrade()
         db.engine.dispose()

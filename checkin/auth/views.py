@@ -11,7 +11,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
-from ..staff import authenticate
+from ..staff import authenticate, sign_out_everywhere
 from . import bp
 
 
@@ -58,5 +58,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sign_out_everywhere(current_user.id)
     logout_user()
     return redirect(url_for("public.index"), code=303)
