@@ -11,7 +11,6 @@ from flask import Flask
 
 from .config import configure
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .signing import Keyring
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +57,17 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     staff_session.configure(login_manager)
-    app.extensions["checkin_keyring"] = Keyring.load_or_create(Path(app.instance_path) / "keys")
+    app.extensions["checkin_keyring"] = signing_keys(app)
+
+
+def signing_keys(app: Flask):
+    """The deployment's keys, shared through the database (keystore.py); read on first use, so
+    that `flask db upgrade` runs before any table is there."""
+    from .keystore import StoredKeyring
+
+    with app.app_context():
+        engine = db.engine
+    return StoredKeyring(engine, app.config["SECRET_KEY"], legacy_folder=Path(app.instance_path) / "keys")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import keystore
 from . import shows as show_service
 from . import staff as staff_service
 from .database import utcnow
@@ -121,6 +122,8 @@ def _deliver_pass():
     from .web.mail import deliver_due_now
 
     try:
+        # Outside any transaction: on a brand-new deployment this may make the first key.
+        current_app_keyring().check()
         return deliver_due_now()
     finally:
         db.session.remove()
@@ -140,8 +143,6 @@ def mail_worker(interval):
     import signal
     import threading
 
-    from flask import current_app
-
     from .mail.worker import run
 
     stop = threading.Event()
@@ -153,8 +154,84 @@ def mail_worker(interval):
     click.echo(f"mail worker: stopped after {passes} passes")
 
 
+def current_app_keyring():
+    return current_app.extensions["checkin_keyring"]
+
+
+keys_cli = AppGroup("keys", help="The ticket-signing keys, shared by every server through the database.")
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+@keys_cli.command("list")
+def keys_list():
+    """Every key: the one that signs, those that still verify, the retired."""
+    current_app_keyring().check()  # makes a deployment's first key, if it has none yet
+    for key in keystore.list_keys(db.session):
+        retired = f"  retired {key.retired_at:%Y-%m-%d %H:%M} UTC" if key.retired_at else ""
+        click.echo(f"{key.kid}  {key.state:<9}  created {key.created_at:%Y-%m-%d %H:%M} UTC{retired}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """A new key signs from now on; tickets of the older keys stay valid until retired."""
+    current_app_keyring().check()
+    try:
+        kid = keystore.rotate(_secret(), now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{kid} signs new tickets from now on (running servers switch within "
+               f"{keystore.REFRESH_SECONDS:g} s); older keys still verify until `keys retire KID`")
+
+
+@keys_cli.command("retire")
+@click.argument("kid")
+def keys_retire(kid):
+    """The key stops verifying: the tickets it signed are invalid from now on."""
+    try:
+        keystore.retire(kid.strip().upper(), now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{kid} retired: tickets signed with it are no longer valid")
+
+
+@keys_cli.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="file (mode 0600); default stdout")
+def keys_export(out):
+    """The active private keys as PEM, unencrypted: keep the output as safe as the keys."""
+    import os
+
+    current_app_keyring().check()
+    pem = keystore.export_pem(db.session, _secret())
+    if out is None:
+        click.echo(pem.decode(), nl=False)
+        return
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    click.echo(f"wrote {pem.count(b'BEGIN PRIVATE KEY')} keys to {out}", err=True)
+
+
+@keys_cli.command("import")
+@click.argument("source", type=click.Path(exists=True))
+def keys_import(source):
+    """Keys from a PEM file or a folder of *.pem (e.g. an old instance/keys/); the last signs."""
+    from pathlib import Path
+
+    path = Path(source)
+    files = sorted(path.glob("*.pem"), key=lambda p: (p.stat().st_mtime, p.name)) if path.is_dir() else [path]
+    try:
+        added, present = keystore.import_pem(b"".join(f.read_bytes() for f in files), _secret(), now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"imported {', '.join(added) or 'nothing'}" + (f"; already present {', '.join(present)}" if present else ""))
+
+
 def register(app: Flask) -> None:
     app.cli.command("seed")(seed)
     app.cli.add_command(show_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(keys_cli)

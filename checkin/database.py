@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .errors import Unavailable
 from .extensions import db
 from .folding import SQLITE_FUNCTION, fold
 
@@ -94,7 +95,11 @@ def _sqlite_writers_queue(session):
 
 @contextmanager
 def _writers_lock(path: str):
-    with open(f"{path}.writers", "a+b") as lock:
+    try:
+        lock = open(f"{path}.writers", "a+b")
+    except OSError as error:  # the database's folder is gone or unwritable: so is the database
+        raise Unavailable("database") from error
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         token = _holding_writer_lock.set(True)
         try:

@@ -60,3 +60,9 @@ class TicketUsed(DomainError):
     """A ticket that already let its holder in can no longer be cancelled."""
 
     code = "ticket_used"
+
+
+class Unavailable(DomainError):
+    """The database (or its lock file) cannot be reached: 503, try again shortly."""
+
+    code = "unavailable"

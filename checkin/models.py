@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -159,6 +160,23 @@ class Staff(db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class StoredSigningKey(db.Model):
+    """A ticket-signing key of the deployment, shared by every app server (keystore.py)."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # The newest signs. Unique, so two servers creating a first key, or two rotations at
+    # once, cannot both win: the loser takes the winner's key.
+    generation: Mapped[int] = mapped_column(Integer, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # raw 32 bytes
+    # AES-GCM under a key derived from SECRET_KEY (signing.seal): a database dump alone
+    # cannot forge tickets.
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ApiToken(db.Model):

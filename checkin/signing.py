@@ -1,23 +1,22 @@
-"""Ed25519 signing keys: generated into the instance folder on first run, rotated by key id.
+"""Ed25519 signing keys: the keyring that signs and verifies, and the sealing of private keys.
 
-The newest key signs; every key kept in the folder still verifies, so tickets issued before
-a rotation stay valid. Public keys are published at GET /api/v1/keys for offline scanners.
+The newest key (highest rank) signs; every key on the ring still verifies, so tickets issued
+before a rotation stay valid until their key is retired. Public keys are published at
+GET /api/v1/keys for offline scanners. Where the keys are kept is keystore.py's business.
 """
 from __future__ import annotations
 
 import base64
-import fcntl
 import functools
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
-_PRIVATE_SUFFIX = ".ed25519.pem"
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -25,8 +24,11 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
     Short because it is in every QR code; a deployment holds a handful of keys, not millions.
     """
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b32encode(hashlib.sha256(raw).digest()[:5]).decode()[:5]
+    return base64.b32encode(hashlib.sha256(raw_public(public_key)).digest()[:5]).decode()[:5]
+
+
+def raw_public(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def _b64url(data: bytes) -> str:
@@ -37,7 +39,11 @@ def _b64url(data: bytes) -> str:
 class SigningKey:
     kid: str
     private_key: Ed25519PrivateKey
-    created: float
+    rank: int  # the newest key has the highest rank and signs
+
+    @classmethod
+    def of(cls, private_key: Ed25519PrivateKey, rank: int = 0) -> SigningKey:
+        return cls(key_id(private_key.public_key()), private_key, rank)
 
     @functools.cached_property  # derived once, not on every scan's verification
     def public_key(self) -> Ed25519PublicKey:
@@ -45,53 +51,43 @@ class SigningKey:
 
 
 class Keyring:
-    def __init__(self, keys: list[SigningKey], folder: Path | None = None):
-        if not keys:
-            raise ValueError("a keyring needs at least one key")
-        self._folder = folder
-        self._use(keys)
+    """Keys in memory. Subclasses that load keys from elsewhere override _fresh()."""
 
-    def _use(self, keys: list[SigningKey]) -> None:
-        self._keys = {k.kid: k for k in keys}
-        self.current = max(keys, key=lambda k: (k.created, k.kid))
+    def __init__(self, keys: list[SigningKey] | None = None):
+        self._keys: dict[str, SigningKey] = {}
+        self._current: SigningKey | None = None
+        if keys:
+            self._use(keys)
 
     @classmethod
-    def load_or_create(cls, folder: str | os.PathLike) -> Keyring:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        # Several app processes may start at once on a fresh instance: one generates, all share.
-        with open(folder / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            keys = cls._load(folder)
-            if not keys:
-                generate_key(folder)
-                keys = cls._load(folder)
-        return cls(keys, folder)
+    def generate(cls) -> Keyring:
+        """A ring of one new key: a stranger's or a forger's in tests, a scratch signer."""
+        return cls([SigningKey.of(Ed25519PrivateKey.generate())])
 
-    def reload(self) -> None:
-        """Picks up keys added by another process (a rotation) without a restart."""
-        if self._folder is not None:
-            keys = self._load(self._folder)
-            if keys:
-                self._use(keys)
+    def _use(self, keys: list[SigningKey]) -> None:
+        # Two assignments a reader on another thread may see apart: each alone is consistent.
+        self._keys = {k.kid: k for k in keys}
+        self._current = max(keys, key=lambda k: (k.rank, k.kid)) if keys else None
 
-    @staticmethod
-    def _load(folder: Path) -> list[SigningKey]:
-        keys = []
-        for path in sorted(folder.glob(f"*{_PRIVATE_SUFFIX}")):
-            private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(private_key, Ed25519PrivateKey):
-                continue
-            keys.append(SigningKey(key_id(private_key.public_key()), private_key, path.stat().st_mtime))
-        return keys
+    def _fresh(self, unknown_kid: str | None = None) -> None:
+        """Hook: bring the keys up to date (unknown_kid: a ticket names a key we do not hold)."""
+
+    @property
+    def current(self) -> SigningKey:
+        self._fresh()
+        if self._current is None:
+            raise LookupError("no signing key")
+        return self._current
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
-        return self.current.kid, self.current.private_key.sign(message)
+        key = self.current
+        return key.kid, key.private_key.sign(message)
 
     def verify(self, kid: str, message: bytes, signature: bytes) -> bool:
+        self._fresh()
         key = self._keys.get(kid)
         if key is None:
-            self.reload()
+            self._fresh(unknown_kid=kid)
             key = self._keys.get(kid)
         if key is None:
             return False
@@ -102,38 +98,55 @@ class Keyring:
         return True
 
     def public_keys(self) -> list[dict]:
+        self._fresh()
         return [
-            {
-                "kid": k.kid,
-                "alg": "Ed25519",
-                "public_key": _b64url(
-                    k.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-                ),
-            }
-            for k in sorted(self._keys.values(), key=lambda k: (k.created, k.kid), reverse=True)
+            {"kid": k.kid, "alg": "Ed25519", "public_key": _b64url(raw_public(k.public_key))}
+            for k in sorted(self._keys.values(), key=lambda k: (k.rank, k.kid), reverse=True)
         ]
 
 
-def generate_key(folder: str | os.PathLike) -> str:
-    """Writes a new private key (mode 0600) and returns its key id.
+# Private keys rest sealed with AES-256-GCM under a key derived from the deployment's secret
+# key, their key id as associated data (a sealed key moved to another row does not open).
+_SEAL_INFO = b"checkin signing keys v1"
+_NONCE_BYTES = 12
 
-    The file is created exclusively under a temporary name and then linked into place, so two
-    processes starting at once never read a half-written key.
-    """
-    folder = Path(folder)
-    private_key = Ed25519PrivateKey.generate()
-    kid = key_id(private_key.public_key())
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    tmp = folder / f".{kid}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-        f.flush()
-        os.fsync(f.fileno())
+
+class SealError(Exception):
+    """A sealed private key that this secret key does not open."""
+
+
+def _sealing_key(secret: str) -> AESGCM:
+    return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(secret.encode()))
+
+
+def seal(private_key: Ed25519PrivateKey, secret: str, kid: str) -> bytes:
+    raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + _sealing_key(secret).encrypt(nonce, raw, kid.encode())
+
+
+def unseal(sealed: bytes, secret: str, kid: str) -> Ed25519PrivateKey:
     try:
-        os.link(tmp, folder / f"{kid}{_PRIVATE_SUFFIX}")
-    finally:
-        tmp.unlink()
-    return kid
+        raw = _sealing_key(secret).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], kid.encode())
+    except InvalidTag:
+        raise SealError(kid) from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def to_pem(private_key: Ed25519PrivateKey) -> bytes:
+    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+
+
+def from_pem(data: bytes) -> list[Ed25519PrivateKey]:
+    """Every Ed25519 private key in a PEM text (one or several blocks); others are skipped."""
+    keys = []
+    marker = b"-----END PRIVATE KEY-----"
+    for block in data.split(marker):
+        if b"-----BEGIN PRIVATE KEY-----" not in block:
+            continue
+        key = serialization.load_pem_private_key(block.strip() + b"\n" + marker + b"\n", password=None)
+        if isinstance(key, Ed25519PrivateKey):
+            keys.append(key)
+    return keys

@@ -57,8 +57,9 @@ def parse_code(typed: str) -> str | None:
 
 
 def sign_payload(code: str, keyring: Keyring) -> str:
-    message = f"{PAYLOAD_VERSION}:{keyring.current.kid}:{code}"
-    _, signature = keyring.sign(message.encode("ascii"))
+    key = keyring.current  # once: a refresh in between must not pair one key's id with another's signature
+    message = f"{PAYLOAD_VERSION}:{key.kid}:{code}"
+    signature = key.private_key.sign(message.encode("ascii"))
     return f"{message}:{base64.b32encode(signature).decode().rstrip('=')}"
 
 

@@ -5,7 +5,6 @@ to both. Also: the client address behind a proxy is trusted only when configured
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import uuid
 from datetime import timedelta
@@ -45,7 +44,7 @@ def _race(calls) -> list:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """One PostgreSQL database and one Redis key prefix of this test's own; two app servers
-    with the same secret key and signing keys (a deployment copies instance/keys to each)."""
+    with the same secret key; the signing keys are the database's, nothing is copied."""
     if not PG_URL:
         services.missing("PostgreSQL: set CHECKIN_TEST_DATABASE_URL (CI does)")
     redis_url = services.redis_url()
@@ -64,7 +63,6 @@ def stack(tmp_path_factory):
         env_a = app_env(root / "a", database.uri, **settings)
         flask(env_a, "db", "upgrade")
         flask(env_a, "staff", "add", "gate-volunteer", "--role", "volunteer")
-        shutil.copytree(root / "a" / "keys", root / "b" / "keys", ignore=shutil.ignore_patterns(".lock"))
         env_b = app_env(root / "b", database.uri, **settings)
         token = flask(env_a, "staff", "token", "gate-volunteer").strip()
         from checkin import create_app

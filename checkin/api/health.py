@@ -1,12 +1,69 @@
-"""GET /api/v1/health: the process answers. No database, no session: a load balancer's probe
-and the benchmarks' baseline (the cheapest request the app can serve)."""
+"""Probes for the load balancer.
+
+GET /api/v1/health: the process answers. No database, no session: liveness, and the
+benchmarks' baseline (the cheapest request the app can serve).
+GET /api/v1/ready: whether this server can serve people now: the database answers (and is
+migrated), Redis answers where the rate limits live there, and the signing keys open with this
+server's secret key. 503 naming what is down, so the proxy sends people elsewhere.
+"""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
+from sqlalchemy import text
 
+from ..extensions import db, limiter
+from ..web.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, error_body
 from . import bp
 
 
 @bp.get("/health")
 def health():
     return jsonify({"ok": True})
+
+
+def _database() -> None:
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT version_num FROM alembic_version")).all()
+
+
+def _redis() -> None:
+    if not limiter.storage.check():
+        raise ConnectionError("redis")
+
+
+def _signing_keys() -> None:
+    current_app.extensions["checkin_keyring"].check()
+
+
+def _uses_redis() -> bool:
+    return str(current_app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss"))
+
+
+@bp.get("/ready")
+def ready():
+    probes = {"database": _database}
+    if _uses_redis():
+        probes["redis"] = _redis
+    checks = {}
+    for name, probe in probes.items():
+        try:
+            probe()
+        except Exception as error:  # noqa: BLE001 - whatever the cause, this part is down
+            current_app.logger.warning("ready: %s is down (%s)", name, type(error).__name__)
+            checks[name] = "down"
+        else:
+            checks[name] = "ok"
+    if checks["database"] == "ok":  # the keys live in the database
+        try:
+            _signing_keys()
+        except (*UNAVAILABLE, LookupError) as error:
+            current_app.logger.warning("ready: signing keys unusable (%s)", type(error).__name__)
+            checks["signing_keys"] = "down"
+        else:
+            checks["signing_keys"] = "ok"
+    down = [name for name, state in checks.items() if state != "ok"]
+    if not down:
+        return jsonify({"ok": True, "checks": checks})
+    body = {"ok": False, "down": down, "checks": checks,
+            **error_body("unavailable", message=f"down: {', '.join(down)}")}
+    return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

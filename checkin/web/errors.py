@@ -4,12 +4,15 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError, InvalidInput
-from ..extensions import limiter
+from ..errors import DomainError, InvalidInput, Unavailable
+from ..extensions import limiter, login_manager
+from ..keystore import WrongSecretKey
 from .messages import error_message, field_message
 
 # HTTP status of each domain error code (DESIGN.md §5).
@@ -24,7 +27,13 @@ STATUS = {
     "already_cancelled": 409,
     "nothing_to_undo": 409,
     "ticket_used": 409,
+    "unavailable": 503,
 }
+# How long a client (or the load balancer) should wait before asking again.
+RETRY_AFTER_SECONDS = 10
+# The database does not answer (down, restarting, its file gone), every pooled connection is
+# busy, or this server holds another deployment's secret: not the request's fault, not a bug.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, Unavailable, WrongSecretKey)
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
@@ -82,6 +91,25 @@ def register(app: Flask) -> None:
         if status == 429:
             return render_template("errors/rate_limited.html", minutes=_minutes_until_allowed(), status=status), status
         return render_template("errors/error.html", message=error_message(code), status=status), status
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(Unavailable)
+    @app.errorhandler(WrongSecretKey)
+    def unavailable(error: Exception):
+        app.logger.error("unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        # The page must not ask the database again: Flask-Login's template context would load
+        # the signed-in staff member.
+        g._login_user = login_manager.anonymous_user()
+        if _wants_json():
+            response = json_error("unavailable", 503)[0]
+        else:
+            response = app.make_response(
+                (render_template("errors/error.html", message=error_message("unavailable"), status=503), 503))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

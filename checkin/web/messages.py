@@ -45,6 +45,7 @@ ERROR_MESSAGES = {
     "too_large": _l("The request is too large."),
     "method_not_allowed": _l("This method is not allowed here."),
     "server_error": _l("Something went wrong on our side. Please try again."),
+    "unavailable": _l("The service is busy or briefly unavailable. Please try again in a few seconds."),
 }
 
 

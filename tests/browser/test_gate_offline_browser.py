@@ -150,7 +150,7 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
 
     app = festival
     a, b = issue(app, "gala", 2)
-    forged = tickets.sign_payload(a, Keyring.load_or_create(tmp_path / "forger-keys"))
+    forged = tickets.sign_payload(a, Keyring.generate())
     # Each code for 4 s (the scanner ignores a repeated code for 4 s); blanks of 5-6 s let each
     # answer clear (red stays 4.5 s) before the next code; a long blank tail before the loop.
     video = write_video(tmp_path / "gate-a.y4m", [
@@ -242,7 +242,7 @@ def variants(app, code: str, tmp_path) -> dict[str, str]:
         "spare bits set": f"{head}:{signature[:-1]}{'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[last | 1]}",
         "code changed": good.replace(f":{code}:", f":{other_code}:"),
         "unknown key": good.replace(good.split(":")[1], "AAAAA", 1),
-        "forged": tickets.sign_payload(code, Keyring.load_or_create(tmp_path / "forger-keys")),
+        "forged": tickets.sign_payload(code, Keyring.generate()),
         "lower case": good.lower(),
         "truncated": good[:-1],
         "not a ticket": "https://example.com/",
