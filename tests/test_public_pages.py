@@ -166,3 +166,29 @@ def test_nul_in_a_form_or_json_field_is_refused_and_nothing_written(app, client)
     api = client.post("/api/v1/shows/demo/registrations", json=person(1, guardian_name="x\x00"))
     assert api.status_code == 400 and api.json["error"]["code"] == "bad_request"
     assert client.get("/api/v1/shows").json["shows"][0]["seats_left"] == 10
+
+
+def test_a_pairing_code_never_reaches_gunicorns_access_log(app, tmp_path):
+    """gunicorn's own access logger, as a worker runs it (the app, built in the worker, adds
+    the filter); the code is also in the request line, the raw URI and the path atoms."""
+    import secrets
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    code = secrets.token_urlsafe(16)
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("access_log_format", '%(h)s "%(r)s" %(s)s %(U)s %({raw_uri}e)s %({x-missing}i)s')
+    log = Logger(config)
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": f"/pair/{code}", "PATH_INFO": f"/pair/{code}",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+    log.access(SimpleNamespace(status="303 SEE OTHER", sent=0, headers=[]), SimpleNamespace(headers=[]),
+               environ, timedelta(milliseconds=5))
+    for handler in logging.getLogger("gunicorn.access").handlers:
+        handler.flush()
+    written = (tmp_path / "access.log").read_text()
+    assert '"POST /pair/<redacted> HTTP/1.1" 303 /pair/<redacted> /pair/<redacted> -' in written
+    assert code not in written

@@ -19,6 +19,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# Cacheable: what is the same for everyone and names no person: static files and the festival
+# page. Everything else may name someone (a ticket, a volunteer's gate, the attendee lists, the
+# console) or is a form with its session's CSRF token: no-store. A rule by exception, so that a
+# new page is private until someone decides otherwise.
+CACHEABLE_ENDPOINTS = frozenset({"static", "public.index"})
+# Always no-store, even when a view set a header: a ticket's secret link and its images, and the
+# API (names at the gate, the organisers' numbers).
+PRIVATE_PREFIXES = ("/t/", "/api/")
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -26,12 +36,17 @@ def register(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
-        # Ticket links hold a secret: never hand them to another site in a Referer.
+        # Ticket links hold a secret: never hand them to another site in a Referer. (Forms are
+        # checked for their origin without one: extensions.SameOriginCSRFProtect.)
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/t/") or request.path.startswith("/api/"):
+        if request.path.startswith(PRIVATE_PREFIXES):
             headers["Cache-Control"] = "no-store"
+        elif request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Unless the view chose (the service worker's no-cache): not kept by the browser,
+            # a shared phone's back button, or any cache between us and the person.
+            headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,4 +1,6 @@
-"""Keeps ticket secrets out of the logs: the token in /t/<token> is replaced before logging."""
+"""Keeps one-time and lasting secrets of URLs out of the logs: the ticket token in /t/<token>
+and the phone-pairing code in /pair/<code> are replaced before anything is written, in the
+app's own log and in gunicorn's access and error logs alike."""
 from __future__ import annotations
 
 import logging
@@ -6,17 +8,21 @@ import re
 
 from flask import Flask
 
-_TICKET_PATH = re.compile(r"/t/[A-Za-z0-9_\-]+")
+_SECRET_PATH = re.compile(r"/(t|pair)/[A-Za-z0-9_\-]+")
 
 
 def redact(text: str) -> str:
-    return _TICKET_PATH.sub("/t/<redacted>", text)
+    return _SECRET_PATH.sub(r"/\1/<redacted>", text)
 
 
-class RedactTicketTokens(logging.Filter):
+class RedactUrlSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, dict):  # gunicorn's access log passes its atoms as a dict
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        if isinstance(record.args, dict):
+            # gunicorn's access log passes its atoms as a dict of its own class (missing atoms
+            # print as "-"): changed in place, so that the class and its behaviour stay.
+            for key, value in record.args.items():
+                if isinstance(value, str):
+                    record.args[key] = redact(value)
         elif record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
@@ -27,5 +33,5 @@ class RedactTicketTokens(logging.Filter):
 def register(app: Flask) -> None:
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTicketTokens) for f in logger.filters):
-            logger.addFilter(RedactTicketTokens())
+        if not any(isinstance(f, RedactUrlSecrets) for f in logger.filters):
+            logger.addFilter(RedactUrlSecrets())
