@@ -1,9 +1,9 @@
 """gunicorn settings, for production and for `make bench`: `gunicorn -c gunicorn.conf.py`.
 
 Each setting can be overridden from the environment (CHECKIN_BIND, WEB_CONCURRENCY,
-CHECKIN_THREADS) or on the command line. The app is built in each worker, never in the
-master (no preload): database connections and the rate limiter's storage client must not be
-shared across a fork.
+CHECKIN_THREADS, CHECKIN_ACCESS_LOG) or on the command line. The app is built in each worker,
+never in the master (no preload): database connections and the rate limiter's storage client
+must not be shared across a fork.
 """
 import multiprocessing
 import os
@@ -20,9 +20,15 @@ worker_class = "gthread"
 threads = int(os.environ.get("CHECKIN_THREADS", 8))
 # Keep-alive between the proxy and gunicorn spares a TCP handshake per request.
 keepalive = 5
+# Access log: "-" is stdout (the journal under systemd), unset none. Ticket links and pairing
+# codes in it are redacted by the app (checkin/web/logs.py filters gunicorn.access).
+accesslog = os.environ.get("CHECKIN_ACCESS_LOG") or None
 # A request that takes this long is stuck: the worker is replaced.
 timeout = 30
 graceful_timeout = 20
 # Workers recycle now and then, staggered, so that a slow leak never builds up.
 max_requests = 20_000
 max_requests_jitter = 2_000
+# gunicorn 25+ opens a control socket at one default path per user: two servers on one machine
+# (checkin-web@8001 and @8002) would take it from each other. systemd's HUP and TERM do its job.
+control_socket_disable = True

@@ -81,50 +81,56 @@ class PostgresDatabase:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-class Server:
-    """One gunicorn instance (master and workers in a process group of their own)."""
+class Process:
+    """A command in a process group of its own, its output appended to a log: stopped with
+    SIGTERM to its leader (gunicorn's master, Caddy, the mail worker stop gracefully), then
+    SIGKILL to whatever is left of the group."""
 
-    def __init__(self, env: dict, *, workers: int = 4, threads: int = 4, log: Path | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(env, CHECKIN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers),
-                        CHECKIN_THREADS=str(threads))
+    def __init__(self, command: list[str], env: dict, *, log: Path | None = None):
+        self.command = command
+        self.env = env
         self.log = log
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> Server:
+    def spawn(self) -> None:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py")], env=self.env, cwd=ROOT,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        if self.log:
-            out.close()
+        try:
+            self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            if self.log:
+                out.close()
+
+    def wait_until(self, ready, timeout: float, what: str) -> None:
+        """Polls ready() until it is true; stops the process and raises if it exits or the
+        time runs out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode} (log: {self.log})")
+                self.kill()
+                raise RuntimeError(f"{what} exited with {self.process.returncode} (log: {self.log})")
             try:
-                with urllib.request.urlopen(self.url + "/api/v1/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
+                if ready():
+                    return
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout} s")
+        raise RuntimeError(f"{what} not ready within {timeout} s (log: {self.log})")
 
     def stop(self, timeout: float = 20) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)  # the master stops its workers gracefully
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()  # whatever is left of the group
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()  # whatever is left of the group, also when the leader is gone
 
     def kill(self) -> None:
-        """SIGKILL to the master and every worker at once: nothing gets to clean up."""
+        """SIGKILL to the whole group at once: nothing gets to clean up."""
         if self.process is None:
             return
         try:
@@ -132,6 +138,31 @@ class Server:
         except ProcessLookupError:
             pass
         self.process.wait(10)
+
+
+class Server(Process):
+    """One gunicorn instance (master and workers in a process group of their own), by default
+    with gunicorn.conf.py on a free port."""
+
+    def __init__(self, env: dict, *, workers: int = 4, threads: int = 4, log: Path | None = None,
+                 port: int | None = None, command: list[str] | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(command or [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py")],
+                         dict(env, CHECKIN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers),
+                              CHECKIN_THREADS=str(threads)), log=log)
+
+    def start(self, timeout: float = 60) -> Server:
+        self.spawn()
+        self.wait_until_up(timeout)
+        return self
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        def up() -> bool:
+            with urllib.request.urlopen(self.url + "/api/v1/health", timeout=2) as response:
+                return response.status == 200
+
+        self.wait_until(up, timeout, f"gunicorn on {self.url}")
 
     def __enter__(self) -> Server:
         return self.start()

@@ -23,6 +23,13 @@ def chromium_path() -> str:
     return path
 
 
+def caddy_path() -> str:
+    path = shutil.which("caddy")
+    if path is None:
+        missing("Caddy: apt-get install -y caddy (.ci/run does)")
+    return path
+
+
 def redis_url() -> str:
     url = os.environ.get("CHECKIN_TEST_REDIS_URL")
     if not url:
