@@ -13,8 +13,9 @@ VENDOR := static/vendor/barcode-detector
 ED25519 := static/vendor/noble-ed25519
 VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
+PROD_PORT ?= 8443
 
-.PHONY: install run run-lan test bench translations extract clean
+.PHONY: install run run-lan run-prod caddy test bench bench-stack translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
@@ -64,6 +65,17 @@ run-lan: install
 	$(VENV)/bin/gunicorn --config /dev/null --bind 0.0.0.0:$(LAN_PORT) --workers 2 --threads 4 \
 	  --worker-class gthread --certfile instance/lan-cert.pem --keyfile instance/lan-key.pem "checkin:create_app()"
 
+# What a deployment runs, from deploy/'s files, on this machine (README, "Production"): Caddy on
+# https://127.0.0.1:$(PROD_PORT)/ over two app servers, the PostgreSQL database checkin_prod on
+# 127.0.0.1:5432 (created when missing), Redis on 127.0.0.1:6379, the mail worker. Ctrl-C stops all.
+run-prod: install caddy
+	PROD_PORT=$(PROD_PORT) $(PY) -m tests.support.stack
+
+# Debian's caddy package, the TLS proxy of run-prod and of tests/stack.
+caddy:
+	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq caddy >/dev/null; } || \
+	  { echo "caddy is missing: sudo apt-get install -y caddy" >&2; exit 1; }
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -71,6 +83,11 @@ test: install
 # default postgresql://postgres@127.0.0.1:5432/test); writes tests/bench/results/<date>.md.
 bench: install
 	$(PY) -m tests.bench.run $(BENCH_ARGS)
+
+# Registrations per second over HTTPS through the production stack: Caddy over two app servers
+# against Caddy over one, same run (tests/bench/stack.py; BENCH_ARGS="--duration 10 --rounds 3").
+bench-stack: install caddy
+	$(PY) -m tests.bench.stack $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(COMPILED) node_modules static/vendor

@@ -180,7 +180,8 @@ async def client(run: Run, http: aiohttp.ClientSession, op) -> None:
 async def main(args) -> dict:
     data = json.loads(open(args.input).read()) if args.input else {}
     run = Run(args, data)
-    connector = aiohttp.TCPConnector(limit=args.concurrency, force_close=False)
+    # ssl=False: the production stack's own certificate (tests/bench/stack.py); loopback only.
+    connector = aiohttp.TCPConnector(limit=args.concurrency, force_close=False, ssl=False)
     timeout = aiohttp.ClientTimeout(total=args.timeout)
     async with aiohttp.ClientSession(args.url, connector=connector, timeout=timeout,
                                      cookie_jar=aiohttp.DummyCookieJar()) as http:

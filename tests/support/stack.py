@@ -161,20 +161,22 @@ class Stack:
             worker = Process(command, env, log=self.log("mail"))
             worker.spawn()
             self.processes.append(worker)
-        self.proxy = self._proxy(self.servers)
+        self.proxy(self.servers, self.https_port)
 
-    def _proxy(self, servers: list[Server]) -> Process:
-        """Caddy with deploy/Caddyfile over `servers`, on this stack's HTTPS port."""
+    def proxy(self, servers: list[Server], https_port: int) -> str:
+        """Caddy with deploy/Caddyfile over `servers` on https://127.0.0.1:HTTPS_PORT (its URL),
+        stopped with the stack. `make bench-stack` starts a second one over one server."""
         cert, key = self.certificate()
-        caddy_home = self.root / "caddy"  # Caddy's storage and autosave, not the user's
+        url = f"https://127.0.0.1:{https_port}"
+        caddy_home = self.root / f"caddy-{https_port}"  # Caddy's storage and autosave, not the user's
         overrides = {
-            "CHECKIN_SITE": self.url,
+            "CHECKIN_SITE": url,
             "CHECKIN_TLS": f"{cert} {key}",
             "CHECKIN_UPSTREAMS": " ".join(f"127.0.0.1:{s.port}" for s in servers),
             "CHECKIN_PROXY_BIND": "127.0.0.1",
             "CHECKIN_PROXY_ADMIN": "off",
             "CHECKIN_PROXY_HTTP_PORT": str(free_port()),
-            "CHECKIN_PROXY_HTTPS_PORT": str(self.https_port),
+            "CHECKIN_PROXY_HTTPS_PORT": str(https_port),
             "HOME": str(caddy_home), "XDG_DATA_HOME": str(caddy_home / "data"),
             "XDG_CONFIG_HOME": str(caddy_home / "config"),
         }
@@ -183,11 +185,11 @@ class Stack:
         if caddy is None:
             raise RuntimeError("caddy is missing: apt-get install -y caddy (.ci/run does)")
         proxy = Process([caddy, "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
-                        env, log=self.log("caddy"))
+                        env, log=self.log("caddy" if https_port == self.https_port else f"caddy-{https_port}"))
         proxy.spawn()
         self.processes.append(proxy)
-        proxy.wait_until(lambda: _https_ok(self.url + "/api/v1/ready"), 30, f"caddy on {self.url}")
-        return proxy
+        proxy.wait_until(lambda: _https_ok(url + "/api/v1/ready"), 30, f"caddy on {url}")
+        return url
 
     def certificate(self) -> tuple[Path, Path]:
         from checkin.devcert import ensure_certificate
@@ -230,7 +232,10 @@ def main() -> None:
                   redis_url=os.environ.get("CHECKIN_PROD_REDIS_URL", "redis://127.0.0.1:6379/0"),
                   secret_key=secret.read_text().strip(), https_port=int(os.environ.get("PROD_PORT", 8443)),
                   settings={"CHECKIN_RATELIMIT_KEY_PREFIX": "checkin-prod"})
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C even when started with SIGINT ignored (a background job); TERM and HUP stop it too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(0))
     with stack:
         print(stack.flask("seed"), end="")
         print(f"\n  checkin (production stack) at {stack.url}/  (self-signed certificate: accept it once)")
