@@ -79,10 +79,6 @@ class Keyring:
             raise LookupError("no signing key")
         return self._current
 
-    def sign(self, message: bytes) -> tuple[str, bytes]:
-        key = self.current
-        return key.kid, key.private_key.sign(message)
-
     def verify(self, kid: str, message: bytes, signature: bytes) -> bool:
         self._fresh()
         key = self._keys.get(kid)
