@@ -53,6 +53,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: each worker counts in its own memory until Redis is back, rather than every
+        # rate-limited page failing (/api/v1/ready names Redis meanwhile).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # Proxies in front that set X-Forwarded-For/-Proto/-Host (1 behind the TLS proxy). 0
         # trusts no header: a client could otherwise pick its own rate-limit key.
         TRUSTED_PROXY_COUNT=0,
