@@ -188,3 +188,16 @@ def test_a_festival_day_over_https_through_the_proxy(stack, launch_browser, tmp_
         assert served(server), f"the app server on port {server.port} answered no browser request"
     wrong = [a for a in answers if a[0] >= 400]
     assert wrong == [], wrong
+
+
+def test_a_dead_app_server_costs_nobody_a_request(stack):
+    """An app server killed outright (a crash, an OOM kill): the proxy sends each request whose
+    connection it refuses to the other server, so nobody sees an error. Runs last: it kills."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    stack.servers[1].kill()
+    statuses = []
+    for _ in range(20):
+        with urllib.request.urlopen(f"{stack.url}/api/v1/shows", timeout=30, context=context) as response:
+            statuses.append(response.status)
+    assert statuses == [200] * 20
