@@ -121,6 +121,33 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the session (tests/browser and tests/stack both drive Chromium)."""
+    from playwright.sync_api import sync_playwright  # a test dependency: missing is an error
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture
+def launch_browser(playwright):
+    """launch_browser(*extra_args) -> a Chromium of this test's own (closed at teardown),
+    for tests that need other flags, e.g. a fake camera."""
+    from tests.support.browsers import launch
+
+    launched = []
+
+    def launch_one(*extra_args: str):
+        browser = launch(playwright, extra_args)
+        launched.append(browser)
+        return browser
+
+    yield launch_one
+    for browser in launched:
+        browser.close()
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()

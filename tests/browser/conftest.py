@@ -1,5 +1,6 @@
 """Browser fixtures: the test's app served on loopback from a thread, and the system Chromium
-driven by Playwright. Browser tests run on SQLite only (a threaded server on a file DB is
+driven by Playwright (`playwright` and `launch_browser` live in tests/conftest.py, shared with
+tests/stack). Browser tests run on SQLite only (a threaded server on a file DB is
 fine); mark them `@pytest.mark.browser`.
 
     def test_x(live_server, page):            # page: new context, vi-VN, phone-sized
@@ -19,12 +20,8 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
-from tests.support import services
+from tests.support.browsers import launch
 
-CHROMIUM_ARGS = (
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-)
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
 
@@ -70,42 +67,10 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def playwright():
-    from playwright.sync_api import sync_playwright  # a test dependency: missing is an error
-
-    with sync_playwright() as pw:
-        yield pw
-
-
-def _launch(playwright, extra_args):
-    return playwright.chromium.launch(
-        executable_path=services.chromium_path(),
-        headless=True,
-        args=[*CHROMIUM_ARGS, *extra_args],
-    )
-
-
-@pytest.fixture(scope="session")
 def browser(playwright):
-    browser = _launch(playwright, ())
+    browser = launch(playwright)
     yield browser
     browser.close()
-
-
-@pytest.fixture
-def launch_browser(playwright):
-    """launch_browser(*extra_args) -> a Chromium of this test's own (closed at teardown),
-    for tests that need other flags, e.g. a fake camera."""
-    launched = []
-
-    def launch(*extra_args: str):
-        browser = _launch(playwright, extra_args)
-        launched.append(browser)
-        return browser
-
-    yield launch
-    for browser in launched:
-        browser.close()
 
 
 @pytest.fixture

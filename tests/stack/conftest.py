@@ -11,7 +11,6 @@ import uuid
 import pytest
 
 from tests.bench.server import PostgresDatabase
-from tests.browser.conftest import launch_browser, playwright  # noqa: F401  (fixtures)
 from tests.conftest import PG_URL
 from tests.support import services
 from tests.support.stack import Stack
