@@ -73,7 +73,7 @@ run-prod: install caddy
 
 # Debian's caddy package, the TLS proxy of run-prod and of tests/stack.
 caddy:
-	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq caddy >/dev/null; } || \
+	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq caddy >/dev/null; } || \
 	  { echo "caddy is missing: sudo apt-get install -y caddy" >&2; exit 1; }
 
 test: install
