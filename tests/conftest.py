@@ -101,6 +101,9 @@ def app_config(database_uri, tmp_path) -> dict:
         "SECRET_KEY": "test-secret-key",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "checkin.test",
+        # In-process races run more threads than one gunicorn worker: a PostgreSQL pool of 13
+        # connections + 2 overflow lets every racer hold one at once.
+        "THREADS": 13,
     }
 
 

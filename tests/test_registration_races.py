@@ -111,7 +111,7 @@ def test_control_a_python_check_then_write_breaks_the_invariant(app):
     from tests.support.racing import register_with_a_python_check
 
     make_show(app, "race", quota=SEATS_LEFT, capacity=100)
-    racers = 12  # within one connection pool (5 + 10 overflow), so that every racer reads at once
+    racers = 12  # within one connection pool (conftest: 13 + 2 overflow), so that every racer reads at once
     read_done = threading.Barrier(racers)
     with ThreadPoolExecutor(max_workers=racers) as pool:
         outcomes = Counter(pool.map(
