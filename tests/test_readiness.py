@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
-
 from tests.conftest import csrf_token, person
 from tests.support import services
 
@@ -71,8 +69,8 @@ def test_sqlite_database_gone(sqlite_template, tmp_path):
     volunteer's page and a registration in flight get 503, not 500."""
     from checkin import create_app
     from checkin.extensions import db
+    from tests.conftest import login, make_show
     from tests.support.gate import add_volunteer
-    from tests.conftest import make_show, login
 
     folder = tmp_path / "data"
     folder.mkdir()
