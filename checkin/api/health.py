@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import jsonify
 
 from . import bp
+from .contract import operation
+from .schemas import Health
 
 
 @bp.get("/health")
+@operation("Liveness: the process answers (no database)", answer=Health, tag="meta")
 def health():
     return jsonify({"ok": True})
