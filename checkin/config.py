@@ -71,6 +71,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # floods one person's inbox from many addresses).
         FIND_RATE_LIMIT="10 per minute; 60 per hour",
         FIND_ADDRESS_RATE_LIMIT="3 per 10 minutes; 10 per day",
+        # The gate's hand lookup and admission by hand, per volunteer: a busy gate types a few a
+        # minute; a script reading or burning the crowd's tickets is held to the same pace.
+        GATE_LOOKUP_RATE_LIMIT="20 per minute; 200 per hour",
+        GATE_MANUAL_RATE_LIMIT="10 per minute; 100 per hour",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CHECKIN")

@@ -60,3 +60,22 @@ class TicketUsed(DomainError):
     """A ticket that already let its holder in can no longer be cancelled."""
 
     code = "ticket_used"
+
+
+class ScanIdReused(DomainError):
+    """A client_scan_id already used for another request, or by another volunteer: the first
+    answer belongs to that scan and is never given to this one."""
+
+    code = "scan_id_reused"
+
+
+class ShowRequired(DomainError):
+    """A scan that names neither its show nor a gate that belongs to one show alone."""
+
+    code = "show_required"
+
+
+class GateNotChosen(DomainError):
+    """A volunteer asks about a show other than the one of the gate they chose (or chose none)."""
+
+    code = "gate_not_chosen"

@@ -144,6 +144,10 @@ class Staff(db.Model):
     # Bumped on deactivation and password reset so that existing sessions stop at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The show and gate a volunteer last chose at /gate/setup: lookups and the gate list are
+    # limited to that show (least privilege at the gate).
+    gate_show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id", ondelete="SET NULL"))
+    gate_label: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def is_organiser(self) -> bool:
@@ -224,6 +228,14 @@ class Scan(db.Model):
     offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # A 'conflict' row points to the admission that stands instead of it.
     conflict_with_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+    # What was asked (method, direction, payload or code), hashed: a client id sent again with
+    # another request, or by another volunteer, is refused (scan_id_reused), never answered.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    # What the phone answered when it decided offline (admission.LOCAL_RESULTS).
+    local_result: Mapped[str | None] = mapped_column(String(20))
+    # A move of the ticket (in or out) that its history is replayed from, in device-time order
+    # (checkin/history.py); refusals and undone rows are not part of it.
+    in_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class OutboxMessage(db.Model):

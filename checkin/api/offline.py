@@ -1,12 +1,11 @@
 """What a gate phone downloads to decide scans alone: GET /shows/<slug>/gate-list."""
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 
 from .. import offline
 from ..database import utcnow
 from ..extensions import db
-from ..web.errors import json_error
 from . import bp
 from .contract import operation
 from .schemas import GateList, GateListQuery
@@ -18,11 +17,10 @@ def _iso(value) -> str:
 
 @bp.get("/shows/<slug>/gate-list")
 @operation("A show's tickets for deciding scans offline (full, or changes since a cursor)",
-           query=GateListQuery, answer=GateList, role="volunteer", errors={404: "not_found (no such show)"})
+           query=GateListQuery, answer=GateList, role="volunteer",
+           errors={404: "not_found (no such show)", 403: "gate_not_chosen (only the show of the volunteer's gate)"})
 def gate_list(slug: str, query: GateListQuery):
-    found = offline.gate_list(db.session, slug, since=query.since, now=utcnow())
-    if found is None:
-        return json_error("not_found", 404)
+    found = offline.gate_list(db.session, g.staff, slug, since=query.since, now=utcnow())
     show = found.show
     response = jsonify({
         "show": {"slug": show.slug, "title": {"vi": show.title_vi, "en": show.title_en},

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from .. import admission
+from .. import admission, gate_lookup
 from ..database import utcnow
-from ..errors import InvalidInput
-from ..extensions import db
+from ..errors import DomainError, InvalidInput
+from ..extensions import db, limiter
 from ..web.errors import error_body, json_error
 from ..web.scan_messages import present
 from . import bp
@@ -22,6 +22,8 @@ from .schemas import (
     ManualIn,
     ScanAnswer,
     ScanIn,
+    GateChoiceIn,
+    GateChoiceOut,
     UndoIn,
     Where,
 )
@@ -44,6 +46,11 @@ def _where(body: Where) -> dict:
 
 def _answer(result: admission.ScanResult):
     return jsonify(present(result.response))
+
+
+def _per_volunteer() -> str:
+    """Rate limits of the hand actions count per staff account, whichever phone or address."""
+    return f"staff:{g.staff.id}"
 
 
 @bp.post("/scans")
@@ -75,20 +82,24 @@ def create_scan_batch(body: BatchIn):
         valid.append((item.scanned_at or now, item.client_scan_id, index, item))
     keyring = current_app.extensions["checkin_keyring"]
     for _, _, index, item in sorted(valid, key=lambda scan: scan[:2]):
-        result = admission.scan(item.payload, keyring=keyring, staff=g.staff, now=utcnow(),
-                                local_result=item.local_result, **_where(item))
+        try:
+            result = admission.scan(item.payload, keyring=keyring, staff=g.staff, now=utcnow(),
+                                    local_result=item.local_result, **_where(item))
+        except DomainError as error:  # scan_id_reused, show_required: this item's answer alone
+            answers[index] = {"client_scan_id": item.client_scan_id, **error_body(error.code)}
+            continue
         answers[index] = {"client_scan_id": item.client_scan_id, **present(result.response)}
     return jsonify({"results": answers})
 
 
 @bp.post("/scans/manual")
 @operation("Admit by hand, naming the ticket by its code", body=ManualIn, answer=ScanAnswer,
-           role="volunteer", errors=SCAN_ERRORS)
+           role="volunteer", errors={**SCAN_ERRORS, 429: "rate_limited (per volunteer)"})
+@limiter.limit(lambda: current_app.config["GATE_MANUAL_RATE_LIMIT"], key_func=_per_volunteer)
 def create_manual_scan(body: ManualIn):
-    ref = body.ticket_id if body.ticket_id is not None else body.code
-    if ref is None:
+    if body.code is None:
         raise InvalidInput({"code": "required"})
-    result = admission.admit_ticket(ref, staff=g.staff, now=utcnow(), **_where(body))
+    result = admission.admit_ticket(body.code, staff=g.staff, now=utcnow(), **_where(body))
     return _answer(result)
 
 
@@ -104,13 +115,27 @@ def undo_scan(body: UndoIn):
 
 @bp.post("/lookup")
 @operation("Look a ticket up by code, phone or name", body=LookupIn, answer=LookupAnswer, role="volunteer",
-           description="POST, not GET: a phone number or a name must not end up in a URL or an access log.")
+           errors={403: "gate_not_chosen (a volunteer sees only the show of their gate)",
+                   429: "rate_limited (per volunteer)"},
+           description="POST, not GET: a phone number or a name must not end up in a URL or an access log. "
+                       "At least 3 letters of a name, or a whole code or phone number; at most 5 rows, "
+                       "each with what a scan would answer now.")
+@limiter.limit(lambda: current_app.config["GATE_LOOKUP_RATE_LIMIT"], key_func=_per_volunteer)
 def lookup_tickets(body: LookupIn):
-    found = admission.lookup(db.session, body.show, body.q)
+    found = gate_lookup.lookup(db.session, g.staff, body.show, body.q, direction=body.direction, now=utcnow())
     return jsonify({"tickets": [{
-        "id": f.id, "code": f.code, "name": f.name, "phone_tail": f.phone_tail, "birth_year": f.birth_year,
-        "status": f.status, "admitted_at": f.admitted_at, "admitted_gate": f.admitted_gate, "inside": f.inside,
+        "code": f.code, "name": f.name, "under_16": f.under_16, "phone_tail": f.phone_tail,
+        "can_admit": f.can_admit, "answer": present(f.answer),
     } for f in found]})
+
+
+@bp.post("/gate")
+@operation("Choose the gate this volunteer works at", body=GateChoiceIn, answer=GateChoiceOut, role="volunteer",
+           errors={404: "not_found (no such gate of that show)"},
+           description="Lookups and the offline gate list are then limited to that gate's show.")
+def choose_gate(body: GateChoiceIn):
+    gate_lookup.choose_gate(g.staff.id, body.show, body.gate, now=utcnow())
+    return jsonify({"show": body.show, "gate": body.gate})
 
 
 @bp.get("/shows/<slug>/gate-counters")

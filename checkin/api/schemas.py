@@ -131,13 +131,13 @@ class BatchItem(ScanIn):
 class BatchIn(Input):
     # Each item is checked on its own (BatchItem) and answered on its own: one bad item does
     # not hold the others back.
-    scans: list[Any] = Field(min_length=1, max_length=200, json_schema_extra={
-        "items": {"$ref": "#/components/schemas/BatchItem"}})
+    scans: list[Any] = Field(min_length=1, max_length=200, json_schema_extra={"items": {"anyOf": [
+        {"$ref": "#/components/schemas/BatchItem"},
+        {"description": "anything else is answered with an error body in its place"}]}})
 
 
 class ManualIn(Where):
     code: text(20) | None = Field(None, description="the ticket code, with or without its dash")
-    ticket_id: integer(1) | None = Field(None, description="a lookup result's id (deprecated)")
 
 
 class UndoIn(Input):
@@ -148,7 +148,18 @@ class UndoIn(Input):
 
 class LookupIn(Input):
     show: Slug
-    q: text(100) = Field(description="a ticket code, a phone number or part of a name")
+    q: text(100) = Field(description="a whole ticket code or phone number, or 3 letters of a name")
+    direction: Direction = "in"
+
+
+class GateChoiceIn(Input):
+    show: Slug
+    gate: Gate
+
+
+class GateChoiceOut(Output):
+    show: str
+    gate: str
 
 
 class TicketRef(Output):
@@ -173,9 +184,12 @@ class BatchAnswer(Output):
 
 
 class LookupRow(Output):
-    code: str
-    name: str
-    status: str
+    code: str = Field(description="as printed on the ticket, with its dash")
+    name: str | None = Field(description="null for a ticket of another show")
+    under_16: bool
+    phone_tail: str | None = Field(description="the phone number's last 3 digits")
+    can_admit: bool = Field(description="whether a scan would let the person through now")
+    answer: ScanAnswer = Field(description="what a scan of this ticket would answer now")
 
 
 class LookupAnswer(Output):

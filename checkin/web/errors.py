@@ -24,6 +24,9 @@ STATUS = {
     "already_cancelled": 409,
     "nothing_to_undo": 409,
     "ticket_used": 409,
+    "scan_id_reused": 409,
+    "show_required": 422,
+    "gate_not_chosen": 403,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
