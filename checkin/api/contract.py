@@ -106,6 +106,15 @@ def json_body():
     return request.get_json(silent=True)
 
 
+def _query_values() -> dict:
+    """The query string as single values; a parameter given twice is refused, not guessed."""
+    values = request.args.to_dict(flat=False)
+    repeated = {name: "wrong_type" for name, given in values.items() if len(given) > 1}
+    if repeated:
+        raise InvalidInput(repeated)
+    return {name: given[0] for name, given in values.items()}
+
+
 def operation(summary: str, *, answer: type[BaseModel] | None, status: int = 200,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               role: str | None = None, errors: dict[int, str] | None = None, description: str = "",
@@ -119,7 +128,7 @@ def operation(summary: str, *, answer: type[BaseModel] | None, status: int = 200
             if body is not None:
                 kwargs["body"] = validate(body, json_body())
             if query is not None:
-                kwargs["query"] = validate(query, request.args.to_dict())
+                kwargs["query"] = validate(query, _query_values())
             return view(*args, **kwargs)
 
         wrapped = api_staff_required(role)(checked) if role is not None else checked

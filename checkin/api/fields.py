@@ -33,13 +33,20 @@ def _clean(value: str) -> str:
     return value
 
 
+def _trimmed(value: str) -> str:
+    value = _clean(value).strip()
+    if not value:
+        raise PydanticCustomError("string_too_short", "blank")
+    return value
+
+
 def text(max_length: int, *, min_length: int = 1, pattern: str | None = None):
-    """A JSON string, trimmed, of min_length..max_length characters (the column's size)."""
+    """A JSON string of min_length..max_length characters (the column's size), then trimmed:
+    the length is the sent one's, as the document says, and blank is missing."""
     return Annotated[
         str,
-        StringConstraints(strict=True, strip_whitespace=True, min_length=min_length, max_length=max_length,
-                          pattern=pattern),
-        AfterValidator(_clean),
+        StringConstraints(strict=True, min_length=min_length, max_length=max_length, pattern=pattern),
+        AfterValidator(_trimmed if min_length else lambda value: _clean(value).strip()),
     ]
 
 

@@ -207,15 +207,15 @@ class Counters(Output):
     capacity: int
 
 
-def _our_cursor(value: str | None) -> str | None:
+def _our_cursor(value: str) -> str | None:
     # One that is not ours (or names a time past any calendar) gets the full list, as before.
-    return value if value is not None and re.fullmatch(r"v1\.[0-9]{1,16}", value) else None
+    return value if re.fullmatch(r"v1\.[0-9]{1,16}", value) else None
 
 
 class GateListQuery(Input):
-    since: Annotated[text(200) | None, AfterValidator(_our_cursor)] = Field(
-        None, description="the cursor of the last download: only what changed since (v1.<digits>); "
-                          "any other value gets the full list")
+    since: Annotated[text(200, min_length=0), AfterValidator(_our_cursor)] = Field(
+        "", description="the cursor of the last download: only what changed since (v1.<digits>); "
+                        "any other value gets the full list")
 
 
 class GateList(Output):
