@@ -116,7 +116,7 @@ def undo_scan(body: UndoIn):
 @bp.post("/lookup")
 @operation("Look a ticket up by code, phone or name", body=LookupIn, answer=LookupAnswer, role="volunteer",
            errors={403: "gate_not_chosen (a volunteer sees only the show of their gate)",
-                   429: "rate_limited (per volunteer)"},
+                   404: "not_found (no such show)", 429: "rate_limited (per volunteer)"},
            description="POST, not GET: a phone number or a name must not end up in a URL or an access log. "
                        "At least 3 letters of a name, or a whole code or phone number; at most 5 rows, "
                        "each with what a scan would answer now.")
