@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 MAX_BODY_BYTES = 64 * 1024
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance: Path) -> str:
@@ -66,7 +67,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAIL_TIMEOUT=20,
         MAIL_WORKER_INTERVAL=5,  # seconds the worker sleeps when nothing is due
         # The site's public origin, for the links in e-mails (a worker has no request to ask).
-        PUBLIC_URL="http://127.0.0.1:5000",
+        PUBLIC_URL=DEV_PUBLIC_URL,
+        # The names the site answers to (a list, or comma-separated in CHECKIN_PUBLIC_HOSTS); a
+        # request with another Host is 400. Unset: PUBLIC_URL's and SERVER_NAME's names, or any
+        # name while PUBLIC_URL is the development default (web/input_guard.py).
+        PUBLIC_HOSTS=None,
         # /find: per client address, and per e-mail or phone asked about (so that nobody
         # floods one person's inbox from many addresses).
         FIND_RATE_LIMIT="10 per minute; 60 per hour",
@@ -80,6 +85,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("CHECKIN")
     if test_config:
         app.config.from_mapping(test_config)
+    app.config["PUBLIC_URL_SET"] = app.config["PUBLIC_URL"] != DEV_PUBLIC_URL
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     uri = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -12,19 +12,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-# The widest an INTEGER column holds on both databases (PostgreSQL's int4).
-INT_MAX = 2**31 - 1
-# The dates a show, a scan or a registration window may name: anything else is a typo or an
-# attack (year 9999 overflows every "+ 1 day" the gate computes, year 1 with +14:00 overflows
-# the move to UTC itself).
-EARLIEST = datetime(2000, 1, 1)
-LATEST = datetime(2100, 1, 1)
+from ..bounds import EARLIEST, INT_MAX, LATEST, is_clean, sane_datetime
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
-
-
-def is_clean(value: str) -> bool:
-    """No NUL, no lone surrogate (a JSON "\\ud800" decodes to one; UTF-8 cannot encode it)."""
-    return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
 def _clean(value: str) -> str:
@@ -70,7 +60,7 @@ def _iso_string(value):
 def bounded_utc(value: datetime) -> datetime:
     """Naive UTC, as the database holds it; a wall time outside 2000..2100 is refused before
     the move to UTC, which could overflow at year 1 or 9999."""
-    if not EARLIEST <= value.replace(tzinfo=None) < LATEST:
+    if not sane_datetime(value):
         raise PydanticCustomError("out_of_range", "between 2000 and 2100")
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
