@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, waitlist
-from .bounds import int_in_range, sane_datetime
+from .bounds import int_in_range, is_clean, sane_datetime
 from .database import transaction
 from .errors import Conflict, Duplicate, InvalidInput, NotFound
 from .models import Gate, Show
@@ -135,6 +135,8 @@ def _field_errors(changes: dict) -> dict[str, str]:
             text = (changes[name] or "").strip()
             if not text:
                 errors[name] = "required"
+            elif not is_clean(text):
+                errors[name] = "control_characters"
             elif len(text) > (300 if name == "venue" else 200):
                 errors[name] = "too_long"
             changes[name] = text
@@ -182,7 +184,7 @@ def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES)
     show = Show(**values, issued_count=0, inside_count=0, registration_open=True)
     if errors := _order_errors(show):
         raise InvalidInput(errors)
-    show.gates = [Gate(label=label, position=i) for i, label in enumerate(gates)]
+    show.gates = [Gate(label=_gate_label(label), position=i) for i, label in enumerate(gates)]
     try:
         with transaction() as session:
             session.add(show)
@@ -248,6 +250,8 @@ def _gate_label(label: str) -> str:
         raise InvalidInput({"label": "required"})
     if len(label) > 40:
         raise InvalidInput({"label": "too_long"})
+    if not is_clean(label):
+        raise InvalidInput({"label": "control_characters"})
     return label
 
 
