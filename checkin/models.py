@@ -205,6 +205,8 @@ class Scan(db.Model):
         # Cover the dashboard's per-gate counts and arrivals per 5 minutes (checkin/stats.py).
         Index("ix_scans_show_gate_result", "show_id", "gate", "result", "undone_by_scan_id"),
         Index("ix_scans_show_result_scanned", "show_id", "result", "scanned_at", "undone_by_scan_id"),
+        # Admissions by hand per volunteer (checkin/stats.py volunteer_counts).
+        Index("ix_scans_show_method", "show_id", "method", "staff_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,7 +262,7 @@ class AuditEntry(db.Model):
     """Append-only record of organiser actions: who, when, what, before and after."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action_object", "action", "object_id", "actor_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)

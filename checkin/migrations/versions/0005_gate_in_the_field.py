@@ -25,9 +25,13 @@ def upgrade():
         batch.add_column(sa.Column("gate_show_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("gate_label", sa.String(length=40), nullable=True))
         batch.create_foreign_key("fk_staff_gate_show_id", "shows", ["gate_show_id"], ["id"], ondelete="SET NULL")
+    op.create_index("ix_scans_show_method", "scans", ["show_id", "method", "staff_id"])
+    op.create_index("ix_audit_action_object", "audit_log", ["action", "object_id", "actor_id"])
 
 
 def downgrade():
+    op.drop_index("ix_audit_action_object", table_name="audit_log")
+    op.drop_index("ix_scans_show_method", table_name="scans")
     with op.batch_alter_table("staff") as batch:
         batch.drop_constraint("fk_staff_gate_show_id", type_="foreignkey")
         batch.drop_column("gate_label")
