@@ -156,6 +156,14 @@ def test_no_camera_explains_offers_a_retry_and_nothing_is_cut_off_at_360_px(
         ["html", "body", ".gate-bar", ".camera", "#camera-problem", ".gate-counters", ".manual",
          ".lookup-row", ".lookup-item", ".undo", ".undo-form", "#undo-hint", ".lookup-form .hint"])
     assert overflowing == []
+    # A placeholder wider than its field is cut off without any scrollbar to tell: measured.
+    cut = page.evaluate("""() => [...document.querySelectorAll('#scanner input[placeholder]')].filter((input) => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = style.font;
+        const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return context.measureText(input.placeholder).width > room; }).map((input) => input.id)""")
+    assert cut == []
     page.click(".lookup-admit")
     page.wait_for_selector("#result.result-green")
     overflowing = page.evaluate("""() => ['#result', '#result-head', '#result-name', '#result-message']
