@@ -2,6 +2,7 @@
 with little personal data, rate limited per volunteer and counted for the organisers."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -120,7 +121,7 @@ def test_a_search_needs_three_letters_and_answers_a_handful_without_birth_years(
     assert len(lookup(client, gate, "0912 000 003").json["tickets"]) == 1
 
 
-def test_lookups_are_audited_without_what_was_typed_and_counted_per_volunteer(app, client, gate):
+def test_lookups_are_audited_without_what_was_typed_and_counted_per_volunteer(app, client, gate, now):
     from checkin.database import utcnow
     from checkin.extensions import db
     from checkin.models import AuditEntry, Show
@@ -143,6 +144,11 @@ def test_lookups_are_audited_without_what_was_typed_and_counted_per_volunteer(ap
     stats = client.get("/api/v1/shows/gala/stats",
                        headers={"Authorization": f"Bearer {api_token(app, 'org')}"}).json
     assert stats["volunteers"] == {"vol": {"lookups": 2, "by_hand": 1}}
+    from tests.support.organiser import organiser_client
+
+    page = organiser_client(app, now, name="boss").get("/organiser/?show=gala").get_data(as_text=True)
+    row = re.search(r'id="volunteers-table".*?<th scope="row">vol</th><td>(\d+)</td><td>(\d+)</td>', page, re.S)
+    assert row and row.groups() == ("2", "1")
 
 
 def test_lookups_and_admissions_by_hand_are_rate_limited_per_volunteer(app_config, app):
