@@ -14,24 +14,33 @@ SQLite concurrent scans (and registrations) of a process share one commit
 (database.group_write).
 
 Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
-scanned. We store it as given, and trust it only when it is plausible: not ahead of the server
-by more than CLOCK_SKEW and not older than OFFLINE_GRACE; otherwise the server's clock
-decides. An online scan uses it for the doors check only ("was the gate open when this person
-stood there?"); its admission time is the server's.
+scanned. We store it as given, and trust it only for offline scans, and only when it is
+plausible: not ahead of the server by more than CLOCK_SKEW and not older than OFFLINE_GRACE;
+otherwise the server's clock decides. An online scan is decided entirely on the server's clock
+(doors, day, admission time): a phone whose clock is wrong, or set back, opens no door.
+
+Every scan names its show, or a gate that belongs to one show alone (ShowRequired otherwise): a
+ticket of another show is then "wrong_show", never admitted because nobody said which show.
+
+The client id (invariant 6) identifies one request of one volunteer: the same id sent again
+with the same request gets the first answer; with another request (payload, code, direction) or
+from another volunteer it is refused (ScanIdReused), never answered with someone else's scan.
 
 Offline scans (``local_result`` given: the phone decided alone, see checkin/offline.py) tell
 what already happened at the gate, so the server records rather than decides:
 - a refusal on the phone changes nothing; it is logged as the phone's answer;
-- an admission on the phone is applied at the device's (plausible) time. When the server
-  cannot honour it (the ticket was cancelled, the venue is full, another gate admitted it
-  first...), it is logged as a ``conflict`` for the organisers to review, and changes nothing.
-  Between two admissions of one ticket the earliest stands, whatever order they arrive in: a
-  late admission scanned before the standing one takes its place, and the one it displaces is
-  re-labelled ``conflict``, pointing to it. Counters follow the standing admission only, so
-  they equal the log after any order of uploads.
+- a move the server cannot honour whenever it happened (unknown ticket, another show, doors
+  closed at the device's time, a cancelled or waitlisted ticket) is logged as a ``conflict``
+  (an entry) or as the refusal (an exit) and changes nothing;
+- any other move (in or out) joins the ticket's history, which is replayed in device-time order
+  (checkin/history.py): the ticket's state, the inside counter and every move's result follow
+  from that order, not from the order of uploads. A double entry is a ``conflict`` pointing to
+  the first entry, for the organisers to review. Only a full venue can still refuse a move
+  (capacity is the server's to settle): it is then a conflict and leaves the history.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -41,13 +50,11 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from . import tickets
+from . import history, tickets
 from .database import group_write, transaction
-from .errors import NothingToUndo
+from .errors import NothingToUndo, ScanIdReused, ShowRequired
 from .extensions import db
-from .folding import fold, folded, like_pattern
-from .models import Scan, Show, Ticket
-from .personal_data import normalize_phone
+from .models import Gate, Scan, Show, Ticket
 from .shows import to_local, to_utc
 from .signing import Keyring
 
@@ -69,7 +76,6 @@ OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
 CLOCK_SKEW = timedelta(minutes=2)
 OFFLINE_GRACE = timedelta(hours=6)
 UNDO_WINDOW = timedelta(minutes=1)
-LOOKUP_LIMIT = 10
 GATE_MAX = 40
 
 
@@ -101,6 +107,8 @@ class ScanRequest:
     device: str | None = None
     # Set when the phone decided offline: what it answered (LOCAL_RESULTS).
     local_result: str | None = None
+    # What was asked, hashed (request_digest): a client id reused for another request is refused.
+    digest: str | None = None
 
     @property
     def offline(self) -> bool:
@@ -144,7 +152,8 @@ class _Found(NamedTuple):
 
 
 class _Ref(NamedTuple):
-    """Which ticket a scan names: by its code (a QR code, a typed code) or by its id (a lookup)."""
+    """Which ticket a scan names: by its code (a QR code, a typed code); by id only internally
+    (an undo names the ticket of the scan it takes back)."""
 
     by: str  # "code" or "id"
     value: int | str
@@ -156,8 +165,7 @@ class _Outcome:
     ticket: _TicketState | None = None
     show: _ShowState | None = None
     extra: dict = field(default_factory=dict)
-    # The scan row of an admission this one stands in for, or the one that stands instead.
-    supersedes: int | None = None
+    # A conflict's row points to the first entry of the ticket, which stands instead.
     conflict_with: int | None = None
 
 
@@ -196,7 +204,12 @@ _TAKE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_coun
 _GIVE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count > 0)
                .values(inside_count=Show.inside_count - 1))
 _INSERT_SCAN = insert(Scan)
-_STORED = select(Scan.id, Scan.result, Scan.response).where(Scan.client_scan_id == bindparam("client_scan_id"))
+_STORED = (select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest)
+           .where(Scan.client_scan_id == bindparam("client_scan_id")))
+_HISTORY = (select(Scan.id, Scan.client_scan_id, Scan.direction, Scan.offline, Scan.scanned_at, Scan.recorded_at,
+                   Scan.gate, Scan.result, Scan.conflict_with_scan_id)
+            .where(Scan.ticket_id == bindparam("ticket"), Scan.in_history.is_(True), Scan.undone_by_scan_id.is_(None)))
+_GATE_SHOWS = select(Show.slug).join(Gate, Gate.show_id == Show.id).where(Gate.label == bindparam("gate")).limit(2)
 
 
 def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: str,
@@ -207,30 +220,46 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
     ``local_result``, a scan the phone decided offline (see the module docstring)."""
     if local_result is not None and local_result not in LOCAL_RESULTS:
         raise ValueError(f"unknown local result {local_result!r}")
-    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
-                          now, method, device, local_result)
+    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, _show_of(show_slug, gate),
+                          now, method, device, local_result, _digest(method, direction, payload_text))
     verified = tickets.verify_payload(payload_text, keyring)
     return _run(request, _Ref("code", verified.code) if verified else None)
 
 
-def admit_ticket(ticket_ref: int | str, *, staff, gate: str, direction: str, client_scan_id: str,
+def admit_ticket(code: str, *, staff, gate: str, direction: str, client_scan_id: str,
                  scanned_at: datetime | None = None, show_slug: str | None = None, now: datetime,
                  device: str | None = None,
                  then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
-    """A volunteer admits by hand (from a lookup, or a code read off a cracked screen):
-    every check of a scan except the signature, which the attendee's ID replaces. `then` runs
-    in the scan's transaction once the scan is recorded (an organiser's audit entry), so the
-    two commit or roll back together."""
-    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, show_slug,
-                          now, "manual", device)
-    if isinstance(ticket_ref, int):
-        return _run(request, _Ref("id", ticket_ref), then)
+    """A volunteer admits by hand (from a lookup, or a code read off a cracked screen), naming
+    the ticket by its code (with or without the dash), never by a sequential id that a script
+    could count through: every check of a scan except the signature, which the attendee's ID
+    replaces. `then` runs in the scan's transaction once the scan is recorded (an audit entry),
+    so the two commit or roll back together."""
+    if not isinstance(code, str):
+        raise TypeError("a ticket is admitted by hand by its code")
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
-    return _run(request, _Ref("code", tickets.parse_code(ticket_ref) or ""), then)
+    parsed = tickets.parse_code(code) or ""
+    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, _show_of(show_slug, gate),
+                          now, "manual", device, digest=_digest("manual", direction, parsed))
+    return _run(request, _Ref("code", parsed), then)
 
 
 def _staff_id(staff) -> int | None:
     return staff if isinstance(staff, int) or staff is None else staff.id
+
+
+def _digest(method: str, direction: str, asked: str) -> str:
+    return hashlib.sha256(f"{method}\n{direction}\n{asked}".encode()).hexdigest()
+
+
+def _show_of(show_slug: str | None, gate: str) -> str:
+    """The show a scan is for: named, or the one show that has a gate of this label."""
+    if show_slug:
+        return show_slug
+    slugs = db.session.scalars(_GATE_SHOWS, {"gate": gate}).all()
+    if len(slugs) != 1:
+        raise ShowRequired()
+    return slugs[0]
 
 
 def _run(request: ScanRequest, ref: _Ref | None,
@@ -257,7 +286,7 @@ def _run(request: ScanRequest, ref: _Ref | None,
     try:
         return group_write(lambda connection: _in_transaction(connection, request, ref, seen, then))
     except IntegrityError:
-        stored = _stored(request.client_scan_id)
+        stored = _stored(request)
         if stored is None:
             raise
         return stored
@@ -265,31 +294,30 @@ def _run(request: ScanRequest, ref: _Ref | None,
 
 def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _Found | None,
                     then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
-    outcome = _decide(connection, request, seen) if seen is not None else None
-    if outcome is None:
-        outcome = _decide(connection, request, _find(connection, request, ref, locked=True))
-    response = _response(outcome)
-    scan_id = _record(connection, request, outcome, response)
-    if outcome.supersedes is not None:
-        # The displaced admission, and the conflicts that pointed to it, now point here.
-        connection.execute(update(Scan).where(Scan.id == outcome.supersedes, Scan.result == "admitted")
-                           .values(result=CONFLICT, conflict_with_scan_id=scan_id))
-        connection.execute(update(Scan).where(Scan.ticket_id == outcome.ticket.id,
-                                              Scan.conflict_with_scan_id == outcome.supersedes)
-                           .values(conflict_with_scan_id=scan_id))
+    if request.offline:
+        outcome, scan_id = _offline(connection, request, _find(connection, request, ref, locked=True))
+        response = outcome.extra.pop("_response")
+    else:
+        outcome = _check(connection, request, seen)
+        if outcome is None:
+            outcome = _check(connection, request, _find(connection, request, ref, locked=True))
+        response = _response(outcome)
+        scan_id = _record(connection, request, outcome, response, in_history=outcome.result in OK_RESULTS)
     result = ScanResult(outcome.result, response, scan_id)
     if then is not None:
         then(connection, result)
     return result
 
 
-def _stored(client_scan_id: str, connection=None) -> ScanResult | None:
+def _stored(request: ScanRequest, connection=None) -> ScanResult | None:
     """The first answer to a client id: inside the caller's transaction, or a plain read (the
-    row that clashed is committed)."""
+    row that clashed is committed). Only for the same request of the same volunteer."""
     connection = connection if connection is not None else db.session.connection()
-    row = connection.execute(_STORED, {"client_scan_id": client_scan_id}).first()
+    row = connection.execute(_STORED, {"client_scan_id": request.client_scan_id}).first()
     if row is None:
         return None
+    if row.staff_id != request.staff_id or (row.request_digest is not None and row.request_digest != request.digest):
+        raise ScanIdReused()
     return ScanResult(row.result, row.response, row.id, replayed=True)
 
 
@@ -308,60 +336,137 @@ def _find(connection, request: ScanRequest, ref: _Ref | None, *, locked: bool = 
     return _Found(None, show, "invalid" if ref is None else "unknown")
 
 
-def _decide(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
-    """None when a change was decided from a read that the ticket has since moved on from (never
-    after a locked read: nobody else can change the ticket then)."""
-    if request.local_result is None:
-        return _check(connection, request, found)
+def _offline(connection, request: ScanRequest, found: _Found) -> tuple[_Outcome, int]:
+    """A scan the phone decided alone (the ticket read locked): recorded, and if it is a move the
+    server can honour whenever it happened, the ticket's history replayed with it. The outcome's
+    extra carries the stored answer under "_response"."""
+    outcome = _offline_refusal(request, found)
+    if outcome is not None:
+        response = _response(outcome)
+        outcome.extra["_response"] = response
+        return outcome, _record(connection, request, outcome, response, in_history=False)
+    move = _Outcome(request.local_result, found.ticket, found.show)
+    scan_id = _record(connection, request, move, _response(move), in_history=True)
+    return _replay(connection, found.ticket, found.show, scan_id), scan_id
+
+
+def _offline_refusal(request: ScanRequest, found: _Found) -> _Outcome | None:
+    """What an offline scan is, when it is not a move of the ticket's history: the phone's own
+    refusal, or a move the server refuses whenever it was made (an entry then a conflict)."""
+    ticket, show, unfound = found
     if request.local_result not in OK_RESULTS:
         # The phone turned the person away: nothing to change, only to remember.
-        result = found.unfound if found.unfound == "invalid" else request.local_result
-        return _Outcome(result, found.ticket, found.show)
-    outcome = _check(connection, request, found)
-    if request.local_result != "admitted" or outcome.result in OK_RESULTS:
+        return _Outcome(unfound if unfound == "invalid" else request.local_result, ticket, show)
+    if unfound is not None:
+        refusal = _Outcome(unfound, show=show)
+    else:
+        refusal = _verdict(ticket, show, show_slug=request.show_slug, direction=request.direction,
+                           at=request.admission_time)
+        if refusal.result not in ("wrong_show", "not_open", "cancelled", "waitlisted"):
+            refusal = None
+    if refusal is None or request.direction != "in":
+        return refusal
+    # The person was let in: not a refusal but a conflict, for an organiser to review.
+    return _Outcome(CONFLICT, refusal.ticket, refusal.show, {"conflict": refusal.result, **refusal.extra})
+
+
+def _move_time(offline: bool, scanned_at: datetime, recorded_at: datetime) -> datetime:
+    return decision_time(scanned_at, recorded_at) if offline else recorded_at
+
+
+def _replay(connection, ticket: _TicketState, show: _ShowState, scan_id: int) -> _Outcome:
+    """The ticket's moves replayed in the order they were made (checkin/history.py); the ticket,
+    the inside counter (by the difference) and every move whose result changed, rewritten."""
+    rows = connection.execute(_HISTORY, {"ticket": ticket.id}).all()
+    replayed = history.replay(
+        (history.Move(row.id, row.client_scan_id, row.direction,
+                      _move_time(row.offline, row.scanned_at, row.recorded_at), row.gate) for row in rows),
+        reentry_allowed=show.reentry_allowed)
+    change = int(replayed.inside) - int(ticket.inside)
+    if change > 0 and connection.execute(_TAKE_PLACE, {"show": show.id}).rowcount == 0:
+        # Full: this move cannot be honoured; it leaves the history, which stays as it was.
+        outcome = _Outcome(CONFLICT, ticket, show, {"conflict": "venue_full"})
+        response = _response(outcome)
+        connection.execute(update(Scan).where(Scan.id == scan_id)
+                           .values(result=CONFLICT, in_history=False, response=response))
+        outcome.extra["_response"] = response
         return outcome
-    if outcome.result == "already_inside":
-        return _earliest_admission_stands(connection, request, outcome)
-    return _Outcome(CONFLICT, outcome.ticket, outcome.show, {"conflict": outcome.result, **outcome.extra})
-
-
-def _earliest_admission_stands(connection, request: ScanRequest, outcome: _Outcome) -> _Outcome:
-    """Two admissions of one ticket: the one scanned first stands, in whatever order they came.
-    The ticket was read locked, so no other late admission displaces the standing one between
-    reading it and pointing this scan's conflict to it."""
-    ticket, show = outcome.ticket, outcome.show
-    at = request.admission_time
-    standing = connection.scalar(
-        select(Scan.id).where(Scan.ticket_id == ticket.id, Scan.result == "admitted",
-                              Scan.undone_by_scan_id.is_(None))
-        .order_by(Scan.id.desc()).limit(1))
-    if ticket.admitted_at is not None and at < ticket.admitted_at:
-        earlier = (update(Ticket)
-                   .where(Ticket.id == ticket.id, Ticket.admitted_at == ticket.admitted_at)
-                   .values(admitted_at=at, admitted_gate=request.gate))
-        if connection.execute(earlier).rowcount == 1:
-            return _Outcome("admitted", ticket, show, supersedes=standing)
-    return _Outcome(CONFLICT, ticket, show, {"conflict": ALREADY_ADMITTED}, conflict_with=standing)
+    if change < 0:
+        connection.execute(_GIVE_PLACE, {"show": show.id})
+    after = ticket._replace(admitted_at=replayed.admitted_at, admitted_gate=replayed.admitted_gate,
+                            inside=replayed.inside)
+    if after != ticket:
+        connection.execute(update(Ticket).where(Ticket.id == ticket.id).values(
+            admitted_at=after.admitted_at, admitted_gate=after.admitted_gate, inside=after.inside))
+    mine = None
+    for row in rows:
+        verdict = replayed.verdicts[row.id]
+        extra = {"conflict": ALREADY_ADMITTED} if verdict.result == CONFLICT else {}
+        outcome = _Outcome(verdict.result, after, show, extra, verdict.conflict_with)
+        if row.id == scan_id:
+            mine = outcome
+        elif (row.result, row.conflict_with_scan_id) == verdict:
+            continue
+        values = {"result": verdict.result, "conflict_with_scan_id": verdict.conflict_with}
+        if row.offline:
+            # An offline answer is the server's account of the scan; an online one was given live.
+            values["response"] = _response(outcome)
+        connection.execute(update(Scan).where(Scan.id == row.id).values(**values))
+        if row.id == scan_id:
+            outcome.extra = {**extra, "_response": values["response"]}
+    return mine
 
 
 def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
-    """The checks in order: signature, ticket, show, day and doors, ticket state, capacity."""
+    """An online scan: the verdict, and the change it calls for made by a conditional UPDATE
+    (None if the ticket changed since it was read)."""
     ticket, show, unfound = found
     if unfound is not None:
         return _Outcome(unfound, show=show)
-    if request.show_slug and show.slug != request.show_slug:
+    outcome = _verdict(ticket, show, show_slug=request.show_slug, direction=request.direction,
+                       at=request.admission_time)
+    if outcome.result == "exited":
+        result = _exit(connection, ticket, show)
+    elif outcome.result == "admitted":
+        result = _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, "admitted", {
+            "ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate})
+    elif outcome.result == "reentered":
+        result = _move_in(connection, _REENTRY, _LEAVING, "reentered", {"ticket": ticket.id, "show": show.id})
+    else:
+        return outcome
+    return None if result is None else _Outcome(result, ticket, show)
+
+
+def _verdict(ticket: _TicketState, show: _ShowState, *, show_slug: str | None, direction: str,
+             at: datetime) -> _Outcome:
+    """The checks in order (after the signature and the ticket's existence): show, day and
+    doors, ticket state, then the move; capacity is the UPDATE's to settle."""
+    if show_slug and show.slug != show_slug:
         return _Outcome("wrong_show", ticket, show)
-    if request.direction == "in":
-        closed = _doors_closed(show, decision_time(request.scanned_at, request.now))
+    if direction == "in":
+        closed = _doors_closed(show, at)
         if closed is not None:
             return _Outcome("not_open", ticket, show, closed)
     if ticket.status in ("cancelled", "waitlisted"):
         return _Outcome(ticket.status, ticket, show)
-    if request.direction == "out":
-        result = _exit(connection, ticket, show)
-    else:
-        result = _enter(connection, ticket, show, request)
-    return None if result is None else _Outcome(result, ticket, show)
+    if direction == "out":
+        return _Outcome("exited" if ticket.admitted_at is not None and ticket.inside else "not_inside", ticket, show)
+    if ticket.admitted_at is None:
+        return _Outcome("admitted", ticket, show)
+    if show.reentry_allowed and not ticket.inside:
+        return _Outcome("reentered", ticket, show)
+    return _Outcome("already_inside", ticket, show)
+
+
+def preview(ticket: Ticket, show: Show, *, show_slug: str, direction: str, now: datetime) -> tuple[dict, bool]:
+    """What a scan of this ticket at a gate of `show_slug` would answer now, without scanning
+    (the hand lookup's words), and whether it would let the person in or out."""
+    state = _TicketState(*(getattr(ticket, name) for name in _TicketState._fields))
+    show_state = _ShowState(*(getattr(show, name) for name in _ShowState._fields))
+    outcome = _verdict(state, show_state, show_slug=show_slug, direction=direction, at=now)
+    if outcome.result in ("admitted", "reentered") and show.inside_count >= show.venue_capacity:
+        outcome = _Outcome("venue_full", state, show_state)
+    return _response(outcome), outcome.result in OK_RESULTS
 
 
 def decision_time(scanned_at: datetime | None, now: datetime) -> datetime:
@@ -384,15 +489,6 @@ def _doors_closed(show: _ShowState, at: datetime) -> dict | None:
     if at >= show_day_end(show):
         return {"show_over": True}
     return None
-
-
-def _enter(connection, ticket: _TicketState, show: _ShowState, request: ScanRequest) -> str | None:
-    if ticket.admitted_at is None:
-        return _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, "admitted",
-                        {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate})
-    if show.reentry_allowed and not ticket.inside:
-        return _move_in(connection, _REENTRY, _LEAVING, "reentered", {"ticket": ticket.id, "show": show.id})
-    return "already_inside"
 
 
 def _move_in(connection, ticket_change, ticket_change_back, result: str, params: dict) -> str | None:
@@ -433,7 +529,7 @@ def _response(outcome: _Outcome) -> dict:
 
 
 def _record(connection, request: ScanRequest, outcome: _Outcome, response: dict, *,
-            reason: str | None = None) -> int:
+            reason: str | None = None, in_history: bool = False) -> int:
     """The scan's row in the log; its id."""
     return connection.execute(_INSERT_SCAN, {
         "client_scan_id": request.client_scan_id, "staff_id": request.staff_id,
@@ -443,6 +539,7 @@ def _record(connection, request: ScanRequest, outcome: _Outcome, response: dict,
         "method": request.method, "device": request.device, "reason": reason,
         "scanned_at": request.scanned_at or request.now, "recorded_at": request.now, "response": response,
         "offline": request.offline, "conflict_with_scan_id": outcome.conflict_with,
+        "request_digest": request.digest, "local_result": request.local_result, "in_history": in_history,
     }).inserted_primary_key[0]
 
 
@@ -452,11 +549,12 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
     in, a tap too many): the ticket is usable again and its place inside is freed. A new scan
     row records the undo and its reason; the original row stays, pointing to it."""
     staff_id = _staff_id(staff)
-    request = ScanRequest(staff_id, gate, "in", client_scan_id, None, None, now, "undo", device)
+    request = ScanRequest(staff_id, gate, "in", client_scan_id, None, None, now, "undo", device,
+                          digest=_digest("undo", "in", ""))
     try:
         with transaction() as session:
             connection = session.connection()
-            stored = _stored(client_scan_id, connection)
+            stored = _stored(request, connection)
             if stored is not None:
                 return stored
             original = connection.execute(
@@ -480,55 +578,10 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
                 raise NothingToUndo()
             return ScanResult(UNDONE, response, scan_id)
     except IntegrityError:
-        stored = _stored(client_scan_id)
+        stored = _stored(request)
         if stored is None:
             raise
         return stored
-
-
-@dataclass(frozen=True)
-class Found:
-    """A lookup's row: enough for a volunteer to compare with an ID card, nothing more."""
-
-    id: int
-    code: str
-    name: str
-    phone_tail: str
-    birth_year: int
-    status: str
-    admitted_at: str | None
-    admitted_gate: str | None
-    inside: bool
-
-
-def lookup(session, show_slug: str, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Found]:
-    """Tickets of one show by code, phone number or part of the name."""
-    show = session.scalar(select(Show).where(Show.slug == show_slug))
-    query = (query or "").strip()
-    if show is None or not query:
-        return []
-    base = select(Ticket).where(Ticket.show_id == show.id)
-    code = tickets.parse_code(query)
-    if code is not None:
-        rows = list(session.scalars(base.where(Ticket.code == code)))
-        if rows:
-            return [_found(t) for t in rows]
-    if sum(ch.isdigit() for ch in query) >= 9:
-        phone = normalize_phone(query, {})
-        if phone is None:
-            return []
-        return [_found(t) for t in session.scalars(base.where(Ticket.phone == phone).limit(limit))]
-    wanted = fold(query)
-    if len(wanted) < 2:
-        return []
-    return [_found(t) for t in session.scalars(
-        base.where(folded(Ticket.name).like(like_pattern(wanted), escape="\\")).order_by(Ticket.name).limit(limit))]
-
-
-def _found(ticket: Ticket) -> Found:
-    return Found(ticket.id, ticket.code, ticket.name, ticket.phone[-3:], ticket.birth_year, ticket.status,
-                 to_local(ticket.admitted_at).strftime("%H:%M") if ticket.admitted_at else None,
-                 ticket.admitted_gate, ticket.inside)
 
 
 @dataclass(frozen=True)

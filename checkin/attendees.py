@@ -160,14 +160,20 @@ def admit_by_hand(code: str, *, gate: str, reason: str, now: datetime, actor) ->
     if errors:
         raise InvalidInput(errors)
     actor_id = getattr(actor, "id", None)
+    with transaction() as session:
+        # The organiser admits to the ticket's own show (the console has no gate of one show).
+        ticket = session.scalar(select(Ticket).where(Ticket.code == (parse_code(code) or "")))
+        show_slug = ticket.show.slug if ticket is not None else None
 
     def record(connection, result: admission.ScanResult) -> None:
         audit.record_on(connection, actor_id, "ticket.admit_by_hand", "ticket", parse_code(code) or code,
                         None, {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(),
                                "reason": reason}, now)
 
+    if show_slug is None:
+        raise NotFound()
     return admission.admit_ticket(code, staff=actor, gate=gate.strip(), direction="in",
-                                  client_scan_id=f"organiser-{uuid4().hex}", now=now,
+                                  client_scan_id=f"organiser-{uuid4().hex}", show_slug=show_slug, now=now,
                                   device="organiser console", then=record)
 
 

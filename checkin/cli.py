@@ -7,10 +7,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import keystore
 from . import shows as show_service
 from . import staff as staff_service
+from .bounds import INT_MAX, sane_datetime
 from .database import utcnow
 from .errors import DomainError, InvalidInput
 from .extensions import db
@@ -30,9 +32,26 @@ def _local_time(value: str) -> datetime:
     if value == "now":
         return utcnow()
     try:
-        return show_service.to_utc(datetime.fromisoformat(value))
+        local = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("an ISO time such as 2026-11-01T18:30 (Hanoi time) or 'now'") from None
+    if not sane_datetime(local):  # before the move to UTC, which year 1 or 9999 would overflow
+        raise click.BadParameter("a time between the years 2000 and 2099")
+    return show_service.to_utc(local)
+
+
+class _Commands(AppGroup):
+    """Whatever the database still refuses becomes a message, never a traceback: a traceback
+    would print the statement's parameters (a password hash, a person's data)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UnicodeError:  # bytes in argv that are not UTF-8 arrive as lone surrogates
+            raise click.ClickException("arguments must be valid UTF-8 text") from None
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            raise click.ClickException(f"the database refused this ({type(cause).__name__})") from None
 
 
 def seed() -> None:
@@ -50,13 +69,13 @@ def seed() -> None:
         click.echo("an organiser account exists (new password: flask --app checkin staff password NAME)")
 
 
-show_cli = AppGroup("show", help="Change a show.")
+show_cli = _Commands("show", help="Change a show.")
 
 
 @show_cli.command("update")
 @click.argument("slug")
-@click.option("--ticket-quota", type=click.IntRange(min=0))
-@click.option("--venue-capacity", type=click.IntRange(min=0))
+@click.option("--ticket-quota", type=click.IntRange(min=0, max=INT_MAX))
+@click.option("--venue-capacity", type=click.IntRange(min=0, max=INT_MAX))
 @click.option("--registration", type=click.Choice(["open", "closed"]))
 @click.option("--doors-open", "doors_open", help="ISO time in Hanoi time, or 'now'")
 @click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
@@ -81,7 +100,7 @@ def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, st
     )
 
 
-staff_cli = AppGroup("staff", help="Staff accounts.")
+staff_cli = _Commands("staff", help="Staff accounts.")
 
 
 @staff_cli.command("add")

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 MAX_BODY_BYTES = 64 * 1024
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance: Path) -> str:
@@ -85,16 +86,25 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAIL_TIMEOUT=20,
         MAIL_WORKER_INTERVAL=5,  # seconds the worker sleeps when nothing is due
         # The site's public origin, for the links in e-mails (a worker has no request to ask).
-        PUBLIC_URL="http://127.0.0.1:5000",
+        PUBLIC_URL=DEV_PUBLIC_URL,
+        # The names the site answers to (a list, or comma-separated in CHECKIN_PUBLIC_HOSTS); a
+        # request with another Host is 400. Unset: PUBLIC_URL's and SERVER_NAME's names, or any
+        # name while PUBLIC_URL is the development default (web/input_guard.py).
+        PUBLIC_HOSTS=None,
         # /find: per client address, and per e-mail or phone asked about (so that nobody
         # floods one person's inbox from many addresses).
         FIND_RATE_LIMIT="10 per minute; 60 per hour",
         FIND_ADDRESS_RATE_LIMIT="3 per 10 minutes; 10 per day",
+        # The gate's hand lookup and admission by hand, per volunteer: a busy gate types a few a
+        # minute; a script reading or burning the crowd's tickets is held to the same pace.
+        GATE_LOOKUP_RATE_LIMIT="20 per minute; 200 per hour",
+        GATE_MANUAL_RATE_LIMIT="10 per minute; 100 per hour",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CHECKIN")
     if test_config:
         app.config.from_mapping(test_config)
+    app.config["PUBLIC_URL_SET"] = app.config["PUBLIC_URL"] != DEV_PUBLIC_URL
     uri = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     # Production is where several processes or machines must agree on secrets: any database

@@ -66,3 +66,22 @@ class Unavailable(DomainError):
     """The database (or its lock file) cannot be reached: 503, try again shortly."""
 
     code = "unavailable"
+
+
+class ScanIdReused(DomainError):
+    """A client_scan_id already used for another request, or by another volunteer: the first
+    answer belongs to that scan and is never given to this one."""
+
+    code = "scan_id_reused"
+
+
+class ShowRequired(DomainError):
+    """A scan that names neither its show nor a gate that belongs to one show alone."""
+
+    code = "show_required"
+
+
+class GateNotChosen(DomainError):
+    """A volunteer asks about a show other than the one of the gate they chose (or chose none)."""
+
+    code = "gate_not_chosen"

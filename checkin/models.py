@@ -145,6 +145,10 @@ class Staff(db.Model):
     # Bumped on deactivation and password reset so that existing sessions stop at once.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The show and gate a volunteer last chose at /gate/setup: lookups and the gate list are
+    # limited to that show (least privilege at the gate).
+    gate_show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id", ondelete="SET NULL"))
+    gate_label: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def is_organiser(self) -> bool:
@@ -219,6 +223,8 @@ class Scan(db.Model):
         # Cover the dashboard's per-gate counts and arrivals per 5 minutes (checkin/stats.py).
         Index("ix_scans_show_gate_result", "show_id", "gate", "result", "undone_by_scan_id"),
         Index("ix_scans_show_result_scanned", "show_id", "result", "scanned_at", "undone_by_scan_id"),
+        # Admissions by hand per volunteer (checkin/stats.py volunteer_counts).
+        Index("ix_scans_show_method", "show_id", "method", "staff_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,6 +248,14 @@ class Scan(db.Model):
     offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # A 'conflict' row points to the admission that stands instead of it.
     conflict_with_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+    # What was asked (method, direction, payload or code), hashed: a client id sent again with
+    # another request, or by another volunteer, is refused (scan_id_reused), never answered.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    # What the phone answered when it decided offline (admission.LOCAL_RESULTS).
+    local_result: Mapped[str | None] = mapped_column(String(20))
+    # A move of the ticket (in or out) that its history is replayed from, in device-time order
+    # (checkin/history.py); refusals and undone rows are not part of it.
+    in_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class OutboxMessage(db.Model):
@@ -266,7 +280,7 @@ class AuditEntry(db.Model):
     """Append-only record of organiser actions: who, when, what, before and after."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action_object", "action", "object_id", "actor_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from .admission import show_day_end
+from .gate_lookup import check_show
 from .models import Show, Ticket
 from .shows import to_local
 
@@ -64,11 +65,10 @@ def state_of(ticket_status: str, admitted: bool, inside: bool) -> str:
     return INSIDE if inside else OUTSIDE
 
 
-def gate_list(session, show_slug: str, *, since: str | None, now: datetime) -> GateList | None:
-    """The show's ticket list for gate phones: all of it, or what changed since a cursor."""
-    show = session.scalar(select(Show).where(Show.slug == show_slug))
-    if show is None:
-        return None
+def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetime) -> GateList:
+    """The show's ticket list for gate phones: all of it, or what changed since a cursor. Only
+    for the show of the volunteer's chosen gate (gate_lookup.check_show: NotFound, GateNotChosen)."""
+    show = check_show(session, staff, show_slug)
     changed_after = decode_cursor(since)
     full = changed_after is None or changed_after > now
     columns = [Ticket.code, Ticket.status, Ticket.admitted_at, Ticket.inside, Ticket.admitted_gate]

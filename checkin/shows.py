@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, waitlist
+from .bounds import int_in_range, is_clean, sane_datetime
 from .database import transaction
 from .errors import Conflict, Duplicate, InvalidInput, NotFound
 from .models import Gate, Show
@@ -114,6 +115,7 @@ def seed_festival(now: datetime) -> list[str]:
 SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
                "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
                "registration_closes_at", "waitlist_cutoff_minutes", "offline_names")
+SHOW_TIMES = ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 # Fields a new show may leave out, and what they then are.
 SHOW_DEFAULTS = {"offline_names": False}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -133,12 +135,23 @@ def _field_errors(changes: dict) -> dict[str, str]:
             text = (changes[name] or "").strip()
             if not text:
                 errors[name] = "required"
+            elif not is_clean(text):
+                errors[name] = "control_characters"
             elif len(text) > (300 if name == "venue" else 200):
                 errors[name] = "too_long"
             changes[name] = text
     for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes"):
-        if name in changes and (not isinstance(changes[name], int) or changes[name] < 0):
+        if name in changes and (not isinstance(changes[name], int) or isinstance(changes[name], bool)
+                                or changes[name] < 0):
             errors[name] = "not_negative"
+        elif name in changes and not int_in_range(changes[name]):
+            errors[name] = "out_of_range"
+    for name in SHOW_TIMES:
+        if name in changes and changes[name] is not None:
+            if not isinstance(changes[name], datetime) or changes[name].tzinfo is not None:
+                errors[name] = "invalid_datetime"  # naive UTC, as the database holds it
+            elif not sane_datetime(changes[name]):
+                errors[name] = "date_out_of_range"
     # A strict bool: "no" or 0 from some other entry point must not read as a choice.
     if "offline_names" in changes and not isinstance(changes["offline_names"], bool):
         errors["offline_names"] = "invalid_choice"
@@ -171,7 +184,7 @@ def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES)
     show = Show(**values, issued_count=0, inside_count=0, registration_open=True)
     if errors := _order_errors(show):
         raise InvalidInput(errors)
-    show.gates = [Gate(label=label, position=i) for i, label in enumerate(gates)]
+    show.gates = [Gate(label=_gate_label(label), position=i) for i, label in enumerate(gates)]
     try:
         with transaction() as session:
             session.add(show)
@@ -237,6 +250,8 @@ def _gate_label(label: str) -> str:
         raise InvalidInput({"label": "required"})
     if len(label) > 40:
         raise InvalidInput({"label": "too_long"})
+    if not is_clean(label):
+        raise InvalidInput({"label": "control_characters"})
     return label
 
 

@@ -18,6 +18,7 @@ from .models import ApiToken, Gate, PairingCode, Show, Staff
 from .personal_data import normalize_name
 
 ROLES = ("volunteer", "organiser")
+NAME_MAX = Staff.name.type.length  # the column's size (80), shorter than an attendee's name
 # Checked against when the name is unknown, so that a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not a password")
 
@@ -35,6 +36,8 @@ def add_staff(name: str, role: str, *, now: datetime, password: str | None = Non
     """Creates an account and returns it with its password (generated unless given)."""
     errors: dict[str, str] = {}
     clean_name = normalize_name(name, "name", errors)
+    if clean_name is not None and len(clean_name) > NAME_MAX:
+        errors["name"] = "too_long"
     if role not in ROLES:
         errors["role"] = "invalid_choice"
     if errors:

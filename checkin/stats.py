@@ -18,7 +18,8 @@ from functools import lru_cache
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
-from .models import Gate, Scan, Show, Ticket
+from .gate_lookup import LOOKUP_ACTION
+from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
 
 BUCKET_SECONDS = 300
 MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
@@ -56,6 +57,8 @@ class ShowStats:
     gates: dict[str, GateStats]
     arrivals: list[tuple[datetime, int]]
     conflicts: int = 0  # admissions the server could not honour, for an organiser to review
+    # Per volunteer: hand lookups and admissions by hand (least privilege is watched, too).
+    volunteers: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def capacity_level(self) -> str:
@@ -95,7 +98,26 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         doors_open_at=show.doors_open_at,
         gates=_gate_counts(session, show.id),
         arrivals=arrivals(session, show.id),
+        volunteers=volunteer_counts(session, show.id),
     )
+
+
+# Both are ranges of an index (ix_audit_action_object, ix_scans_show_method): hand actions are few.
+_LOOKUPS = (select(Staff.name, func.count()).select_from(AuditEntry).join(Staff, Staff.id == AuditEntry.actor_id)
+            .where(AuditEntry.action == LOOKUP_ACTION, AuditEntry.object_id == bindparam("object_id"))
+            .group_by(Staff.name))
+_BY_HAND = (select(Staff.name, func.count()).select_from(Scan).join(Staff, Staff.id == Scan.staff_id)
+            .where(Scan.show_id == bindparam("show_id"), Scan.method == "manual").group_by(Staff.name))
+
+
+def volunteer_counts(session, show_id: int) -> dict[str, dict[str, int]]:
+    """{staff name: {"lookups": n, "by_hand": n}} for the show's gates."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, statement, params in (("lookups", _LOOKUPS, {"object_id": str(show_id)}),
+                                    ("by_hand", _BY_HAND, {"show_id": show_id})):
+        for name, count in session.execute(statement, params):
+            counts.setdefault(name, {"lookups": 0, "by_hand": 0})[kind] = int(count)
+    return counts
 
 
 def _count(model, *conditions):

@@ -10,7 +10,7 @@ import pytest
 
 from checkin.database import utcnow
 from tests.conftest import login
-from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, scan_id
+from tests.support.gate import add_volunteer, api_token, choose_gate, issue, open_show, payload, scan_id
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def gate(app):
     codes = issue(app, "gala", 4)
     other = issue(app, "minishow", 1, start=50)
     add_volunteer(app, "vol")
+    choose_gate(app, "vol", "gala", "Cổng A")
     return {"codes": codes, "other": other, "auth": {"Authorization": f"Bearer {api_token(app, 'vol')}"}}
 
 

@@ -8,7 +8,7 @@ import pytest
 from checkin import admission
 from checkin.database import utcnow
 from tests.conftest import csrf_token, login
-from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, scan_id
+from tests.support.gate import add_gates, add_volunteer, api_token, choose_gate, issue, open_show, payload, scan_id
 
 
 @pytest.fixture
@@ -17,6 +17,8 @@ def gate(app):
     open_show(app, capacity=2)
     codes = issue(app, "gate", 3)
     add_volunteer(app, "vol")
+    choose_gate(app, "vol", "gate", "Cổng A")
+    add_gates(app, "gate", "Cổng B")
     return {"codes": codes, "auth": {"Authorization": f"Bearer {api_token(app, 'vol')}"}}
 
 
@@ -52,7 +54,7 @@ def test_second_scan_says_when_and_where_in_vietnamese(app, client, gate):
     assert body["first_admitted_at"] == hhmm and body["first_gate"] == "Cổng B"
     assert body["message"] == f"Vé đã được quét lúc {hhmm} tại Cổng B."
     english = client.post("/api/v1/scans?lang=en", headers=gate["auth"], json={
-        "payload": text, "gate": "A", "client_scan_id": scan_id()}).json
+        "payload": text, "gate": "Cổng A", "client_scan_id": scan_id()}).json
     assert english["message"] == f"Ticket already scanned at {hhmm} at Cổng B."
 
 
@@ -194,7 +196,7 @@ def test_no_or_wrong_token_is_401(app, client, gate, header):
 
 def test_a_signed_in_volunteer_scans_with_the_csrf_header(app, client, gate):
     login(client, "vol", "correct horse battery")
-    body = {"payload": payload(app, gate["codes"][0]), "gate": "A", "client_scan_id": scan_id()}
+    body = {"payload": payload(app, gate["codes"][0]), "show": "gate", "gate": "A", "client_scan_id": scan_id()}
     assert client.post("/api/v1/scans", json=body).status_code == 400  # no CSRF header: refused
     token = csrf_token(client, "/gate/setup")
     response = client.post("/api/v1/scans", json=body, headers={"X-CSRFToken": token})
@@ -214,19 +216,25 @@ def test_manual_admission_by_lookup_and_by_code(app, client, gate):
     found = client.post("/api/v1/lookup", json={"show": "gate", "q": "nguyen van 1"}, headers=gate["auth"])
     assert found.status_code == 200
     [ticket] = found.json["tickets"]
-    assert ticket["code"] == gate["codes"][1] and ticket["phone_tail"] == "001" and ticket["inside"] is False
-    body = {"ticket_id": ticket["id"], "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
+    code = gate["codes"][1]
+    assert ticket["code"] == f"{code[:4]}-{code[4:]}" and ticket["phone_tail"] == "001"
+    assert ticket["can_admit"] is True and ticket["answer"]["result"] == "admitted"
+    assert "id" not in ticket and "birth_year" not in ticket
+    body = {"code": ticket["code"], "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
     assert client.post("/api/v1/scans/manual", json=body, headers=gate["auth"]).json["result"] == "admitted"
-    typed = {"code": gate["codes"][1].lower(), "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
+    typed = {"code": code.lower(), "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
     again = client.post("/api/v1/scans/manual", json=typed, headers=gate["auth"]).json
     assert again["result"] == "already_inside" and again["first_gate"] == "Cổng A"
     with app.app_context():
         assert {s.method for s in db.session.query(Scan)} == {"manual"}
     by_phone = client.post("/api/v1/lookup", json={"show": "gate", "q": "0912 000 002"}, headers=gate["auth"])
-    assert [t["code"] for t in by_phone.json["tickets"]] == [gate["codes"][2]]
+    assert [t["code"].replace("-", "") for t in by_phone.json["tickets"]] == [gate["codes"][2]]
     assert client.post("/api/v1/lookup", json={"show": "gate", "q": 5}, headers=gate["auth"]).status_code == 422
     assert client.post("/api/v1/scans/manual", json={"gate": "A", "client_scan_id": scan_id()},
                        headers=gate["auth"]).status_code == 422
+    # A sequential id admits nobody: the request is refused as it stands.
+    by_id = {"ticket_id": 1, "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
+    assert client.post("/api/v1/scans/manual", json=by_id, headers=gate["auth"]).status_code == 422
 
 
 def test_lookup_needs_staff(app, client, gate):

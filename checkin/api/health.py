@@ -14,9 +14,12 @@ from sqlalchemy import text
 from ..extensions import db, limiter
 from ..web.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, error_body
 from . import bp
+from .contract import operation
+from .schemas import Health
 
 
 @bp.get("/health")
+@operation("Liveness: the process answers (no database)", answer=Health, tag="meta")
 def health():
     return jsonify({"ok": True})
 

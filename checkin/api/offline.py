@@ -1,16 +1,14 @@
 """What a gate phone downloads to decide scans alone: GET /shows/<slug>/gate-list."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify
 
 from .. import offline
 from ..database import utcnow
 from ..extensions import db
-from ..web.errors import json_error
-from ..web.staff_session import api_staff_required
 from . import bp
-
-CURSOR_MAX = 40
+from .contract import operation
+from .schemas import GateList, GateListQuery
 
 
 def _iso(value) -> str:
@@ -18,12 +16,11 @@ def _iso(value) -> str:
 
 
 @bp.get("/shows/<slug>/gate-list")
-@api_staff_required("volunteer")
-def gate_list(slug: str):
-    since = request.args.get("since", "")[:CURSOR_MAX] or None
-    found = offline.gate_list(db.session, slug, since=since, now=utcnow())
-    if found is None:
-        return json_error("not_found", 404)
+@operation("A show's tickets for deciding scans offline (full, or changes since a cursor)",
+           query=GateListQuery, answer=GateList, role="volunteer",
+           errors={404: "not_found (no such show)", 403: "gate_not_chosen (only the show of the volunteer's gate)"})
+def gate_list(slug: str, query: GateListQuery):
+    found = offline.gate_list(db.session, g.staff, slug, since=query.since, now=utcnow())
     show = found.show
     response = jsonify({
         "show": {"slug": show.slug, "title": {"vi": show.title_vi, "en": show.title_en},

@@ -7,12 +7,13 @@ from ..database import utcnow
 from ..extensions import db
 from ..shows import get_show, to_local
 from ..stats import show_stats
-from ..web.staff_session import api_staff_required
 from . import bp
+from .contract import operation
+from .schemas import Stats
 
 
 @bp.get("/shows/<slug>/stats", endpoint="show_stats")
-@api_staff_required("organiser")
+@operation("A show's live numbers", answer=Stats, role="organiser", errors={404: "not_found (no such show)"})
 def show_stats_json(slug: str):
     show = get_show(db.session, slug)
     return jsonify(show_stats(db.session, show, utcnow()).to_json(to_local))

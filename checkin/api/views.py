@@ -1,22 +1,16 @@
 """Public JSON endpoints: shows, registrations and the ticket-signing public keys."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 
 from ..database import utcnow
-from ..errors import DomainError, InvalidInput
 from ..extensions import db, limiter
 from ..registration import register
 from ..shows import list_shows, registration_state, to_local
-from ..web.errors import domain_error_json
 from ..web.locale import current_locale
 from . import bp
-
-_REGISTRATION_FIELDS = {
-    "name": str, "email": str, "phone": str, "birth_year": (int, str), "consent": bool,
-    "guardian_name": (str, type(None)), "guardian_consent": (bool, type(None)),
-    "waitlist": (bool, type(None)),
-}
+from .contract import operation
+from .schemas import KeyList, RegistrationIn, RegistrationOut, ShowList
 
 
 def _iso(utc):
@@ -43,34 +37,22 @@ def show_json(show, now) -> dict:
 
 
 @bp.get("/shows")
+@operation("The shows, with seats left and registration state", answer=ShowList, tag="public")
 def shows():
     now = utcnow()
     return jsonify({"shows": [show_json(show, now) for show in list_shows(db.session)]})
 
 
-def _registration_values() -> dict:
-    """The JSON body as plain values, or InvalidInput naming each field of the wrong type."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput({"_body": "not_an_object"})
-    wrong = {name: "wrong_type" for name, kind in _REGISTRATION_FIELDS.items()
-             if name in body and not isinstance(body[name], kind)}
-    if isinstance(body.get("birth_year"), bool):
-        wrong["birth_year"] = "wrong_type"
-    if wrong:
-        raise InvalidInput(wrong)
-    return body
-
-
 @bp.post("/shows/<slug>/registrations")
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"])
-def create_registration(slug: str):
-    try:
-        values = _registration_values()
-        registration = register(slug, values, now=utcnow(), locale=current_locale(),
-                                join_waitlist=values.get("waitlist") is True)
-    except DomainError as error:
-        return domain_error_json(error)
+@operation("Register for a free ticket", body=RegistrationIn, answer=RegistrationOut, status=201,
+           tag="public", errors={
+               403: "registration_closed", 404: "not_found (no such show)",
+               409: "duplicate (already registered), full (every ticket issued), waitlist_closed",
+               422: "invalid (fields names each field's problem)", 429: "rate_limited"})
+def create_registration(slug: str, body: RegistrationIn):
+    registration = register(slug, body.model_dump(), now=utcnow(), locale=current_locale(),
+                            join_waitlist=body.waitlist is True)
     return jsonify({
         "status": registration.status,
         "code": registration.code,
@@ -79,5 +61,6 @@ def create_registration(slug: str):
 
 
 @bp.get("/keys")
+@operation("The public keys that verify tickets' QR signatures", answer=KeyList, tag="public")
 def keys():
     return jsonify({"keys": current_app.extensions["checkin_keyring"].public_keys()})

@@ -17,7 +17,9 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from ..admission import GATE_MAX
+from ..database import utcnow
 from ..extensions import db
+from ..gate_lookup import choose_gate
 from ..models import Gate, Show
 from ..shows import list_shows, to_local
 from ..web.locale import LOCALES, current_locale
@@ -64,6 +66,9 @@ def index():
     if choice is None:
         return redirect(url_for("gate.setup"))
     show, gate = choice
+    if (g.staff.gate_show_id, g.staff.gate_label) != (show.id, gate):
+        # The phone's saved gate is the volunteer's gate now (lookups and the list follow it).
+        choose_gate(g.staff.id, show.slug, gate, now=utcnow())
     return render_template("gate/scanner.html", show=show, gate=gate, title=show.title(current_locale()),
                            doors=to_local(show.doors_open_at), staff=g.staff, sw_scope=SW_SCOPE,
                            page_cache=PAGE_CACHE)
@@ -145,6 +150,7 @@ def setup():
         gate = db.session.scalar(select(Gate).join(Show).where(
             Show.slug == form.show.data, Gate.label == form.gate.data))
         if gate is not None:
+            choose_gate(g.staff.id, form.show.data, gate.label, now=utcnow())
             response = make_response(redirect(url_for("gate.index"), code=303))
             response.set_cookie(CHOICE_COOKIE, urlencode({"show": form.show.data, "gate": gate.label}),
                                 max_age=CHOICE_MAX_AGE, httponly=True, samesite="Lax",

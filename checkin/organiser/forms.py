@@ -8,10 +8,12 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields import DateField, DateTimeLocalField, SearchField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from ..bounds import INT_MAX, sane_date, sane_datetime
 from ..shows import to_local, to_utc
 
 REQUIRED = _l("Please fill in this field.")
 TOO_LONG = _l("This is too long.")
+OUT_OF_RANGE = _l("Please enter a date between the years 2000 and 2099.")
 
 
 class WholeNumberField(IntegerField):
@@ -35,6 +37,9 @@ class LocalTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Please enter a date and time.")) from None
+        if self.data is not None and not sane_datetime(self.data):
+            self.data = None
+            raise ValueError(OUT_OF_RANGE)
 
     def process_data(self, value):
         super().process_data(to_local(value).replace(tzinfo=None) if value else value)
@@ -50,6 +55,9 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(_l("Please enter a date.")) from None
+        if self.data is not None and not sane_date(self.data):
+            self.data = None
+            raise ValueError(OUT_OF_RANGE)
 
 
 def _required():
@@ -117,7 +125,8 @@ class StaffForm(FlaskForm):
 
 
 class PairingForm(FlaskForm):
-    staff_id = SelectField(_l("Volunteer"), coerce=int, validate_choice=False, validators=[_required()])
+    staff_id = SelectField(_l("Volunteer"), coerce=int, validate_choice=False,
+                           validators=[_required(), NumberRange(min=1, max=INT_MAX)])
     gate = SelectField(_l("Show and gate"), validate_choice=False, validators=[_required()])
 
 
@@ -151,7 +160,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = SelectField(_l("Who"), validate_choice=False, validators=[Optional()])
+    # An account's id: digits that fit the column, or nothing (everyone).
+    actor = SelectField(_l("Who"), validate_choice=False, validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
     action = SelectField(_l("What"), validate_choice=False, validators=[Optional()])
     day = DayField(_l("Day (Hanoi time)"), validators=[Optional()])
 

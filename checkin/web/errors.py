@@ -28,6 +28,9 @@ STATUS = {
     "nothing_to_undo": 409,
     "ticket_used": 409,
     "unavailable": 503,
+    "scan_id_reused": 409,
+    "show_required": 422,
+    "gate_not_chosen": 403,
 }
 # How long a client (or the load balancer) should wait before asking again.
 RETRY_AFTER_SECONDS = 10

@@ -22,6 +22,11 @@ FIELD_MESSAGES = {
     "before_doors": _l("The show cannot start before the doors open."),
     "before_start": _l("The show must end after it starts."),
     "before_opening": _l("Registration must close after it opens."),
+    "invalid_datetime": _l("Please enter a date and time such as 2026-11-01T18:30:00+07:00."),
+    "out_of_range": _l("This value is out of the allowed range."),
+    "invalid_format": _l("This value does not have the expected format."),
+    "date_out_of_range": _l("Please enter a date between the years 2000 and 2099."),
+    "query_too_short": _l("Type at least 3 letters of the name, or the whole ticket code or phone number."),
 }
 
 ERROR_MESSAGES = {
@@ -46,6 +51,9 @@ ERROR_MESSAGES = {
     "method_not_allowed": _l("This method is not allowed here."),
     "server_error": _l("Something went wrong on our side. Please try again."),
     "unavailable": _l("The service is busy or briefly unavailable. Please try again in a few seconds."),
+    "scan_id_reused": _l("This scan id was already used for another scan. Send the scan with a new id."),
+    "show_required": _l("Name the show this gate admits to (or a gate that belongs to one show)."),
+    "gate_not_chosen": _l("Choose your gate first: you can look up only the tickets of your gate's show."),
 }
 
 

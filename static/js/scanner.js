@@ -10,8 +10,12 @@ const root = document.querySelector("#scanner");
 const text = (name) => root.dataset[name] || "";
 const $ = (selector) => document.querySelector(selector);
 
-const SAME_CODE_PAUSE_MS = 4000;
+// Held in view, scanned once: after an answer, the same code is not sent again while it stays
+// in front of the camera (the answer stays on screen meanwhile), nor until it has been out of
+// sight for HOLD_GONE_MS; another code, or a tap on the answer ("next ticket"), ends the hold.
+const HOLD_GONE_MS = 2500;
 const DETECT_EVERY_MS = 120;
+// How long an answer stays once its code has left the view (the bar on the answer shows it).
 const RESET_AFTER_MS = { green: 1500, amber: 3500, red: 4500 };
 const COUNTERS_EVERY_MS = 15000;
 // Hand-typed actions need the server (there is nothing to decide them offline).
@@ -25,8 +29,15 @@ const overlay = $("#result");
 let detector = null;
 let showingResult = false;
 let resetTimer = null;
-let lastCode = "";
-let lastCodeAt = 0;
+let resetTone = "green";
+// The code whose answer is on screen (or was last), and when the camera last saw it.
+let held = { code: "", seenAt: 0 };
+let scanning = false;
+let cameraStarting = false;
+// From the start of decoding the frame that held a new code to its answer painted, per scan:
+// read by the browser tests (time from QR in view to result on screen).
+const timings = [];
+window.gateTimings = timings;
 let audio = null;
 let store = null;
 let list = null;
@@ -101,8 +112,20 @@ function showResult(answer) {
   overlay.focus();
   showingResult = true;
   beep(tone);
+  resetTone = tone;
+  keepResult();
+}
+
+// The answer stays while its ticket is in view; once the ticket has gone, it clears after its
+// tone's time, which the bar at the bottom of the answer counts down.
+function keepResult() {
   clearTimeout(resetTimer);
-  resetTimer = setTimeout(hideResult, RESET_AFTER_MS[tone] || 3000);
+  const ms = RESET_AFTER_MS[resetTone] || 3000;
+  resetTimer = setTimeout(hideResult, ms);
+  const bar = $("#result-timer");
+  bar.style.animation = "none";
+  void bar.offsetWidth; // restarts the countdown's animation
+  bar.style.animation = `result-countdown ${ms}ms linear forwards`;
 }
 
 function hideResult() {
@@ -111,10 +134,16 @@ function hideResult() {
   showingResult = false;
 }
 
-overlay.addEventListener("click", hideResult);
+// "Next ticket": the volunteer may scan the same code again on purpose.
+overlay.addEventListener("click", () => {
+  held = { code: "", seenAt: 0 };
+  hideResult();
+});
 
 function formatCode(code) {
-  return code ? `${code.slice(0, 4)}-${code.slice(4)}` : "";
+  if (!code) return "";
+  const plain = code.replace(/-/g, "");
+  return `${plain.slice(0, 4)}-${plain.slice(4)}`;
 }
 
 // --- online or offline: the badge, the queue's count, the list's age ----------------------------
@@ -190,12 +219,15 @@ async function decideOffline(body) {
   try {
     await store.enqueue(item, record);
   } catch (error) {
-    showResult({ tone: "red", message: text("msgNotSaved"), offline: true });
-    return;
+    const failed = { tone: "red", message: text("msgNotSaved"), offline: true };
+    showResult(failed);
+    return failed;
   }
   showPending(await store.pending());
-  showResult({ ...answer, offline: true });
+  const shown = { ...answer, offline: true };
+  showResult(shown);
   link.schedule();
+  return shown;
 }
 
 async function scanPayload(payload) {
@@ -213,13 +245,14 @@ async function scanPayload(payload) {
       // Not learnt: the next download of the list brings the same news.
     });
     refreshCounters();
-    return;
+    return answer.data;
   }
   if (answer) {
-    showResult({ tone: "red", message: (answer.data.error && answer.data.error.message) || text("msgError") });
-    return;
+    const failed = { tone: "red", message: (answer.data.error && answer.data.error.message) || text("msgError") };
+    showResult(failed);
+    return failed;
   }
-  await decideOffline(body);
+  return decideOffline(body);
 }
 
 // By hand (lookup, admit, undo): online only, there is no offline answer to give.
@@ -302,6 +335,7 @@ async function makeDetector() {
 }
 
 async function startCamera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error("no camera API");
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: false,
     video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
@@ -311,15 +345,31 @@ async function startCamera() {
 }
 
 async function detectLoop() {
-  if (!showingResult && detector && video.readyState >= 2) {
+  if (!scanning && detector && video.readyState >= 2) {
     try {
+      const started = performance.now();
       const codes = await detector.detect(video);
       const code = codes.length ? codes[0].rawValue : "";
       const now = Date.now();
-      if (code && !(code === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS)) {
-        lastCode = code;
-        lastCodeAt = now;
-        await scanPayload(code);
+      if (code && code === held.code && now - held.seenAt < HOLD_GONE_MS) {
+        // The same ticket, still in view: already answered, never sent again (nor refused).
+        held.seenAt = now;
+        if (showingResult) keepResult();
+        else statusLine.textContent = text("msgHeld");
+      } else if (code) {
+        held = { code, seenAt: now };
+        scanning = true;
+        try {
+          const answer = await scanPayload(code);
+          requestAnimationFrame(() => timings.push({
+            ms: Math.round(performance.now() - started), result: answer && answer.result,
+            offline: Boolean(answer && answer.offline) }));
+        } finally {
+          scanning = false;
+        }
+        statusLine.textContent = text("msgScanning");
+      } else if (held.code && now - held.seenAt >= HOLD_GONE_MS && statusLine.textContent === text("msgHeld")) {
+        statusLine.textContent = text("msgScanning");
       }
     } catch (error) {
       // A frame the decoder could not read; the next one will do.
@@ -328,45 +378,80 @@ async function detectLoop() {
   setTimeout(detectLoop, DETECT_EVERY_MS);
 }
 
+// No camera, or no permission: say why and what to do, with a button to try again.
+function cameraProblem(error) {
+  const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+  const missing = error && (error.name === "NotFoundError" || error.name === "OverconstrainedError");
+  $("#camera-problem-text").textContent = denied ? text("msgCameraDenied")
+    : missing ? text("msgCameraMissing") : text("msgCameraError");
+  root.dataset.camera = denied ? "denied" : "unavailable";
+  $("#camera-problem").hidden = false;
+  statusLine.hidden = true;
+}
+
 async function startScanning() {
+  if (cameraStarting) return;
+  cameraStarting = true;
+  $("#camera-problem").hidden = true;
+  statusLine.hidden = false;
   statusLine.textContent = text("msgStarting");
+  root.dataset.camera = "starting";
   try {
     await startCamera();
   } catch (error) {
-    statusLine.textContent = text("msgCameraError");
+    cameraStarting = false;
+    cameraProblem(error);
     return;
   }
+  root.dataset.camera = "on";
   try {
-    detector = await makeDetector();
+    detector = detector || await makeDetector();
   } catch (error) {
+    cameraStarting = false;
     statusLine.textContent = text("msgDecoderError");
     return;
   }
   statusLine.textContent = text("msgScanning");
-  detectLoop();
+  if (!detectLoop.running) {
+    detectLoop.running = true;
+    detectLoop();
+  }
+  cameraStarting = false;
 }
+
+$("#camera-retry").addEventListener("click", () => startScanning());
 
 // --- by hand: look up, admit, undo ----------------------------------------------------------------
 
+// A lookup's row answers as a scan of that ticket would, in the same words and colour; the
+// button appears only where a scan would let the person through, and names the ticket by code.
 function resultItem(ticket) {
   const item = document.createElement("li");
   item.className = "lookup-item";
+  item.dataset.result = ticket.answer.result;
   const who = document.createElement("div");
+  who.className = "lookup-who";
   const name = document.createElement("strong");
-  name.textContent = ticket.name;
+  name.textContent = ticket.name || formatCode(ticket.code);
   const facts = document.createElement("span");
   facts.className = "lookup-facts";
-  const parts = [ticket.code, `${text("msgBorn")} ${ticket.birth_year}`, `${text("msgPhone")}${ticket.phone_tail}`];
-  if (ticket.status !== "issued") parts.push(text(`msgStatus${ticket.status[0].toUpperCase()}${ticket.status.slice(1)}`));
-  if (ticket.admitted_at) parts.push(`${text("msgStatusInside")} ${ticket.admitted_at} (${ticket.admitted_gate})`);
+  const parts = [formatCode(ticket.code)];
+  if (ticket.under_16) parts.push(text("msgUnder16"));
+  if (ticket.phone_tail) parts.push(`${text("msgPhone")}${ticket.phone_tail}`);
   facts.textContent = parts.join(" · ");
-  who.append(name, document.createElement("br"), facts);
-  const admit = document.createElement("button");
-  admit.type = "button";
-  admit.className = "button button-primary lookup-admit";
-  admit.textContent = text("msgAdmit");
-  admit.addEventListener("click", () => send(text("manualUrl"), scanBody({ ticket_id: ticket.id })));
-  item.append(who, admit);
+  const said = document.createElement("span");
+  said.className = `lookup-answer lookup-answer-${ticket.answer.tone || (ticket.answer.ok ? "green" : "red")}`;
+  said.textContent = ticket.answer.message;
+  who.append(name, document.createElement("br"), facts, document.createElement("br"), said);
+  item.append(who);
+  if (ticket.can_admit) {
+    const admit = document.createElement("button");
+    admit.type = "button";
+    admit.className = "button button-primary lookup-admit";
+    admit.textContent = direction() === "out" ? text("msgLetOut") : text("msgAdmit");
+    admit.addEventListener("click", () => send(text("manualUrl"), scanBody({ code: ticket.code })));
+    item.append(admit);
+  }
   return item;
 }
 
@@ -375,10 +460,13 @@ $("#lookup-form").addEventListener("submit", async (event) => {
   const results = $("#lookup-results");
   results.replaceChildren();
   try {
-    const { status, data } = await postJSON(text("lookupUrl"), { show: text("show"), q: $("#lookup-q").value });
+    const { status, data } = await postJSON(text("lookupUrl"),
+      { show: text("show"), q: $("#lookup-q").value, direction: direction() });
     if (status !== 200 || !data.tickets.length) {
       const empty = document.createElement("li");
-      empty.textContent = status === 200 ? text("msgNoResults") : (data.error && data.error.message) || text("msgError");
+      const error = data.error || {};
+      empty.textContent = status === 200 ? text("msgNoResults")
+        : (error.fields && error.fields.q) || error.message || text("msgError");
       results.append(empty);
       return;
     }

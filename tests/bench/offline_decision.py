@@ -54,6 +54,7 @@ def prepare(app, tickets: int) -> tuple[list[str], str]:
     after), a volunteer; the signed payloads and an API token."""
     from checkin import tickets as ticket_codes
     from checkin.database import utcnow
+    from checkin.gate_lookup import choose_gate
     from checkin.staff import add_staff, issue_token
     from tests.bench import seed
 
@@ -66,7 +67,8 @@ def prepare(app, tickets: int) -> tuple[list[str], str]:
                                                        codes=random_codes, name=plausible_name(random.Random(11)))]
         keyring = app.extensions["checkin_keyring"]
         payloads = [ticket_codes.sign_payload(code, keyring) for code in codes]
-        add_staff("bench-volunteer", "volunteer", now=now, password=PASSWORD)
+        volunteer, _ = add_staff("bench-volunteer", "volunteer", now=now, password=PASSWORD)
+        choose_gate(volunteer.id, SHOW, GATE, now=now)  # the list is for the show of their gate
         token = issue_token("bench-volunteer", now=now)
     return payloads, token
 

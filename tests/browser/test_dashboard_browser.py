@@ -109,10 +109,10 @@ def test_gate_rush_screenshot(app, live_server, page, dashboard_world, now, tmp_
         for bucket, admissions in enumerate(rush):
             at = now - timedelta(minutes=5 * (len(rush) - bucket))
             for k in range(admissions):
-                admit_ticket(codes[i], staff=None, gate=gates[(i + k) % 3], direction="in",
+                admit_ticket(codes[i], staff=None, gate=gates[(i + k) % 3], direction="in", show_slug="demo",
                              client_scan_id=f"rush-{i}", now=at + timedelta(seconds=20 * k))
                 if k == 2:  # someone tries the same ticket again at another gate
-                    admit_ticket(codes[i], staff=None, gate=gates[(i + 1) % 3], direction="in",
+                    admit_ticket(codes[i], staff=None, gate=gates[(i + 1) % 3], direction="in", show_slug="demo",
                                  client_scan_id=f"rush-again-{i}", now=at + timedelta(seconds=20 * k + 5))
                 i += 1
     _open_dashboard(page)

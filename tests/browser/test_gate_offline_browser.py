@@ -206,15 +206,22 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
         ticket = db.session.query(Ticket).filter_by(code=a).one()
         assert (ticket.admitted_gate, ticket.inside) == (GATE_A, True)
 
-    # Uploading the same scans again changes nothing.
+    # Uploading the same scans again (each by its own volunteer) changes nothing; another
+    # account sending them gets no one's answers (scan_id_reused).
     add_volunteer(app, "boss", role="organiser")
     auth = {"Authorization": f"Bearer {api_token(app, 'boss')}"}
     fields = ("payload", "show", "gate", "direction", "client_scan_id", "scanned_at", "local_result")
-    again = client.post("/api/v1/scans/batch", headers=auth,
-                        json={"scans": [{key: item[key] for key in fields} for item in queued]})
-    assert again.status_code == 200
-    assert [answer["result"] for answer in again.json["results"]] == [
-        "admitted", "admitted", "invalid", "already_inside", "conflict"]
+    sent = [{key: item[key] for key in fields} for item in queued]
+    answers = []
+    for name, items in (("vol", sent[:4]), ("vol2", sent[4:])):
+        again = client.post("/api/v1/scans/batch", json={"scans": items},
+                            headers={"Authorization": f"Bearer {api_token(app, name)}"})
+        assert again.status_code == 200
+        answers += again.json["results"]
+    assert [answer["result"] for answer in answers] == ["admitted", "admitted", "invalid", "already_inside",
+                                                        "conflict"]
+    stranger = client.post("/api/v1/scans/batch", headers=auth, json={"scans": sent}).json["results"]
+    assert {answer["error"]["code"] for answer in stranger} == {"scan_id_reused"}
     assert len(scans_by_client_id(app)) == 5
     stats = client.get("/api/v1/shows/gala/stats", headers=auth).json
     assert stats["conflicts"] == 1 and stats["admitted"] == 2 and stats["inside"] == 2

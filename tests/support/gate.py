@@ -81,3 +81,23 @@ def sign_in_at_gate(page, name: str = "vol", password: str = VOLUNTEER_PASSWORD,
     if page.url.endswith("/setup"):
         page.click(f"button.gate-choice:text-is('{gate}')" if gate else "button.gate-choice")
         page.wait_for_url(re.compile(r"/gate$"))
+
+
+def choose_gate(app, name: str, slug: str, gate: str) -> None:
+    """The volunteer `name` works at `gate` of `slug` (adding the gate if the show lacks it):
+    what the gate picker does, so that their lookups and gate list are for that show."""
+    from sqlalchemy import select
+
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.gate_lookup import choose_gate as choose
+    from checkin.models import Gate, Show, Staff
+
+    with app.app_context():
+        exists = db.session.scalar(select(Gate.id).join(Show).where(Show.slug == slug, Gate.label == gate))
+        db.session.rollback()
+    if exists is None:
+        add_gates(app, slug, gate)
+    with app.app_context():
+        staff_id = db.session.scalar(select(Staff.id).where(Staff.name == name))
+        choose(staff_id, slug, gate, now=utcnow())

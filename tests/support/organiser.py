@@ -57,9 +57,12 @@ def open_doors(app, slug: str, now) -> None:
 def admit(app, code: str, gate: str, now, direction="in", staff=None):
     """A volunteer's scan by hand, through the admission domain."""
     from checkin.admission import admit_ticket
+    from checkin.extensions import db
+    from checkin.models import Show, Ticket
 
     with app.app_context():
-        return admit_ticket(code, staff=staff, gate=gate, direction=direction,
+        show = db.session.scalar(select(Show.slug).join(Ticket, Ticket.show_id == Show.id).where(Ticket.code == code))
+        return admit_ticket(code, staff=staff, gate=gate, direction=direction, show_slug=show,
                             client_scan_id=f"test-{next(_scan_ids)}-{code}-{direction}", now=now)
 
 

@@ -36,7 +36,7 @@ def scan_rounds_in(app, gate: str, payloads: list[str], barrier, results, direct
                 barrier.wait(timeout=60)
                 result = admission.scan(text, keyring=keyring, staff=None, gate=gate, direction=direction,
                                         client_scan_id=client_ids[i] if client_ids else uuid.uuid4().hex,
-                                        scanned_at=None, show_slug=None, now=utcnow())
+                                        scanned_at=None, show_slug="gate", now=utcnow())
                 answers.append((gate, result.result, result.response, result.scan_id))
             db.session.remove()
     finally:
