@@ -1,7 +1,7 @@
 """Public JSON endpoints: shows, registrations and the ticket-signing public keys."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput
@@ -10,6 +10,7 @@ from ..registration import register
 from ..shows import list_shows, registration_state, to_local
 from ..web.errors import domain_error_json
 from ..web.locale import current_locale
+from ..web.mail import hold_time
 from . import bp
 
 _REGISTRATION_FIELDS = {
@@ -67,15 +68,12 @@ def _registration_values() -> dict:
 def create_registration(slug: str):
     try:
         values = _registration_values()
-        registration = register(slug, values, now=utcnow(), locale=current_locale(),
-                                join_waitlist=values.get("waitlist") is True)
+        register(slug, values, now=utcnow(), locale=current_locale(),
+                 join_waitlist=values.get("waitlist") is True, hold=hold_time())
     except DomainError as error:
         return domain_error_json(error)
-    return jsonify({
-        "status": registration.status,
-        "code": registration.code,
-        "ticket_url": url_for("public.ticket", token=registration.token, _external=True),
-    }), 201
+    # The same for a new and a known person (DESIGN.md §5.2): the ticket link travels by e-mail.
+    return jsonify({"status": "pending", "hold_minutes": hold_time().seconds // 60}), 202
 
 
 @bp.get("/keys")
