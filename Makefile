@@ -14,7 +14,7 @@ ED25519 := static/vendor/noble-ed25519
 VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 
-.PHONY: install run run-lan test bench translations extract clean
+.PHONY: install run run-lan test bench screenshots translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
@@ -71,6 +71,10 @@ test: install
 # default postgresql://postgres@127.0.0.1:5432/test); writes tests/bench/results/<date>.md.
 bench: install
 	$(PY) -m tests.bench.run $(BENCH_ARGS)
+
+# Every page and state at 390 px and 1280 px, in Vietnamese and English, into screenshots/.
+screenshots: install
+	$(PY) -m tests.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) $(COMPILED) node_modules static/vendor

@@ -20,13 +20,12 @@ def helpers():
     def localtime(utc, pattern="%d/%m %H:%M"):
         return to_local(utc).strftime(pattern) if utc else ""
 
-    def describe(values):
-        return ", ".join(f"{key}: {value}" for key, value in (values or {}).items() if value not in (None, ""))
-
-    return {"localtime": localtime, "describe": describe, "label": labels.label, "action_label": labels.action_label,
+    return {"localtime": localtime, "describe": labels.describe, "label": labels.label,
+            "action_label": labels.action_label, "object_label": labels.object_label,
+            "value_label": labels.value_label, "device_label": history.device_label,
             "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY,
-            "CONFLICT_REASONS": labels.CONFLICT_REASONS}
+            "CONFLICT_REASONS": labels.CONFLICT_REASONS, "MAIL_KINDS": labels.MAIL_KINDS}
 
 
-from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401
-               show_pages, staff_pages)
+from . import (attendee_pages, audit_log, conflicts, dashboard, exports, history,  # noqa: E402,F401
+               labels, show_pages, staff_pages)

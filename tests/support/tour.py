@@ -87,6 +87,11 @@ def _under_16(page):
     page.locator("#guardian_name").wait_for(state="visible")
 
 
+def _open_maps(page):
+    for summary in page.locator("details.show-map > summary").all():
+        summary.click()
+
+
 def _find(page):
     page.fill("#contact", "ban1@example.com")
     _submit(page)
@@ -129,6 +134,7 @@ def sign_in(page, url, name: str, password: str, then: str) -> None:
 def steps(data: TourData) -> list[Step]:
     public = [
         Step("festival", "public", _visit("/")),
+        Step("festival-maps", "public", _then("/", _open_maps)),
         Step("register", "public", _visit("/shows/gala/register")),
         Step("register-errors", "public", _then("/shows/gala/register", _submit)),
         Step("register-under-16", "public", _then("/shows/gala/register", _under_16)),
