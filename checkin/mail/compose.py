@@ -48,13 +48,14 @@ def _sender(value: str) -> Address:
     return Address(display_name=name, addr_spec=address)
 
 
-def _calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime) -> bytes:
+def _calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime,
+                   cancelled: bool = False) -> bytes:
     locale = ticket.locale or "vi"
     return ticket_calendar(
         show, code=ticket.code, title=show.title(locale),
         description=render("email/calendar.txt", locale, ticket=ticket, show=show,
                            code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket)).strip(),
-        ticket_url=deployment.ticket_url(ticket), now=now,
+        ticket_url=deployment.ticket_url(ticket), now=now, cancelled=cancelled,
     )
 
 
@@ -68,12 +69,15 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
     locale = ticket.locale or "vi"
     own_template = kind in ("confirm", "notice")
     issued = ticket.status == "issued" and ticket.confirmed_at is not None and not own_template
+    # A cancelled ticket whose e-mail carried a calendar file gets the file that removes it.
+    cancels_calendar = kind == "cancelled" and ticket.issued_at is not None and ticket.confirmed_at is not None
     domain = _sender(deployment.sender).domain or "checkin.local"
     qr_cid = make_msgid("qr", domain=domain)
     context = dict(
         kind=kind, ticket=ticket, show=show, title=show.title(locale), issued=issued,
         code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket),
         position=position, qr_cid=qr_cid[1:-1], contact=deployment.contact, hold_minutes=deployment.hold_minutes,
+        cancels_calendar=cancels_calendar,
     )
     body = f"email/{kind}" if own_template else "email/ticket"
     message = EmailMessage()
@@ -95,5 +99,9 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
         message.add_attachment(_calendar_file(ticket, show, deployment, render, now), maintype="text",
                                subtype="calendar", filename=f"ve-{ticket.code}.ics",
                                params={"method": "PUBLISH", "charset": "utf-8"})
+    elif cancels_calendar:  # the same UID as the ticket's own file: calendars remove the event
+        message.add_attachment(_calendar_file(ticket, show, deployment, render, now, cancelled=True),
+                               maintype="text", subtype="calendar", filename=f"ve-{ticket.code}-huy.ics",
+                               params={"method": "CANCEL", "charset": "utf-8"})
     message["Content-Language"] = locale  # after the body: setting content clears Content-* headers
     return message

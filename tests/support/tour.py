@@ -40,7 +40,7 @@ def prepare(app) -> TourData:
     from checkin.admission import admit_ticket
     from checkin.cancellation import cancel_ticket
     from checkin.database import utcnow
-    from checkin.registration import register
+    from checkin.registration import confirm, register
     from checkin.shows import seed_festival
     from checkin.staff import add_staff
 
@@ -51,12 +51,18 @@ def prepare(app) -> TourData:
     with app.app_context():
         seed_festival(now - timedelta(minutes=1))
         add_staff(ORGANISER[0], "organiser", now=now, password=ORGANISER[1])
-        issued = register("gala", person(1), now=now)
-        register("full", person(2), now=now)
-        waitlisted = register("full", person(3), now=now, join_waitlist=True)
-        cancelled = register("minishow", person(4), now=now)
+        def confirmed(slug, values, **options):
+            # As the attendee does: the link in the "confirm" e-mail.
+            registration = register(slug, values, now=now, **options)
+            confirm(registration.token, now=now)
+            return registration
+
+        issued = confirmed("gala", person(1))
+        confirmed("full", person(2))
+        waitlisted = confirmed("full", person(3), join_waitlist=True)
+        cancelled = confirmed("minishow", person(4))
         cancel_ticket(cancelled.token, now=now)
-        inside = register("open", person(5, name="Trần Thị Mai"), now=now)
+        inside = confirmed("open", person(5, name="Trần Thị Mai"))
         for i, direction in enumerate(("in", "out", "in", "in")):
             admit_ticket(inside.code, staff=None, gate="Cổng A – Hàng Khay", direction=direction,
                          client_scan_id=f"tour-{i}", now=now + timedelta(minutes=i))
@@ -139,7 +145,9 @@ def steps(data: TourData) -> list[Step]:
         Step("register-errors", "public", _then("/shows/gala/register", _submit)),
         Step("register-under-16", "public", _then("/shows/gala/register", _under_16)),
         Step("register-full", "public", _visit("/shows/full/register")),
+        Step("registered-check-email", "public", _visit("/shows/gala/registered")),
         Step("ticket-issued", "public", _visit(f"/t/{data.issued}")),
+        Step("my-data", "public", _visit(f"/t/{data.issued}/data")),
         Step("ticket-waitlisted", "public", _visit(f"/t/{data.waitlisted}")),
         Step("ticket-cancelled", "public", _visit(f"/t/{data.cancelled}")),
         Step("cancel", "public", _visit(f"/t/{data.issued}/cancel")),
