@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import current_app, g, jsonify, request
 
 from .. import admission
+from ..devices import describe as describe_device
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -76,7 +77,7 @@ def _where(body: dict, errors: dict) -> dict:
         "direction": direction,
         "client_scan_id": _text(body, "client_scan_id", errors, max_length=CLIENT_SCAN_ID_MAX),
         "scanned_at": _scanned_at(body, errors),
-        "device": (device or request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None,
+        "device": (device or describe_device(request.headers.get("User-Agent", "")))[:DEVICE_MAX] or None,
     }
 
 
@@ -187,7 +188,7 @@ def undo_scan():
             raise InvalidInput(errors)
         result = admission.undo_last_admission(staff=g.staff, reason=reason, gate=gate,
                                                client_scan_id=client_scan_id, now=utcnow(),
-                                               device=request.headers.get("User-Agent", "")[:DEVICE_MAX] or None)
+                                               device=describe_device(request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None)
     except DomainError as error:
         return domain_error_json(error)
     return _answer(result)

@@ -2,6 +2,7 @@
 exports and the audit log. Organisers only: every route passes one role check first."""
 from flask import Blueprint
 
+from .. import devices
 from ..shows import to_local
 from ..web.staff_session import page_staff_required
 
@@ -22,10 +23,10 @@ def helpers():
 
     return {"localtime": localtime, "describe": labels.describe, "label": labels.label,
             "action_label": labels.action_label, "object_label": labels.object_label,
-            "value_label": labels.value_label, "device_label": history.device_label,
+            "value_label": labels.value_label, "device_label": devices.describe,
             "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY,
             "CONFLICT_REASONS": labels.CONFLICT_REASONS, "MAIL_KINDS": labels.MAIL_KINDS}
 
 
-from . import (attendee_pages, audit_log, conflicts, dashboard, exports, history,  # noqa: E402,F401
-               labels, show_pages, staff_pages)
+from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401
+               show_pages, staff_pages)

@@ -51,7 +51,8 @@ VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted"
           "cancelled": _l("Cancelled"), "volunteer": _l("Volunteer"), "organiser": _l("Organiser"),
           "in": _l("in"), "out": _l("out"), "manual": _l("by hand"), "qr": _l("QR code")}
 
-MAIL_KINDS = {"issued": _l("ticket"), "waitlisted": _l("waitlist place"), "promoted": _l("ticket after waitlist"),
+# The outbox's kinds (mail/outbox.KINDS); "ticket" carries a ticket or a waitlist place.
+MAIL_KINDS = {"ticket": _l("ticket or waitlist place"), "promoted": _l("ticket after waitlist"),
               "resend": _l("sent again"), "cancelled": _l("cancellation"), "confirm": _l("confirmation link"),
               "notice": _l("notice")}
 
