@@ -5,7 +5,7 @@ from datetime import datetime
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import shows as show_service
@@ -13,7 +13,7 @@ from . import staff as staff_service
 from .database import utcnow
 from .errors import DomainError, InvalidInput
 from .extensions import db
-from .models import Staff
+from .models import Show, Staff
 
 DEMO_ORGANISER = "organiser"
 
@@ -153,8 +153,35 @@ def mail_worker(interval):
     click.echo(f"mail worker: stopped after {passes} passes")
 
 
+@click.command("purge")
+@with_appcontext
+@click.option("--show", "show_slug", help="only this show's tickets")
+@click.option("--dry-run", is_flag=True, help="count what is due, erase nothing")
+def purge(show_slug, dry_run):
+    """Erases the personal data that is due (what the mail worker does hourly) and prints it."""
+    from flask import current_app
+
+    from .retention import purge as run_purge
+
+    config = current_app.config
+    if show_slug is not None and db.session.scalar(select(Show.id).where(Show.slug == show_slug)) is None:
+        raise click.ClickException(f"no show {show_slug}")
+    report = run_purge(now=utcnow(), cancelled_days=int(config["CANCELLED_RETENTION_DAYS"]), show_slug=show_slug,
+                       dry_run=dry_run, outbox_folder=None if config["MAIL_URL"] else config["OUTBOX_PATH"])
+    if dry_run:
+        click.echo("dry run: nothing erased; due now:")
+    for show in report.shows.values():
+        click.echo(f"{show.slug}: {show.tickets} tickets, {show.scans} scans, {show.audit_entries} audit entries, "
+                   f"{show.messages} messages, {show.files} mail files")
+    if not report.shows:
+        click.echo("nothing to erase")
+    if report.lookups:
+        click.echo(f"{report.lookups} old /find requests")
+
+
 def register(app: Flask) -> None:
     app.cli.command("seed")(seed)
     app.cli.add_command(show_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(purge)

@@ -26,7 +26,7 @@ GUARDIAN_AGE = 16
 # registrant's consent. A change of the notice's text must come with a new version: the test
 # beside it (tests/test_privacy.py) holds the text's SHA-256 and fails until both are updated.
 PRIVACY_NOTICE_VERSION = "2026-11-29"
-PRIVACY_NOTICE_SHA256 = ""
+PRIVACY_NOTICE_SHA256 = "0a91dd07f108d3fc22db1825ccbccb29327b1d23ad394878d1a4008901e751be"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, make_show, person
+from tests.support.registering import registered
 
 API = "/api/v1/shows/demo/registrations"
 FORM = "/shows/demo/register"
@@ -258,7 +259,7 @@ def test_a_huge_body_is_413_in_json_and_a_huge_form_is_413_in_html(app, client):
 
 
 def test_an_unknown_show_is_404(app, client):
-    assert client.post("/api/v1/shows/nope/registrations", json=person(1)).json["error"]["code"] == "not_found"
+    assert registered(client, "nope", person(1))["error"]["code"] == "not_found"
     assert client.get("/shows/nope/register").status_code == 404
 
 
