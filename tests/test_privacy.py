@@ -112,9 +112,10 @@ def test_a_known_and_a_new_person_cost_the_same_statements_and_time(gala, client
         print(f"\n[enumeration {backend}] median new {new_ms:.2f} ms, known {known_ms:.2f} ms; "
               f"p90 new {statistics.quantiles(timings['new'], n=10)[-1]:.2f}, "
               f"known {statistics.quantiles(timings['known'], n=10)[-1]:.2f}")
-    # Noise on a shared machine is a millisecond or two; a per-branch difference would show as
-    # a steady gap in every sample's median.
-    assert abs(new_ms - known_ms) < max(2.0, 0.25 * min(new_ms, known_ms)), (new_ms, known_ms)
+    # Coarse on purpose: on a shared 2-core CI machine the medians wander by a few ms (the
+    # statement shapes above are the exact guard). The old /find gap (19-23 against 14-15 ms)
+    # and the old 409-versus-201 path (a second transaction) would still show.
+    assert abs(new_ms - known_ms) < max(4.0, 0.4 * min(new_ms, known_ms)), (new_ms, known_ms)
 
 
 def test_find_does_the_same_statements_for_a_known_and_an_unknown_address(gala, client):
