@@ -63,6 +63,7 @@ def prepare(app) -> TourData:
         cancelled = confirmed("minishow", person(4))
         cancel_ticket(cancelled.token, now=now)
         inside = confirmed("open", person(5, name="Trần Thị Mai"))
+        confirmed("open", person(6, name="Lê Văn Nam"))
         for i, direction in enumerate(("in", "out", "in", "in")):
             admit_ticket(inside.code, staff=None, gate="Cổng A – Hàng Khay", direction=direction,
                          client_scan_id=f"tour-{i}", now=now + timedelta(minutes=i))
@@ -120,6 +121,17 @@ def _lookup(page):
     page.locator("#lookup-results li").first.wait_for()
 
 
+def _admit_by_lookup(name: str):
+    """Looks a ticket up under the camera and lets it in: the full-screen answer."""
+    def act(page):
+        _scanner(page)
+        page.fill("#lookup-q", name)
+        page.press("#lookup-q", "Enter")
+        page.locator("#lookup-results .lookup-admit").first.click()
+        page.locator("#result").wait_for(state="visible")
+    return act
+
+
 def _scanner(page):
     # No camera in this browser: the scanner's "type the code" state, once it has tried.
     page.locator("#scanner").wait_for()
@@ -175,6 +187,8 @@ def steps(data: TourData) -> list[Step]:
         Step("gate-setup", "volunteer", _visit("/gate/setup")),
         Step("gate-scanner-no-camera", "volunteer", _then("/gate", _scanner)),
         Step("gate-lookup", "volunteer", _then("/gate", _lookup)),
+        Step("gate-result-admitted", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
+        Step("gate-result-already-inside", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
     ]
     return public + organiser + gate
 
