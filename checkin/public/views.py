@@ -168,7 +168,7 @@ def registered(slug: str):
 @bp.get("/t/<token>")
 def ticket(token: str):
     ticket = ticket_by_token(db.session, token)
-    if ticket.confirmed_at is None and ticket.status != "cancelled":
+    if ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.status != "cancelled":
         # Opened from the e-mail: that proves the address, and confirms the hold (or finds it
         # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
         confirm(token, now=utcnow())
