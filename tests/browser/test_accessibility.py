@@ -1,6 +1,7 @@
 """axe-core (from npm, pinned in package-lock.json) on every page and state a person reaches
 (tests/support/tour.py), at all impact levels: any violation fails, named by page and rule.
-One browser, one page per role, reused: about a minute."""
+The same tour checks that every control a thumb must hit is 44 px tall (WCAG 2.5.5).
+One browser, one page per role, reused: about half a minute."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,15 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
 AXE_RUN = "async () => { const r = await axe.run(document, {resultTypes: ['violations']}); " \
           "return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length, " \
           "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
+
+# Controls a thumb must hit: buttons, fields, and links that act as controls (in the header,
+# navigation and footer, or styled as buttons). Links inside running text are exempt.
+TARGETS = ("main .button, main button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
+           "main select, main textarea, header a, nav a, footer a, nav button, summary")
+SMALL_TARGETS = f"""() => [...document.querySelectorAll({TARGETS!r})]
+  .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  .map(el => [el.outerHTML.slice(0, 80), Math.round(el.getBoundingClientRect().height)])
+  .filter(([, height]) => height < 44)"""
 
 
 def axe_violations(page) -> list[dict]:
@@ -41,17 +51,20 @@ def pages(browser, live_server):
         context.close()
 
 
-def test_axe_finds_nothing_on_any_page(app, live_server, pages):
+def test_axe_finds_nothing_and_every_tap_target_is_44_px_on_any_page(app, live_server, pages):
     data = tour.prepare(app)
     tour.sign_in(pages["organiser"], live_server.url, *tour.ORGANISER, then="organiser")
     tour.sign_in(pages["volunteer"], live_server.url, *tour.VOLUNTEER, then="volunteer")
-    found = {}
+    found, small = {}, {}
     for step in tour.steps(data):
         page = pages[step.role]
         step.go(page, live_server.url)
         violations = axe_violations(page)
         if violations:
             found[step.name] = violations
+        # The scanner's own pages (templates/gate) are another branch's to size.
+        if step.role != "volunteer" and (targets := page.evaluate(SMALL_TARGETS)):
+            small[step.name] = targets
     # The English festival page too: the other language's words change lengths, not markup.
     pages["public"].goto(live_server.url("/?lang=en"))
     if violations := axe_violations(pages["public"]):
@@ -60,6 +73,7 @@ def test_axe_finds_nothing_on_any_page(app, live_server, pages):
     for violation in (v for vs in found.values() for v in vs):
         impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + violation["count"]
     assert not found, f"axe: {impacts} on {len(found)} pages\n" + json.dumps(found, ensure_ascii=False, indent=1)
+    assert not small, "tap targets under 44 px:\n" + json.dumps(small, ensure_ascii=False, indent=1)
 
 
 def _tab_to(page, selector: str, limit: int = 40) -> None:
@@ -131,26 +145,3 @@ def test_the_guardians_box_stays_out_of_an_adults_way_without_a_script(app, brow
         assert guardian.is_visible()
     finally:
         context.close()
-
-
-# Controls a thumb must hit: buttons, fields, and links that act as controls (in the header,
-# navigation and footer, or styled as buttons). Links inside running text are exempt.
-TARGETS = ("main .button, main button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
-           "main select, main textarea, header a, nav a, footer a, nav button, summary")
-SMALL_TARGETS = f"""() => [...document.querySelectorAll({TARGETS!r})]
-  .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
-  .map(el => [el.outerHTML.slice(0, 80), Math.round(el.getBoundingClientRect().height)])
-  .filter(([, height]) => height < 44)"""
-
-
-def test_tap_targets_are_44_px_tall_on_a_phone(app, live_server, pages):
-    data = tour.prepare(app)
-    tour.sign_in(pages["organiser"], live_server.url, *tour.ORGANISER, then="organiser")
-    small = {}
-    for step in tour.steps(data):
-        if step.role == "volunteer":
-            continue  # the scanner's own pages (templates/gate) are another branch's
-        step.go(pages[step.role], live_server.url)
-        if found := pages[step.role].evaluate(SMALL_TARGETS):
-            small[step.name] = found
-    assert not small, json.dumps(small, ensure_ascii=False, indent=1)
