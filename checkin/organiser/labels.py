@@ -1,7 +1,15 @@
 """Words for the values the console lists: ticket statuses, scan results, audit actions."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
+
+from ..shows import to_local
+
+# The audit log's JSON keeps times as naive UTC ISO strings.
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$")
 
 STATUSES = {"issued": _l("Issued"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
 
@@ -45,6 +53,7 @@ FIELDS = {
     "status": _l("Status"), "label": _l("Gate name"), "gate": _l("Gate"), "reason": _l("Reason"),
     "name": _l("Name"), "role": _l("Role"), "active": _l("Active"), "show": _l("Show"), "result": _l("Result"),
     "direction": _l("Direction"), "code": _l("Ticket code"), "staff": _l("Account"),
+    "method": _l("How"), "device": _l("Device"), "scanned_at": _l("Scanned at"), "offline": _l("Offline"),
 }
 
 VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted": _l("Waitlisted"),
@@ -65,6 +74,9 @@ def label(table: dict, value: str | None) -> str:
 
 
 def value_label(value) -> str:
+    """A value as the page says it: yes/no and known words translated, times in Hanoi time."""
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return to_local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M:%S")
     try:
         return str(VALUES[value]) if value in VALUES else str(value)
     except TypeError:  # an unhashable value (a list): as it is
