@@ -159,3 +159,18 @@ def test_a_guardian_withdraws_consent_the_same_way(app, client):
         statuses = dict(db.session.execute(select(Ticket.code, Ticket.status)).all())
     assert actions == ["ticket.guardian_consent_withdrawn"]
     assert statuses == {child["code"]: "cancelled", adult["code"]: "issued"}
+
+
+def test_the_mail_worker_erases_on_schedule_and_releases_lapsed_holds(app, client, runner, now):
+    from checkin.registration import register
+
+    make_show(app, "gala", quota=2)
+    registered(client, "gala", person(1))
+    with app.app_context():
+        register("gala", person(2), now=now, hold=timedelta(seconds=-1))  # a hold never confirmed, lapsed
+    _end_show(app, days_ago=91)
+    assert runner.invoke(args=["mail", "send"]).exit_code == 0  # one pass of `mail worker`
+    with app.app_context():
+        rows = db.session.execute(select(Ticket.status, Ticket.erased_at).order_by(Ticket.id)).all()
+        assert db.session.scalar(select(Show.issued_count)) == 1
+    assert [status for status, _ in rows] == ["issued", "cancelled"] and all(erased for _, erased in rows)
