@@ -61,14 +61,17 @@ show_cli = AppGroup("show", help="Change a show.")
 @click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
 @click.option("--offline-names", "offline_names", type=click.Choice(["yes", "no"]),
               help="whether gate phones' offline ticket list carries attendees' names")
-def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names):
+@click.option("--retention-days", "retention_days", type=click.IntRange(min=0),
+              help="days after the show ends before its tickets' personal data is erased")
+def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names,
+                retention_days):
     try:
         show = show_service.update_show(
             slug, now=utcnow(), ticket_quota=ticket_quota, venue_capacity=venue_capacity,
             registration=registration,
             doors_open_at=_local_time(doors_open) if doors_open else None,
             starts_at=_local_time(starts_at) if starts_at else None,
-            offline_names={"yes": True, "no": False}.get(offline_names),
+            offline_names={"yes": True, "no": False}.get(offline_names), retention_days=retention_days,
         )
     except DomainError as error:
         _fail(error)
@@ -76,7 +79,7 @@ def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, st
         f"{show.slug}: quota {show.ticket_quota}, issued {show.issued_count}, "
         f"capacity {show.venue_capacity}, registration "
         f"{show_service.registration_state(show, utcnow())}, "
-        f"doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, offline names {'yes' if show.offline_names else 'no'}"
+        f"doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, offline names {'yes' if show.offline_names else 'no'}, personal data kept {show.retention_days} days after"
     )
 
 

@@ -131,9 +131,9 @@ def seed_festival(now: datetime) -> list[str]:
 SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
                "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
                "registration_closes_at", "waitlist_cutoff_minutes", "offline_names",
-               "programme_vi", "programme_en")
+               "programme_vi", "programme_en", "retention_days")
 # Fields a new show may leave out, and what they then are.
-SHOW_DEFAULTS = {"offline_names": False, "programme_vi": "", "programme_en": ""}
+SHOW_DEFAULTS = {"offline_names": False, "programme_vi": "", "programme_en": "", "retention_days": 90}
 PROGRAMME_MAX = 2000
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
@@ -155,7 +155,7 @@ def _field_errors(changes: dict) -> dict[str, str]:
             elif len(text) > (300 if name == "venue" else 200):
                 errors[name] = "too_long"
             changes[name] = text
-    for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes"):
+    for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes", "retention_days"):
         if name in changes and (not isinstance(changes[name], int) or changes[name] < 0):
             errors[name] = "not_negative"
     for name in ("programme_vi", "programme_en"):

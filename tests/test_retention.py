@@ -174,3 +174,10 @@ def test_the_mail_worker_erases_on_schedule_and_releases_lapsed_holds(app, clien
         rows = db.session.execute(select(Ticket.status, Ticket.erased_at).order_by(Ticket.id)).all()
         assert db.session.scalar(select(Show.issued_count)) == 1
     assert [status for status, _ in rows] == ["issued", "cancelled"] and all(erased for _, erased in rows)
+
+
+def test_the_retention_is_a_show_setting(app, runner):
+    make_show(app, "gala")
+    result = runner.invoke(args=["show", "update", "gala", "--retention-days", "30"])
+    assert result.exit_code == 0 and "personal data kept 30 days after" in result.output
+    assert runner.invoke(args=["show", "update", "gala", "--retention-days", "-1"]).exit_code != 0
