@@ -73,7 +73,7 @@ def create_registration(slug: str):
     except DomainError as error:
         return domain_error_json(error)
     # The same for a new and a known person (DESIGN.md §5.2): the ticket link travels by e-mail.
-    return jsonify({"status": "pending", "hold_minutes": hold_time().seconds // 60}), 202
+    return jsonify({"status": "pending", "hold_minutes": int(hold_time().total_seconds() // 60)}), 202
 
 
 @bp.get("/keys")
