@@ -15,7 +15,7 @@ VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 PROD_PORT ?= 8443
 
-.PHONY: install run run-lan run-prod caddy test bench bench-stack translations extract clean
+.PHONY: install run run-lan run-prod caddy test bench bench-stack screenshots translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
@@ -88,6 +88,10 @@ bench: install
 # against Caddy over one, same run (tests/bench/stack.py; BENCH_ARGS="--duration 10 --rounds 3").
 bench-stack: install caddy
 	$(PY) -m tests.bench.stack $(BENCH_ARGS)
+
+# Every page and state at 390 px and 1280 px, in Vietnamese and English, into screenshots/.
+screenshots: install
+	$(PY) -m tests.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) $(COMPILED) node_modules static/vendor

@@ -88,8 +88,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from .web import errors, headers, input_guard, locale, logs
+    from .web import errors, formats, headers, input_guard, locale, logs
 
+    formats.register(app)
     errors.register(app)
     input_guard.register(app)
     headers.register(app)

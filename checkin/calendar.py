@@ -12,18 +12,22 @@ PRODUCT_ID = "-//Không Một Mình//checkin//VI"
 
 
 def ticket_calendar(show: Show, *, code: str, title: str, description: str, ticket_url: str,
-                    now: datetime) -> bytes:
+                    now: datetime, cancelled: bool = False) -> bytes:
     """One event with its VTIMEZONE, so the times stay right whatever the phone's time zone.
 
     The UID is the ticket's, so a file received again (a resend, a promotion) updates the same
-    calendar entry instead of adding a second one. No personal data: the code is not secret.
+    calendar entry instead of adding a second one, and a cancelled ticket's file (METHOD:CANCEL,
+    STATUS:CANCELLED, a higher SEQUENCE) removes it. No personal data: the code is not secret.
     """
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", f"ticket-{code}@checkin.khongmotminh")
+    event.add("sequence", 1 if cancelled else 0)
+    if cancelled:
+        event.add("status", "CANCELLED")
     event.add("dtstamp", to_local(now))
     event.add("dtstart", to_local(show.starts_at))
     event.add("dtend", to_local(show.ends_at))

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,7 +16,7 @@ from .bounds import INT_MAX, sane_datetime
 from .database import utcnow
 from .errors import DomainError, InvalidInput
 from .extensions import db
-from .models import Staff
+from .models import Show, Staff
 
 DEMO_ORGANISER = "organiser"
 
@@ -81,14 +81,17 @@ show_cli = _Commands("show", help="Change a show.")
 @click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
 @click.option("--offline-names", "offline_names", type=click.Choice(["yes", "no"]),
               help="whether gate phones' offline ticket list carries attendees' names")
-def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names):
+@click.option("--retention-days", "retention_days", type=click.IntRange(min=0),
+              help="days after the show ends before its tickets' personal data is erased")
+def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names,
+                retention_days):
     try:
         show = show_service.update_show(
             slug, now=utcnow(), ticket_quota=ticket_quota, venue_capacity=venue_capacity,
             registration=registration,
             doors_open_at=_local_time(doors_open) if doors_open else None,
             starts_at=_local_time(starts_at) if starts_at else None,
-            offline_names={"yes": True, "no": False}.get(offline_names),
+            offline_names={"yes": True, "no": False}.get(offline_names), retention_days=retention_days,
         )
     except DomainError as error:
         _fail(error)
@@ -96,7 +99,7 @@ def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, st
         f"{show.slug}: quota {show.ticket_quota}, issued {show.issued_count}, "
         f"capacity {show.venue_capacity}, registration "
         f"{show_service.registration_state(show, utcnow())}, "
-        f"doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, offline names {'yes' if show.offline_names else 'no'}"
+        f"doors {show_service.to_local(show.doors_open_at):%Y-%m-%d %H:%M}, offline names {'yes' if show.offline_names else 'no'}, personal data kept {show.retention_days} days after"
     )
 
 
@@ -248,9 +251,34 @@ def keys_import(source):
     click.echo(f"imported {', '.join(added) or 'nothing'}" + (f"; already present {', '.join(present)}" if present else ""))
 
 
+@click.command("purge")
+@with_appcontext
+@click.option("--show", "show_slug", help="only this show's tickets")
+@click.option("--dry-run", is_flag=True, help="count what is due, erase nothing")
+def purge(show_slug, dry_run):
+    """Erases the personal data that is due (what the mail worker does hourly) and prints it."""
+    from .retention import purge as run_purge
+
+    config = current_app.config
+    if show_slug is not None and db.session.scalar(select(Show.id).where(Show.slug == show_slug)) is None:
+        raise click.ClickException(f"no show {show_slug}")
+    report = run_purge(now=utcnow(), cancelled_days=int(config["CANCELLED_RETENTION_DAYS"]), show_slug=show_slug,
+                       dry_run=dry_run, outbox_folder=None if config["MAIL_URL"] else config["OUTBOX_PATH"])
+    if dry_run:
+        click.echo("dry run: nothing erased; due now:")
+    for show in report.shows.values():
+        click.echo(f"{show.slug}: {show.tickets} tickets, {show.scans} scans, {show.audit_entries} audit entries, "
+                   f"{show.messages} messages, {show.files} mail files")
+    if not report.shows:
+        click.echo("nothing to erase")
+    if report.lookups:
+        click.echo(f"{report.lookups} old /find requests")
+
+
 def register(app: Flask) -> None:
     app.cli.command("seed")(seed)
     app.cli.add_command(show_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(purge)

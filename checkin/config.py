@@ -99,6 +99,14 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # minute; a script reading or burning the crowd's tickets is held to the same pace.
         GATE_LOOKUP_RATE_LIMIT="20 per minute; 200 per hour",
         GATE_MANUAL_RATE_LIMIT="10 per minute; 100 per hour",
+        # The organisers' contact: the privacy notice, every page's footer and every e-mail.
+        CONTACT_NAME="Ban tổ chức Không Một Mình",
+        CONTACT_EMAIL="lienhe@khongmotminh.local",
+        CONTACT_PHONE="",
+        # Minutes a registration waits for the link in its e-mail before its seat goes back.
+        HOLD_MINUTES=30,
+        # Days after cancellation (or a lapsed hold) before a ticket's personal data is erased.
+        CANCELLED_RETENTION_DAYS=7,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CHECKIN")

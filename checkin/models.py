@@ -27,6 +27,7 @@ from .database import utcnow
 from .extensions import db
 
 LIVE_TICKET = text("status IN ('issued', 'waitlisted')")
+UNCONFIRMED = text("confirmed_at IS NULL")
 
 
 class Show(db.Model):
@@ -44,6 +45,9 @@ class Show(db.Model):
     title_vi: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     venue: Mapped[str] = mapped_column(String(300))
+    # The show's programme for its festival-page card, one item a line, in each language.
+    programme_vi: Mapped[str] = mapped_column(Text, default="", server_default="")
+    programme_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     # All datetimes are naive UTC in the database; pages convert to Asia/Ho_Chi_Minh.
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     doors_open_at: Mapped[datetime] = mapped_column(DateTime)
@@ -59,11 +63,18 @@ class Show(db.Model):
     waitlist_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
     # Whether the gate phones' offline ticket list may carry attendees' names (off: codes only).
     offline_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Days after the show ends before its tickets' personal data is erased (checkin/retention.py).
+    retention_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
     gates: Mapped[list[Gate]] = relationship(back_populates="show", order_by="Gate.position")
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_vi
+
+    def programme(self, locale: str) -> str:
+        """In the page's language; the other language's when only that one is written."""
+        first, second = (self.programme_en, self.programme_vi) if locale == "en" else (self.programme_vi, self.programme_en)
+        return first or second or ""
 
     @property
     def seats_left(self) -> int:
@@ -101,6 +112,9 @@ class Ticket(db.Model):
         Index("ix_tickets_show_stats", "show_id", "status", "admitted_at", "inside"),
         # The gate phones' incremental sync: what changed in a show since a time.
         Index("ix_tickets_show_updated", "show_id", "updated_at"),
+        # Holds waiting for their e-mail's confirmation, by when they lapse (checkin/holds.py).
+        Index("ix_tickets_unconfirmed", "show_id", "hold_expires_at",
+              sqlite_where=UNCONFIRMED, postgresql_where=UNCONFIRMED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +134,13 @@ class Ticket(db.Model):
     consent_at: Mapped[datetime] = mapped_column(DateTime)
     guardian_consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A registration is a hold until the link in its e-mail is opened: it takes its seat (or
+    # place in line) at once, and gives it back if not confirmed by hold_expires_at.
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the personal columns were overwritten (checkin/retention.py); the row stays for
+    # the counts and the scan log.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Admission state, changed only by conditional updates (invariant 2).
@@ -276,8 +297,29 @@ class OutboxMessage(db.Model):
     ticket: Mapped[Ticket] = relationship()
 
 
+class LookupRequest(db.Model):
+    """A /find request waiting for the worker: the page answers after one INSERT whatever the
+    address, so its timing tells nothing; the worker deletes the row when it has looked."""
+
+    __tablename__ = "lookup_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditUnlock(db.Model):
+    """The one way past the audit log's append-only triggers: a row inserted and deleted inside
+    the retention purge's own transaction (checkin/retention.py), never committed."""
+
+    __tablename__ = "audit_unlock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
 class AuditEntry(db.Model):
-    """Append-only record of organiser actions: who, when, what, before and after."""
+    """Append-only record of organiser actions: who, when, what, before and after. Database
+    triggers refuse UPDATE and DELETE (migration 0006) except through AuditUnlock."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action_object", "action", "object_id", "actor_id"))

@@ -22,8 +22,11 @@ OLDEST_BIRTH_YEAR = 1900
 # Personal Data Protection Law 91/2025/QH15: a child's data needs a parent's or guardian's
 # consent. We know only the birth year, so anyone who may still be 15 on the day counts.
 GUARDIAN_AGE = 16
-# The version of templates/public/privacy.html that a consent refers to.
-PRIVACY_NOTICE_VERSION = "2026-11-01"
+# The version of templates/public/privacy.html that a consent refers to, recorded with each
+# registrant's consent. A change of the notice's text must come with a new version: the test
+# beside it (tests/test_privacy.py) holds the text's SHA-256 and fails until both are updated.
+PRIVACY_NOTICE_VERSION = "2026-11-29"
+PRIVACY_NOTICE_SHA256 = "0a91dd07f108d3fc22db1825ccbccb29327b1d23ad394878d1a4008901e751be"
 
 
 @dataclass(frozen=True)

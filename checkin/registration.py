@@ -1,22 +1,30 @@
-"""Registering for a show: one transaction that never oversells (invariants 1 and 4)."""
+"""Registering for a show: one transaction that never oversells (invariants 1 and 4), and that
+tells the person asking nothing about who else is registered.
+
+A registration is a hold: it takes its seat (or place in line) at once and its ticket link
+travels only by e-mail; opening the link confirms it (confirm()), a hold left unconfirmed
+lapses (checkin/holds.py). A repeated e-mail or phone gets the same answer as a new one, does
+the same writes (the seat is taken and given back), and its ticket's holder gets a notice.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, insert, or_, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import tickets, waitlist
+from . import holds, tickets, waitlist
 from .database import group_write, transaction, transaction_memo
-from .errors import Duplicate, NotFound, RegistrationClosed, ShowFull, WaitlistClosed
-from .extensions import db
+from .errors import NotFound, RegistrationClosed, ShowFull, WaitlistClosed
 from .mail import outbox
 from .models import LIVE_TICKET, Show, Ticket
 from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
 from .shows import registration_is_open
 
 _CODE_ATTEMPTS = 5
+# How long a registration waits for the link in its e-mail to be opened (CHECKIN_HOLD_MINUTES).
+DEFAULT_HOLD = timedelta(minutes=30)
 
 # Built once: on SQLite writers take the write lock one at a time, so every microsecond spent
 # building statements inside it is one that every other registrant waits. FOR UPDATE holds the
@@ -33,30 +41,47 @@ _INSERT_TICKET = insert(Ticket)
 
 @dataclass(frozen=True)
 class Registration:
-    status: str  # "issued" or "waitlisted"
-    code: str
-    token: str
+    """What happened, for the domain's callers and tests; the person asking is told none of it.
+    status: "issued" or "waitlisted" (a hold), or "duplicate" (code and token are then None:
+    the existing ticket's holder was sent a notice)."""
+
+    status: str
+    code: str | None
+    token: str | None
     show_slug: str
 
 
-def _live_ticket_exists(session, show_id: int, email: str, phone: str) -> bool:
-    # Two lookups in the partial unique indexes of live tickets. Their WHERE must be the indexes'
-    # own literal text for SQLite to use them; as one query with `status IN (?, ?)` and an OR it
-    # read every issued ticket of the show (45 ms a registration at 50,000 tickets).
-    return session.scalar(select(or_(
-        exists().where(Ticket.show_id == show_id, LIVE_TICKET, Ticket.email == email),
-        exists().where(Ticket.show_id == show_id, LIVE_TICKET, Ticket.phone == phone),
-    )))
+# Two lookups in the partial unique indexes of live tickets. Their WHERE must be the indexes'
+# own literal text for SQLite to use them; as one query with `status IN (?, ?)` and an OR it read
+# every issued ticket of the show (45 ms a registration at 50,000 tickets).
+_LIVE_TICKET_OF = select(select(Ticket.id).where(
+    Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.email == bindparam("email")
+).scalar_subquery().label("by_email"), select(Ticket.id).where(
+    Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.phone == bindparam("phone")
+).scalar_subquery().label("by_phone"))
+
+
+def _live_ticket_of(connection, show_id: int, email: str, phone: str) -> int | None:
+    """The live ticket this e-mail or phone already holds in the show, if any."""
+    row = connection.execute(_LIVE_TICKET_OF, {"show_id": show_id, "email": email, "phone": phone}).one()
+    return row.by_email or row.by_phone
+
+
+def _notify_holder(connection, ticket_id: int, now: datetime) -> None:
+    """The holder of a repeated e-mail or phone hears of it, not the person asking. Always one
+    INSERT, like a newcomer's e-mail: repeated notices are thinned by the worker, not here."""
+    outbox.enqueue_now(connection, ticket_id, "notice", now)
 
 
 def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
-             join_waitlist: bool = False) -> Registration:
-    """Issues a ticket, or a waitlist place when asked and the show is full.
+             join_waitlist: bool = False, hold: timedelta = DEFAULT_HOLD) -> Registration:
+    """Holds a seat, or a waitlist place when asked and the show is full, until `now + hold`;
+    the "confirm" e-mail carries the link that confirms it.
 
-    Raises InvalidInput, NotFound, RegistrationClosed, Duplicate or ShowFull. The seat is taken
-    by a conditional UPDATE of the show's counter, so the database, not this process, decides
-    who gets the last seat; the partial unique indexes, not a lookup, catch a duplicate. A
-    refusal says nothing about the existing ticket.
+    Raises InvalidInput, NotFound, RegistrationClosed, ShowFull or WaitlistClosed, the same for
+    a new and a known person. The seat is taken by a conditional UPDATE of the show's counter,
+    so the database, not this process, decides who gets the last seat; the partial unique
+    indexes catch a duplicate that raced past the lookup.
 
     Everything that needs no database (validation, normal forms, the code and the token, the
     row itself) is done before the transaction starts.
@@ -67,6 +92,7 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
         "birth_year": person.birth_year, "guardian_name": person.guardian_name, "locale": locale,
         "consent_version": PRIVACY_NOTICE_VERSION, "consent_at": now,
         "guardian_consent_at": now if person.guardian_consent else None, "created_at": now,
+        "hold_expires_at": now + hold,
     }
     newcomer = True
     attempts = 0
@@ -82,12 +108,13 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
             newcomer = False
             continue
         except IntegrityError:
-            # Rolled back, seat and all. Either this person has a live ticket (the unique
-            # indexes) or, once in a blue moon, the drawn code or token was taken: draw again.
-            if _live_ticket_exists(db.session, ticket["show_id"], person.email, person.phone):
-                raise Duplicate() from None
+            # Rolled back, seat and all. Either another registration of this person committed
+            # between our lookup and our insert (the next attempt finds it) or, once in a blue
+            # moon, the drawn code or token was taken: draw again.
             attempts += 1
             continue
+        if status == "duplicate":
+            return Registration(status, None, None, show_slug)
         return Registration(status, ticket["code"], ticket["token"], show_slug)
     raise RuntimeError("could not draw a free ticket code")
 
@@ -111,8 +138,14 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
     ticket["show_id"] = show.id
     if not registration_is_open(show, now):
         raise RegistrationClosed()
+    existing = _live_ticket_of(connection, show.id, ticket["email"], ticket["phone"])
     if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
         raise _SeatRefused()
+    if existing is not None:
+        # The seat a newcomer would have taken, given back: the same statements either way.
+        waitlist.give_seat_back_on(connection, show.id)
+        _notify_holder(connection, existing, now)
+        return "duplicate"
     _insert_ticket(connection, ticket, "issued", now)
     return "issued"
 
@@ -121,12 +154,13 @@ def _insert_ticket(connection, ticket: dict, status: str, now: datetime) -> None
     ticket_id = connection.execute(
         _INSERT_TICKET, dict(ticket, status=status, issued_at=now if status == "issued" else None)
     ).inserted_primary_key[0]
-    outbox.enqueue_now(connection, ticket_id, "ticket", now)
+    outbox.enqueue_now(connection, ticket_id, "confirm", now)
 
 
 def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist: bool) -> str:
-    """The general case, in a transaction of its own: people waiting are promoted first, and a
-    full show answers duplicate, full, a waitlist place, or waitlist closed."""
+    """The general case, in a transaction of its own: lapsed holds give their seats back and
+    people waiting are promoted first; a full show answers full, a waitlist place, or waitlist
+    closed, for a new and a known person alike."""
     connection = session.connection()
     show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
     if show is None:
@@ -134,17 +168,21 @@ def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist:
     ticket["show_id"] = show.id
     if not registration_is_open(show, now):
         raise RegistrationClosed()
+    holds.expire_lapsed(session, now, show_id=show.id)
     if waitlist.is_open(show, now):
         waitlist.promote(session, session.get(Show, show.id), now)
+    existing = _live_ticket_of(session.connection(), show.id, ticket["email"], ticket["phone"])
     seat_taken = waitlist.take_seat(session, show.id)
     if not seat_taken:
-        # The duplicate answer comes before "full", as it always did; rare, so looked up here.
-        if _live_ticket_exists(session, show.id, ticket["email"], ticket["phone"]):
-            raise Duplicate()
         if not join_waitlist:
             raise ShowFull()
         if not waitlist.is_open(show, now):
             raise WaitlistClosed()
+    if existing is not None:
+        if seat_taken:
+            waitlist.give_seat_back(session, show.id)
+        _notify_holder(session.connection(), existing, now)
+        return "duplicate"
     status = "issued" if seat_taken else "waitlisted"
     _insert_ticket(session.connection(), ticket, status, now)
     return status
@@ -158,3 +196,25 @@ def ticket_by_token(session, token: str) -> Ticket:
     if ticket is None:
         raise NotFound()
     return ticket
+
+
+_CONFIRM = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket_id"), Ticket.confirmed_at.is_(None), LIVE_TICKET,
+           Ticket.hold_expires_at > bindparam("now"))
+    .values(confirmed_at=bindparam("now"))
+)
+
+
+def confirm(token: str, *, now: datetime) -> bool:
+    """Confirms the hold behind a link opened from its e-mail (which proves the address) and
+    queues the ticket's e-mail with its QR code. True if this call confirmed it; a confirmed,
+    lapsed or cancelled ticket is left as it is. Raises NotFound for any other string."""
+    with transaction() as session:
+        ticket_id = ticket_by_token(session, token).id
+        confirmed = session.connection().execute(_CONFIRM, {"ticket_id": ticket_id, "now": now}).rowcount == 1
+        if confirmed:
+            outbox.enqueue(session, ticket_id, "ticket", now)
+        else:
+            holds.expire_lapsed(session, now, ticket_id=ticket_id)
+        return confirmed

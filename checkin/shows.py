@@ -68,13 +68,29 @@ class _SeedShow:
     ends: time
     ticket_quota: int
     venue_capacity: int
+    programme_vi: str = ""
+    programme_en: str = ""
 
 
 FESTIVAL = (
     _SeedShow("minishow", "Minishow tài năng học đường", "School talent minishow",
-              0, time(14, 0), time(14, 30), time(17, 30), 2000, 1500),
+              0, time(14, 0), time(14, 30), time(17, 30), 2000, 1500,
+              "14:30 Khai mạc: an toàn trên mạng bắt đầu từ đâu?\n"
+              "15:00 Tài năng học đường: nhảy, hát, kịch ngắn của các trường THPT Hà Nội\n"
+              "16:30 Giao lưu: chuyện thật về bắt nạt trên mạng và cách tìm trợ giúp\n"
+              "17:15 Trao giải và chụp ảnh chung",
+              "14:30 Opening: where online safety starts\n"
+              "15:00 School talent: dance, song and short plays from Hanoi high schools\n"
+              "16:30 Talk: true stories of online bullying and where to find help\n"
+              "17:15 Awards and group photo"),
     _SeedShow("gala", 'Gala âm nhạc "Không Một Mình"', 'Music gala "Không Một Mình"',
-              1, time(18, 30), time(19, 30), time(22, 30), 5000, 4000),
+              1, time(18, 30), time(19, 30), time(22, 30), 5000, 4000,
+              "19:30 Mở màn: dàn hợp xướng thanh niên\n"
+              "20:00 Các nghệ sĩ khách mời và câu chuyện \"Không Một Mình\"\n"
+              "21:45 Đêm nhạc kết thúc với ca khúc chủ đề",
+              "19:30 Opening: youth choir\n"
+              "20:00 Guest artists and \"Không Một Mình\" stories\n"
+              "21:45 Closing with the festival song"),
 )
 
 
@@ -97,6 +113,7 @@ def seed_festival(now: datetime) -> list[str]:
             doors = to_utc(datetime.combine(day, spec.doors))
             show = Show(
                 slug=spec.slug, title_vi=spec.title_vi, title_en=spec.title_en, venue=VENUE,
+                programme_vi=spec.programme_vi, programme_en=spec.programme_en,
                 doors_open_at=doors,
                 starts_at=to_utc(datetime.combine(day, spec.starts)),
                 ends_at=to_utc(datetime.combine(day, spec.ends)),
@@ -114,10 +131,12 @@ def seed_festival(now: datetime) -> list[str]:
 # The fields an organiser may set on a show (the counters are the domain's alone).
 SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
                "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
-               "registration_closes_at", "waitlist_cutoff_minutes", "offline_names")
+               "registration_closes_at", "waitlist_cutoff_minutes", "offline_names",
+               "programme_vi", "programme_en", "retention_days")
 SHOW_TIMES = ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 # Fields a new show may leave out, and what they then are.
-SHOW_DEFAULTS = {"offline_names": False}
+SHOW_DEFAULTS = {"offline_names": False, "programme_vi": "", "programme_en": "", "retention_days": 90}
+PROGRAMME_MAX = 2000
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
@@ -140,7 +159,7 @@ def _field_errors(changes: dict) -> dict[str, str]:
             elif len(text) > (300 if name == "venue" else 200):
                 errors[name] = "too_long"
             changes[name] = text
-    for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes"):
+    for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes", "retention_days"):
         if name in changes and (not isinstance(changes[name], int) or isinstance(changes[name], bool)
                                 or changes[name] < 0):
             errors[name] = "not_negative"
@@ -152,6 +171,12 @@ def _field_errors(changes: dict) -> dict[str, str]:
                 errors[name] = "invalid_datetime"  # naive UTC, as the database holds it
             elif not sane_datetime(changes[name]):
                 errors[name] = "date_out_of_range"
+    for name in ("programme_vi", "programme_en"):
+        if name in changes:
+            text = "\n".join(line.rstrip() for line in (changes[name] or "").strip().splitlines())
+            if len(text) > PROGRAMME_MAX:
+                errors[name] = "too_long"
+            changes[name] = text
     # A strict bool: "no" or 0 from some other entry point must not read as a choice.
     if "offline_names" in changes and not isinstance(changes["offline_names"], bool):
         errors["offline_names"] = "invalid_choice"

@@ -84,7 +84,11 @@ def take_seat_on(connection, show_id: int, *, unless_someone_waits: bool = False
 
 
 def give_seat_back(session, show_id: int) -> bool:
-    return _connection(session).execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
+    return give_seat_back_on(_connection(session), show_id)
+
+
+def give_seat_back_on(connection, show_id: int) -> bool:
+    return connection.execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
 
 
 def _first_in_line(session, show_id: int) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import make_show, person
 from tests.support.organiser import add_account, admit, form_token, open_doors, organiser_client
+from tests.support.registering import registered
 
 
 def _entries(app, action=None):
@@ -49,9 +50,9 @@ def test_each_action_is_recorded_with_before_and_after(app, client, now):
     org.post("/organiser/shows/demo/registration", data={"registration": "closed", "csrf_token": token})
     org.post("/organiser/shows/demo/registration", data={"registration": "open", "csrf_token": token})
 
-    first = client.post("/api/v1/shows/demo/registrations", json=person(1)).json["code"]
-    second = client.post("/api/v1/shows/demo/registrations", json=person(2)).json["code"]
-    waiting = client.post("/api/v1/shows/demo/registrations", json=person(3) | {"waitlist": True}).json["code"]
+    first = registered(client, "demo", person(1))["code"]
+    second = registered(client, "demo", person(2))["code"]
+    waiting = registered(client, "demo", person(3) | {"waitlist": True})["code"]
     org.post(f"/organiser/tickets/{first}/resend", data={"csrf_token": token})
     org.post(f"/organiser/tickets/{second}/move", data={"status": "waitlisted", "csrf_token": token})
     org.post(f"/organiser/tickets/{waiting}/cancel", data={"csrf_token": token})
@@ -111,7 +112,7 @@ def test_an_organisers_cancellation_or_admission_and_its_entry_commit_together(a
     from checkin.models import Scan, Staff, Ticket
 
     make_show(app, "demo", quota=5, capacity=5)
-    cancelled, admitted = (client.post("/api/v1/shows/demo/registrations", json=person(i)).json["code"]
+    cancelled, admitted = (registered(client, "demo", person(i))["code"]
                            for i in (1, 2))
     open_doors(app, "demo", now)
     add_account(app, "Mai", "organiser", now)
@@ -148,7 +149,7 @@ def test_an_organisers_cancellation_or_admission_and_its_entry_commit_together(a
 
 def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now):
     make_show(app, "demo", quota=5, capacity=5)
-    code = client.post("/api/v1/shows/demo/registrations", json=person(1)).json["code"]
+    code = registered(client, "demo", person(1))["code"]
     add_account(app, "Hoa", "volunteer", now)
     open_doors(app, "demo", now)
     from checkin.extensions import db
@@ -163,24 +164,28 @@ def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now)
              data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")})
     html = org.get("/organiser/audit").get_data(as_text=True)
     assert "Cổng Hồ" in html and code in html and "Hoa" in html
-    assert "registration_open" in html
+    # The changed field by its name in the page's language, never the column's (issue 17).
+    assert "Đang mở đăng ký: không" in html and "registration_open" not in html
     only_scans = org.get("/organiser/audit", query_string={"action": "scan"}).get_data(as_text=True)
-    assert "Cổng Hồ" in only_scans and "registration_open" not in only_scans
+    assert "Cổng Hồ" in only_scans and "Đang mở đăng ký" not in only_scans
     only_hoa = org.get("/organiser/audit", query_string={"actor": str(hoa_id)}).get_data(as_text=True)
-    assert "Cổng Hồ" in only_hoa and "registration_open" not in only_hoa
+    assert "Cổng Hồ" in only_hoa and "Đang mở đăng ký" not in only_hoa
     actions = org.get("/organiser/audit", query_string={"action": "show.update"}).get_data(as_text=True)
-    assert "registration_open" in actions and "Cổng Hồ" not in actions
+    assert "Đang mở đăng ký" in actions and "Cổng Hồ" not in actions
     other_day = org.get("/organiser/audit", query_string={"day": "2001-01-01"}).get_data(as_text=True)
-    assert "Cổng Hồ" not in other_day and "registration_open" not in other_day
+    assert "Cổng Hồ" not in other_day and "Đang mở đăng ký" not in other_day
     bad_day = org.get("/organiser/audit", query_string={"day": "not-a-day"})
     assert bad_day.status_code == 200 and "field-error" in bad_day.get_data(as_text=True)
 
 
 def test_nothing_in_the_application_updates_or_deletes_the_logs():
-    """Append-only by construction: no UPDATE or DELETE of AuditEntry anywhere, no delete of a
+    """Append-only by construction: no UPDATE or DELETE of AuditEntry anywhere but the retention
+    purge's scrubbing (the one path the database's triggers let through), no delete of a
     Scan, and no route with a method that could reach one in the organiser console."""
     root = Path(__file__).resolve().parent.parent / "checkin"
     for path in root.rglob("*.py"):
+        if path.name == "retention.py" or "migrations" in path.parts:
+            continue
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         for node in ast.walk(tree):

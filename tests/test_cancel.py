@@ -9,13 +9,12 @@ from checkin.database import transaction, utcnow
 from checkin.errors import AlreadyCancelled, NotFound, TicketUsed
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
+from tests.support.registering import registered
 from tests.conftest import csrf_token, make_show, person
 
 
 def _register(client, i, slug="gala", **extra):
-    response = client.post(f"/api/v1/shows/{slug}/registrations", json=person(i, **extra))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return registered(client, slug, person(i, **extra))
 
 
 def _token(app, code):
@@ -58,7 +57,7 @@ def test_confirming_cancels_and_gives_the_seat_back(app, client, ticket):
     status, cancelled_at, issued_count, issued_rows, kinds = _state(app, code)
     assert status == "cancelled" and cancelled_at is not None
     assert issued_count == issued_rows == 0
-    assert kinds == ["ticket", "cancelled"]
+    assert kinds == ["confirm", "ticket", "cancelled"]
     page = client.get(f"/t/{token}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -73,7 +72,7 @@ def test_a_second_confirmation_changes_nothing(app, client, ticket):
     client.post(f"/t/{token}/cancel", data={"csrf_token": form})
     again = client.post(f"/t/{token}/cancel", data={"csrf_token": form})
     assert again.status_code == 303
-    assert _state(app, code)[2:] == (0, 0, ["ticket", "cancelled"])
+    assert _state(app, code)[2:] == (0, 0, ["confirm", "ticket", "cancelled"])
     with app.app_context(), pytest.raises(AlreadyCancelled):
         cancel_ticket(token, now=utcnow())
 

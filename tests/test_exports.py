@@ -6,6 +6,7 @@ import io
 
 from tests.conftest import make_show, person
 from tests.support.organiser import admit, form_token, open_doors, organiser_client
+from tests.support.registering import registered
 
 
 def _rows(response):
@@ -58,7 +59,7 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, client, now):
 
 def test_scans_csv_with_filters(app, client, now):
     make_show(app, "demo", quota=10, capacity=10)
-    codes = [client.post("/api/v1/shows/demo/registrations", json=person(i)).json["code"] for i in range(3)]
+    codes = [registered(client, "demo", person(i))["code"] for i in range(3)]
     open_doors(app, "demo", now)
     admit(app, codes[0], "Cổng Đinh Tiên Hoàng", now)
     admit(app, codes[1], "Cổng Hàng Khay", now)

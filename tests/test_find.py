@@ -8,11 +8,17 @@ from sqlalchemy import select
 
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Ticket
+from tests.support.registering import registered as register_ticket
 from tests.conftest import csrf_token, make_show, person
 
 
 def _resends(app) -> list[tuple[int, str]]:
+    """The resends queued once the worker has looked up the requests /find queued."""
+    from checkin.database import utcnow
+    from checkin.recovery import process_lookups
+
     with app.app_context():
+        process_lookups(now=utcnow())
         return [(m.ticket_id, m.ticket.email) for m in db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "resend").order_by(OutboxMessage.id))]
 
@@ -29,9 +35,7 @@ def _normalised(body: bytes) -> bytes:
 @pytest.fixture
 def registered(app, client):
     make_show(app, "gala", quota=5)
-    response = client.post("/api/v1/shows/gala/registrations", json=person(1))
-    assert response.status_code == 201
-    return response.get_json()
+    return register_ticket(client, "gala", person(1))
 
 
 def test_the_page_offers_a_form(client):

@@ -10,13 +10,14 @@ from checkin.models import Ticket
 from checkin.shows import to_utc
 from tests.conftest import make_show, person
 from tests.support.mail import calendar_event
+from tests.support.registering import registered
 
 
 def test_the_calendar_file_has_the_show_in_hanoi_time(app, client, now):
     starts = to_utc(datetime(now.year + 1, 11, 2, 19, 30))
     make_show(app, "gala", quota=2, doors_open_at=starts - timedelta(hours=1), starts_at=starts,
               ends_at=starts + timedelta(hours=3), registration_closes_at=starts - timedelta(hours=1))
-    code = client.post("/api/v1/shows/gala/registrations", json=person(1)).get_json()["code"]
+    code = registered(client, "gala", person(1))["code"]
     with app.app_context():
         token = db.session.scalar(select(Ticket.token).where(Ticket.code == code))
     response = client.get(f"/t/{token}/ticket.ics")
@@ -38,7 +39,7 @@ def test_the_calendar_file_has_the_show_in_hanoi_time(app, client, now):
 
 def test_a_waitlist_place_has_no_calendar_file(app, client):
     make_show(app, "gala", quota=0)
-    code = client.post("/api/v1/shows/gala/registrations", json=person(1, waitlist=True)).get_json()["code"]
+    code = registered(client, "gala", person(1, waitlist=True))["code"]
     with app.app_context():
         token = db.session.scalar(select(Ticket.token).where(Ticket.code == code))
     assert client.get(f"/t/{token}/ticket.ics").status_code == 404

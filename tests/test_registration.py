@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, make_show, person
+from tests.support.registering import confirm_link, registered
 
 API = "/api/v1/shows/demo/registrations"
 FORM = "/shows/demo/register"
@@ -48,25 +49,24 @@ def form_data(client, values: dict, path=FORM) -> dict:
 
 # --- one person, one ticket -------------------------------------------------------------
 
-def test_the_api_issues_a_ticket_with_the_stored_consent(app, client):
+def test_the_api_holds_a_seat_with_the_stored_consent(app, client):
+    from checkin.personal_data import PRIVACY_NOTICE_VERSION
+
     make_show(app, "demo")
     response = client.post(API, json=person(1))
-    assert response.status_code == 201
-    body = response.json
-    assert body["status"] == "issued" and len(body["code"]) == 8
-    assert body["ticket_url"].startswith("http://checkin.test/t/")
+    assert response.status_code == 202 and response.json == {"status": "pending", "hold_minutes": 30}
     [(name, email, phone, status, version, consented)] = stored_tickets(app)
     assert (name, email, phone, status, version, consented) == (
-        "Nguyễn Văn 1", "ban1@example.com", "+84912000001", "issued", "2026-11-01", True)
+        "Nguyễn Văn 1", "ban1@example.com", "+84912000001", "issued", PRIVACY_NOTICE_VERSION, True)
     assert counts(app) == (1, 1)
 
 
-def test_the_form_issues_a_ticket_and_sends_the_person_to_it(app, client):
+def test_the_form_sends_the_person_to_their_e_mail_and_its_link_to_the_ticket(app, client):
     make_show(app, "demo")
     response = client.post(FORM, data=form_data(client, person(2)))
-    assert response.status_code == 303
-    assert response.headers["Location"].startswith("/t/")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/shows/demo/registered"
+    assert "/t/" not in client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(confirm_link(app, person(2)["email"])).get_data(as_text=True)
     assert "Nguyễn Văn 2" in page and "<svg" in page
     assert counts(app) == (1, 1)
 
@@ -78,13 +78,19 @@ def test_the_form_issues_a_ticket_and_sends_the_person_to_it(app, client):
     ({"email": "An@Example.com"}, {"email": "an@example.com", "phone": "0987 654 321"}),
     ({"email": "an@example.com"}, {"email": " AN@EXAMPLE.COM ", "phone": "0987 654 321"}),
 ])
-def test_a_repeat_registration_is_refused_whatever_the_spelling(app, client, first, again):
-    """Same phone (other e-mail) or same e-mail (other phone): the same person."""
+def test_a_repeat_registration_gets_no_second_ticket_whatever_the_spelling(app, client, first, again):
+    """Same phone (other e-mail) or same e-mail (other phone): the same person, who is answered
+    as anyone is; the first registration's holder gets the notice."""
     make_show(app, "demo")
-    assert client.post(API, json=person(1, **first)).status_code == 201
+    assert client.post(API, json=person(1, **first)).status_code == 202
     second = client.post(API, json=person(2, **again))
-    assert second.status_code == 409 and second.json["error"]["code"] == "duplicate"
+    assert second.status_code == 202
     assert counts(app) == (1, 1)
+    from checkin.extensions import db
+    from checkin.models import OutboxMessage
+
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all() == ["confirm", "notice"]
 
 
 def test_names_typed_with_combining_or_precomposed_accents_are_stored_identically(app, client):
@@ -98,12 +104,13 @@ def test_names_typed_with_combining_or_precomposed_accents_are_stored_identicall
 
 def test_a_duplicate_reveals_nothing_of_the_existing_ticket(app, client):
     make_show(app, "demo")
-    first = client.post(API, json=person(1, name="Trần Bí Mật")).json
-    token = first["ticket_url"].rsplit("/", 1)[1]
+    first = registered(client, "demo", person(1, name="Trần Bí Mật"))
+    token = first["token"]
     api = client.post(API, json=person(1, name="Người Khác"))
     form = client.post(FORM, data=form_data(client, person(1, name="Người Khác")))
-    assert api.status_code == 409 and form.status_code == 409
-    for text in (api.get_data(as_text=True), form.get_data(as_text=True)):
+    assert api.status_code == 202 and form.status_code == 303
+    for text in (api.get_data(as_text=True), form.get_data(as_text=True),
+                 client.get(form.headers["Location"]).get_data(as_text=True)):
         assert first["code"] not in text and "-".join((first["code"][:4], first["code"][4:])) not in text
         assert token not in text and "Trần Bí Mật" not in text and "/t/" not in text
     assert counts(app) == (1, 1)
@@ -112,13 +119,13 @@ def test_a_duplicate_reveals_nothing_of_the_existing_ticket(app, client):
 def test_the_same_person_may_register_for_each_show(app, client):
     make_show(app, "demo")
     make_show(app, "other")
-    assert client.post(API, json=person(1)).status_code == 201
-    assert client.post("/api/v1/shows/other/registrations", json=person(1)).status_code == 201
+    assert registered(client, "demo", person(1))["status"] == "issued"
+    assert registered(client, "other", person(1))["status"] == "issued"
 
 
 def test_a_full_show_refuses_clearly_and_writes_nothing(app, client):
     make_show(app, "demo", quota=1)
-    assert client.post(API, json=person(1)).status_code == 201
+    assert client.post(API, json=person(1)).status_code == 202
     full = client.post(API, json=person(2))
     assert full.status_code == 409 and full.json["error"]["code"] == "full"
     # A form fetched before the last seat went, submitted after.
@@ -194,7 +201,7 @@ def test_under_16_without_a_guardian_is_refused_on_both_paths(app, client, now):
     assert form.status_code == 422 and 'id="guardian_consent-error"' in form.get_data(as_text=True)
     assert counts(app) == (0, 0)
     ok = client.post(API, json={**child, "guardian_name": "Nguyễn Mẹ", "guardian_consent": True})
-    assert ok.status_code == 201
+    assert ok.status_code == 202
 
 
 def test_a_wrong_csrf_token_is_refused_with_a_translated_400(app, client):
@@ -289,7 +296,7 @@ def test_reopening_with_the_cli_lets_people_register_again(app, client, runner):
     make_show(app, "demo", registration_open=False)
     assert client.post(API, json=person(1)).status_code == 403
     assert runner.invoke(args=["show", "update", "demo", "--registration", "open"]).exit_code == 0
-    assert client.post(API, json=person(1)).status_code == 201
+    assert client.post(API, json=person(1)).status_code == 202
 
 
 @pytest.mark.parametrize("birth_year", ["9" * 5000, "²⁰⁰⁴", "20 04", "-2004", 10**30])
@@ -315,11 +322,10 @@ def test_a_drawn_code_that_is_taken_is_drawn_again(app, client, monkeypatch):
     from checkin import tickets
 
     make_show(app, "demo")
-    first = client.post(API, json=person(1)).json["code"]
+    first = registered(client, "demo", person(1), confirm=False)["code"]
     drawn = iter([first, first, "ABCDEFGH"])
     monkeypatch.setattr(tickets, "new_code", lambda: next(drawn))
-    response = client.post(API, json=person(2))
-    assert response.status_code == 201 and response.json["code"] == "ABCDEFGH"
+    assert registered(client, "demo", person(2), confirm=False)["code"] == "ABCDEFGH"
     # The refused attempts left nothing behind: no seat, no ticket, no e-mail.
     assert counts(app) == (2, 2)
     from checkin.extensions import db
@@ -330,11 +336,13 @@ def test_a_drawn_code_that_is_taken_is_drawn_again(app, client, monkeypatch):
         assert None not in db.session.scalars(select(Ticket.updated_at)).all()
 
 
-def test_a_duplicate_of_a_full_show_is_told_duplicate_not_full(app, client):
+def test_a_duplicate_of_a_full_show_is_told_full_as_anyone_would_be(app, client):
     make_show(app, "demo", quota=1)
-    assert client.post(API, json=person(1)).status_code == 201
+    assert client.post(API, json=person(1)).status_code == 202
     again = client.post(API, json=person(1, name="Ai Khác"))
-    assert again.status_code == 409 and again.json["error"]["code"] == "duplicate"
+    stranger = client.post(API, json=person(2))
+    assert again.status_code == stranger.status_code == 409 and again.data == stranger.data
+    assert again.json["error"]["code"] == "full"
     assert counts(app) == (1, 1)
 
 
@@ -357,8 +365,8 @@ def test_the_blank_form_is_one_page_for_everyone_with_their_own_token_and_seats(
     token_re = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
     make_show(app, "demo", quota=3)
     assert "3 seats left" in client.get(FORM + "?lang=en").get_data(as_text=True)
-    assert client.post(API, json=person(1)).status_code == 201
-    assert client.post(API, json=person(2)).status_code == 201
+    assert client.post(API, json=person(1)).status_code == 202
+    assert client.post(API, json=person(2)).status_code == 202
     visitor = app.test_client()
     page = visitor.get(FORM + "?lang=en").get_data(as_text=True)  # the copy kept from the first
     assert "1 seat left" in page and "seats left" not in page

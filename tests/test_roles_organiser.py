@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.registering import registered
 from tests.conftest import make_show, person
 from tests.support.organiser import add_account, form_token, sign_in
 
@@ -24,10 +25,10 @@ API = "/api/v1/shows/roles/stats"
 @pytest.fixture
 def world(app, client, now):
     make_show(app, "roles", quota=5, capacity=5)
-    registered = client.post("/api/v1/shows/roles/registrations", json=person(1)).json
+    ticket = registered(client, "roles", person(1))
     passwords = {name: add_account(app, name, role, now) for name, role in
                  [("boss", "organiser"), ("helper", "volunteer"), ("gone", "organiser")]}
-    return {"code": registered["code"], "passwords": passwords}
+    return {"code": ticket["code"], "passwords": passwords}
 
 
 def _urls(paths, code):

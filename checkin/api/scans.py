@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 
 from .. import admission, gate_lookup
+from ..devices import describe as describe_device
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput
 from ..extensions import db, limiter
@@ -40,7 +41,7 @@ def _where(body: Where) -> dict:
         "direction": body.direction,
         "client_scan_id": body.client_scan_id,
         "scanned_at": body.scanned_at,
-        "device": (body.device or request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None,
+        "device": (body.device or describe_device(request.headers.get("User-Agent", "")))[:DEVICE_MAX] or None,
     }
 
 
@@ -109,7 +110,7 @@ def create_manual_scan(body: ManualIn):
 def undo_scan(body: UndoIn):
     result = admission.undo_last_admission(staff=g.staff, reason=body.reason, gate=body.gate,
                                            client_scan_id=body.client_scan_id, now=utcnow(),
-                                           device=request.headers.get("User-Agent", "")[:DEVICE_MAX] or None)
+                                           device=describe_device(request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None)
     return _answer(result)
 
 

@@ -87,9 +87,8 @@ class RegistrationIn(Input):
 
 
 class RegistrationOut(Output):
-    status: Literal["issued", "waitlisted"]
-    code: str
-    ticket_url: str
+    status: Literal["pending"] = Field(description="the same for everyone: the e-mail holds the link that confirms")
+    hold_minutes: int = Field(description="minutes the place is held for the link in the e-mail")
 
 
 class PublicKey(Output):

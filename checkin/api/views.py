@@ -1,13 +1,14 @@
 """Public JSON endpoints: shows, registrations and the ticket-signing public keys."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify
 
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..registration import register
 from ..shows import list_shows, registration_state, to_local
 from ..web.locale import current_locale
+from ..web.mail import hold_time
 from . import bp
 from .contract import operation
 from .schemas import KeyList, RegistrationIn, RegistrationOut, ShowList
@@ -45,19 +46,16 @@ def shows():
 
 @bp.post("/shows/<slug>/registrations")
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"])
-@operation("Register for a free ticket", body=RegistrationIn, answer=RegistrationOut, status=201,
-           tag="public", errors={
+@operation("Register for a free ticket: the ticket link travels by e-mail", body=RegistrationIn,
+           answer=RegistrationOut, status=202, tag="public", errors={
                403: "registration_closed", 404: "not_found (no such show)",
-               409: "duplicate (already registered), full (every ticket issued), waitlist_closed",
+               409: "full (every ticket issued), waitlist_closed",
                422: "invalid (fields names each field's problem)", 429: "rate_limited"})
 def create_registration(slug: str, body: RegistrationIn):
-    registration = register(slug, body.model_dump(), now=utcnow(), locale=current_locale(),
-                            join_waitlist=body.waitlist is True)
-    return jsonify({
-        "status": registration.status,
-        "code": registration.code,
-        "ticket_url": url_for("public.ticket", token=registration.token, _external=True),
-    }), 201
+    register(slug, body.model_dump(), now=utcnow(), locale=current_locale(),
+             join_waitlist=body.waitlist is True, hold=hold_time())
+    # The same for a new and a known person (DESIGN.md §5.2): the ticket link travels by e-mail.
+    return jsonify({"status": "pending", "hold_minutes": int(hold_time().total_seconds() // 60)}), 202
 
 
 @bp.get("/keys")

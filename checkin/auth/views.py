@@ -15,10 +15,16 @@ from ..staff import authenticate, sign_out_everywhere
 from . import bp
 
 
+# Our own words: WTForms' built-in messages have no Vietnamese catalogue, so a Vietnamese page
+# would say "This field is required."
+REQUIRED = _l("Please fill in this field.")
+TOO_LONG = _l("This is too long.")
+
+
 class LoginForm(FlaskForm):
-    name = StringField(_l("Account name"), validators=[DataRequired(), Length(max=80)],
+    name = StringField(_l("Account name"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)],
                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)],
                              render_kw={"autocomplete": "current-password"})
 
 

@@ -15,9 +15,13 @@ from sqlalchemy import exists, insert, select, update
 from ..database import transaction
 from ..models import OutboxMessage
 
-# What a message tells: "ticket" (just registered: issued or waitlisted), "promoted" (a waitlist
-# place became a ticket), "resend" (asked for again on /find), "cancelled".
-KINDS = ("ticket", "promoted", "resend", "cancelled")
+# What a message tells: "confirm" (just registered: the link that confirms the hold), "ticket"
+# (confirmed: issued or waitlisted), "promoted" (a waitlist place became a ticket), "resend"
+# (asked for again on /find), "cancelled", "notice" (someone registered again with this
+# ticket's e-mail or phone).
+KINDS = ("confirm", "ticket", "promoted", "resend", "cancelled", "notice")
+# At most one notice per ticket in this time, however often its e-mail or phone is tried.
+NOTICE_INTERVAL = timedelta(hours=1)
 # A claimed message is not offered to another worker before this; longer than any SMTP timeout.
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
@@ -51,6 +55,13 @@ def resend_pending(session, ticket_id: int) -> bool:
     return session.scalar(select(exists().where(
         OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "resend",
         OutboxMessage.sent_at.is_(None),
+    )))
+
+
+def notice_sent_since(session, ticket_id: int, since: datetime) -> bool:
+    return session.scalar(select(exists().where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "notice",
+        OutboxMessage.sent_at >= since, OutboxMessage.last_error.is_(None),
     )))
 
 

@@ -29,9 +29,16 @@ class PassReport:
         return self.sent + self.failed + self.skipped
 
 
-def _obsolete(message: OutboxMessage) -> bool:
-    """A ticket cancelled before its e-mail left: only the cancellation is worth sending."""
-    return message.ticket.status == "cancelled" and message.kind != "cancelled"
+def _obsolete(session, message: OutboxMessage, now: datetime) -> str | None:
+    """Why a message is not worth sending, or None."""
+    ticket = message.ticket
+    if ticket.erased_at is not None:
+        return "not sent: the ticket's personal data was erased"
+    if ticket.status == "cancelled" and message.kind != "cancelled":
+        return "not sent: the ticket was cancelled first"
+    if message.kind == "notice" and outbox.notice_sent_since(session, ticket.id, now - outbox.NOTICE_INTERVAL):
+        return "not sent: a notice went to this address within the hour"
+    return None
 
 
 def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime],
@@ -48,8 +55,10 @@ def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Cal
             continue
         session.expire_all()
         message = session.get(OutboxMessage, message_id)
-        if _obsolete(message):
-            outbox.mark_sent(claim, clock(), note="not sent: the ticket was cancelled first")
+        reason = _obsolete(session, message, clock())
+        if reason:
+            session.commit()
+            outbox.mark_sent(claim, clock(), note=reason)
             report.skipped += 1
             continue
         name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"

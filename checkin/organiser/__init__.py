@@ -2,6 +2,7 @@
 exports and the audit log. Organisers only: every route passes one role check first."""
 from flask import Blueprint
 
+from .. import devices
 from ..shows import to_local
 from ..web.staff_session import page_staff_required
 
@@ -20,12 +21,11 @@ def helpers():
     def localtime(utc, pattern="%d/%m %H:%M"):
         return to_local(utc).strftime(pattern) if utc else ""
 
-    def describe(values):
-        return ", ".join(f"{key}: {value}" for key, value in (values or {}).items() if value not in (None, ""))
-
-    return {"localtime": localtime, "describe": describe, "label": labels.label, "action_label": labels.action_label,
+    return {"localtime": localtime, "describe": labels.describe, "label": labels.label,
+            "action_label": labels.action_label, "object_label": labels.object_label,
+            "value_label": labels.value_label, "device_label": devices.describe,
             "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY,
-            "CONFLICT_REASONS": labels.CONFLICT_REASONS}
+            "CONFLICT_REASONS": labels.CONFLICT_REASONS, "MAIL_KINDS": labels.MAIL_KINDS}
 
 
 from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401

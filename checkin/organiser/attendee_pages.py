@@ -15,6 +15,7 @@ from . import bp
 from .feedback import show_error
 from .filters import ticket_filter
 from .forms import ActionForm, AdmitForm, MoveForm
+from .history import collapsed
 
 PAGE_ROWS = 100
 
@@ -34,7 +35,7 @@ def _ticket_page(code: str, status: int = 200, admit_form: AdmitForm | None = No
     admit_form = admit_form or AdmitForm(formdata=None, gate=gates[0] if gates else "")
     return render_template(
         "organiser/ticket.html", ticket=ticket, show=ticket.show,
-        history=attendees.ticket_history(db.session, ticket), action=ActionForm(), move=MoveForm(),
+        history=collapsed(attendees.ticket_history(db.session, ticket)), action=ActionForm(), move=MoveForm(),
         admit=admit_form, gates=gates,
     ), status
 

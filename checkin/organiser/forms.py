@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, DateTimeLocalField, SearchField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -86,11 +86,15 @@ class ShowForm(FlaskForm):
     waitlist_cutoff_minutes = WholeNumberField(_l("Waitlist closes this many minutes before doors open"),
                                                validators=_count())
     offline_names = BooleanField(_l("Show attendees' names on gate phones when offline"))
+    programme_vi = TextAreaField(_l("Programme in Vietnamese (one item a line)"),
+                                 validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    programme_en = TextAreaField(_l("Programme in English (one item a line)"),
+                                 validators=[Optional(), Length(max=2000, message=TOO_LONG)])
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in (
             "title_vi", "title_en", "venue", "ticket_quota", "venue_capacity", "reentry_allowed",
-            "waitlist_cutoff_minutes", "offline_names")}
+            "waitlist_cutoff_minutes", "offline_names", "programme_vi", "programme_en")}
         values["reentry_allowed"] = bool(values["reentry_allowed"])
         values["offline_names"] = bool(values["offline_names"])
         for name in ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
@@ -151,8 +155,10 @@ class ScanFilterForm(FlaskForm):
         csrf = False
 
     show = SelectField(_l("Show"), validate_choice=False, validators=[Optional()])
-    gate = StringField(_l("Gate"), validators=[Optional(), Length(max=40)])
-    result = StringField(_l("Result"), validators=[Optional(), Length(max=20)])
+    # Choices, filled by filters.scan_filter from the shows' gates and the known results; an
+    # older link's value that is no longer a choice still filters (validate_choice=False).
+    gate = SelectField(_l("Gate"), validate_choice=False, validators=[Optional(), Length(max=40)])
+    result = SelectField(_l("Result"), validate_choice=False, validators=[Optional(), Length(max=20)])
     day = DayField(_l("Day (Hanoi time)"), validators=[Optional()])
 
 

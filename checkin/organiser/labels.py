@@ -1,7 +1,15 @@
 """Words for the values the console lists: ticket statuses, scan results, audit actions."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
+
+from ..shows import to_local
+
+# The audit log's JSON keeps times as naive UTC ISO strings.
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$")
 
 STATUSES = {"issued": _l("Issued"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
 
@@ -30,12 +38,59 @@ ACTIONS = {
     "ticket.resend": _l("E-mail sent again"), "ticket.admit_by_hand": _l("Admitted by hand"),
 }
 
+# What the audit log's "object" column names, and the fields its before/after values hold.
+OBJECT_TYPES = {"ticket": _l("Ticket"), "show": _l("Show"), "gate": _l("Gate"), "staff": _l("Account"),
+                "scan": _l("Scan")}
+
+FIELDS = {
+    "title_vi": _l("Title in Vietnamese"), "title_en": _l("Title in English"), "venue": _l("Venue"),
+    "doors_open_at": _l("Doors open"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
+    "ticket_quota": _l("Ticket quota"), "venue_capacity": _l("Venue capacity"),
+    "reentry_allowed": _l("Re-entry allowed"), "registration_opens_at": _l("Registration opens"),
+    "registration_closes_at": _l("Registration closes"), "waitlist_cutoff_minutes": _l("Waitlist cut-off (minutes)"),
+    "offline_names": _l("Names on gate phones"), "registration_open": _l("Registration open"),
+    "programme_vi": _l("Programme in Vietnamese"), "programme_en": _l("Programme in English"),
+    "status": _l("Status"), "label": _l("Gate name"), "gate": _l("Gate"), "reason": _l("Reason"),
+    "name": _l("Name"), "role": _l("Role"), "active": _l("Active"), "show": _l("Show"), "result": _l("Result"),
+    "direction": _l("Direction"), "code": _l("Ticket code"), "staff": _l("Account"),
+    "method": _l("How"), "device": _l("Device"), "scanned_at": _l("Scanned at"), "offline": _l("Offline"),
+}
+
+VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted": _l("Waitlisted"),
+          "cancelled": _l("Cancelled"), "volunteer": _l("Volunteer"), "organiser": _l("Organiser"),
+          "in": _l("in"), "out": _l("out"), "manual": _l("by hand"), "qr": _l("QR code")}
+
+# The outbox's kinds (mail/outbox.KINDS); "ticket" carries a ticket or a waitlist place.
+MAIL_KINDS = {"ticket": _l("ticket or waitlist place"), "promoted": _l("ticket after waitlist"),
+              "resend": _l("sent again"), "cancelled": _l("cancellation"), "confirm": _l("confirmation link"),
+              "notice": _l("notice")}
+
 HISTORY = {"registered": _l("Registered"), "issued": _l("Ticket issued"), "cancelled": _l("Cancelled"),
            "mail": _l("E-mail"), "scan": _l("Scan"), "action": _l("Organiser action")}
 
 
 def label(table: dict, value: str | None) -> str:
     return str(table.get(value, value or ""))
+
+
+def value_label(value) -> str:
+    """A value as the page says it: yes/no and known words translated, times in Hanoi time."""
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return to_local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M:%S")
+    try:
+        return str(VALUES[value]) if value in VALUES else str(value)
+    except TypeError:  # an unhashable value (a list): as it is
+        return str(value)
+
+
+def describe(values: dict | None) -> str:
+    """An audit entry's before or after values, with the fields' names in the page's language."""
+    return ", ".join(f"{label(FIELDS, key)}: {value_label(value)}" for key, value in (values or {}).items()
+                     if value not in (None, ""))
+
+
+def object_label(object_type: str | None, object_id: str | None) -> str:
+    return " ".join(part for part in (label(OBJECT_TYPES, object_type), object_id or "") if part)
 
 
 def action_label(action: str) -> str:

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Gate, Show, Staff
 from ..shows import list_shows
 from ..tickets import qr_svg
+from ..web.locale import current_locale
 from . import bp
 from .feedback import show_error
 from .forms import ActionForm, PairingForm, StaffForm
@@ -23,7 +24,7 @@ def _pairing_form(submitted: bool = False) -> PairingForm:
                                     .order_by(Staff.name))
     form.staff_id.choices = [(staff.id, staff.name) for staff in volunteers]
     form.gate.choices = [
-        (f"{show.slug}\n{gate.label}", f"{show.title_vi} – {gate.label}")
+        (f"{show.slug}\n{gate.label}", f"{show.title(current_locale())} – {gate.label}")
         for show in list_shows(db.session)
         for gate in db.session.scalars(select(Gate).where(Gate.show_id == show.id).order_by(Gate.position))
     ]

@@ -12,7 +12,7 @@ from ..cancellation import can_cancel, cancel_ticket
 from ..database import utcnow
 from ..errors import NotFound
 from ..extensions import db, limiter
-from ..recovery import normalize_contact, resend_tickets
+from ..recovery import normalize_contact, request_lookup
 from ..registration import ticket_by_token
 from ..tickets import format_code
 from ..web.locale import current_locale
@@ -75,7 +75,7 @@ def find():
     if request.method == "POST":  # CSRFProtect has checked the token
         contact = normalize_contact(form.contact.data)
         if contact is not None:
-            resend_tickets(contact, now=utcnow())
+            request_lookup(contact, now=utcnow())
             # The same page whether or not a ticket was found: it reveals nobody's registration.
             return render_template("public/find_sent.html")
         form.contact.errors = [_l("Please enter the e-mail address or phone number you registered with.")]

@@ -15,10 +15,11 @@ from ..extensions import db, limiter
 from ..models import Show
 from ..personal_data import PRIVACY_NOTICE_VERSION
 from ..registration import register as register_person
-from ..registration import ticket_by_token
+from ..registration import confirm, ticket_by_token
 from ..shows import list_shows, registration_state
 from ..web.errors import STATUS
 from ..web.locale import current_locale
+from ..web.mail import contact, hold_time
 from ..web.messages import error_message, field_message
 from . import bp
 from .forms import RegistrationForm
@@ -39,9 +40,17 @@ def index():
     return render_template("public/index.html", shows=shows)
 
 
+@bp.app_context_processor
+def organiser_contact() -> dict:
+    """The organisers' contact, for every page's footer and the privacy notice."""
+    return {"contact": contact()}
+
+
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html", version=PRIVACY_NOTICE_VERSION)
+    return render_template("public/privacy.html", version=PRIVACY_NOTICE_VERSION,
+                           retention_days=Show.retention_days.default.arg,
+                           hold_minutes=int(current_app.config["HOLD_MINUTES"]))
 
 
 @bp.route("/shows/<slug>/register", methods=["GET", "POST"])
@@ -60,9 +69,10 @@ def register(slug: str):
                 error_code, status = "csrf", 400
         if error_code is None:
             try:
-                registration = register_person(
+                register_person(
                     slug, RegistrationForm.posted_values(request.form), now=utcnow(),
                     locale=current_locale(), join_waitlist=request.form.get("join_waitlist") == "1",
+                    hold=hold_time(),
                 )
             except InvalidInput as error:
                 form = form or RegistrationForm()
@@ -72,7 +82,8 @@ def register(slug: str):
             except DomainError as error:
                 error_code, status = error.code, STATUS.get(error.code, 400)
             else:
-                return redirect(url_for("public.ticket", token=registration.token), code=303)
+                # The same answer for a new and a known person: the ticket link travels by e-mail.
+                return redirect(url_for("public.registered", slug=slug), code=303)
     show, row = _show(slug)
     now = utcnow()
     state = registration_state(show, now)
@@ -147,9 +158,21 @@ def _render_with_placeholders(show: Show, row: dict, state: str, waitlist_open: 
     return page, seats_placeholder
 
 
+@bp.get("/shows/<slug>/registered")
+def registered(slug: str):
+    show, _ = _show(slug)
+    return render_template("public/registered.html", show=show,
+                           minutes=int(current_app.config["HOLD_MINUTES"]))
+
+
 @bp.get("/t/<token>")
 def ticket(token: str):
     ticket = ticket_by_token(db.session, token)
+    if ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.status != "cancelled":
+        # Opened from the e-mail: that proves the address, and confirms the hold (or finds it
+        # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
+        confirm(token, now=utcnow())
+        ticket = ticket_by_token(db.session, token)
     payload = tickets.sign_payload(ticket.code, _keyring()) if ticket.status == "issued" else None
     return render_template(
         "public/ticket.html", ticket=ticket, show=ticket.show,

@@ -10,7 +10,8 @@ FIELD_MESSAGES = {
     "not_a_name": _l("Please write a name with letters."),
     "invalid_email": _l("This e-mail address does not look right (example: ban@example.com)."),
     "invalid_phone": _l("This phone number does not look right (example: 0912 345 678)."),
-    "invalid_birth_year": _l("Please enter a four-digit year of birth, for example 2008."),
+    # Says the range too: "four digits" alone puzzled someone who typed 2030 (issue 17).
+    "invalid_birth_year": _l("Please enter your year of birth: four digits, from 1900 to this year, for example 2008."),
     "consent_required": _l("We need your consent to process your personal data to issue a ticket."),
     "guardian_consent_required": _l(
         "Attendees under 16 need the consent of a parent or guardian."),

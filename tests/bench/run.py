@@ -171,7 +171,7 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
         base50 = None
         base1 = bench.record(backend, "baseline (health) @1", bench.load(server, "health", 1, duration=3), None)
         result = bench.load(server, "register_json", 1, data=reg, duration=3)
-        acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+        acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
         bench.record(backend, "registration JSON @1", result, base1)
         if context["scans_route"] and bench.wants("scans"):
             result = bench.load(server, "scan", 1, data=dict(scans, payloads=scans["payloads"][-2000:]), duration=3)
@@ -181,10 +181,10 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
             base = bench.record(backend, f"baseline (health) @{clients}",
                                 bench.load(server, "health", clients), None)
             result = bench.load(server, "register_json", clients, data=reg)
-            acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+            acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, f"registration JSON @{clients}", result, base)
             result = bench.load(server, "register_form", clients, data=reg)
-            acknowledged["form_tokens"] += [a["token"] for a in result["acknowledged"]]
+            acknowledged["form_tokens"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, f"registration form+CSRF @{clients}", result, base)
             if clients == 50:
                 base50 = base
@@ -231,12 +231,12 @@ def run_backend(bench: Bench, backend: str, env: dict) -> None:
             base = bench.record(backend, "baseline (health) @1, sync=NORMAL",
                                 bench.load(server, "health", 1, duration=3), None)
             result = bench.load(server, "register_json", 1, data=reg, duration=3)
-            acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+            acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, "registration JSON @1, sync=NORMAL", result, base)
             base = bench.record(backend, "baseline (health) @50, sync=NORMAL",
                                 bench.load(server, "health", 50), None)
             result = bench.load(server, "register_json", 50, data=reg)
-            acknowledged["registrations"] += [a["code"] for a in result["acknowledged"]]
+            acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, "registration JSON @50, sync=NORMAL", result, base)
     check(bench, backend, env, acknowledged)
 
@@ -290,8 +290,8 @@ def check(bench: Bench, backend: str, env: dict, acknowledged: dict) -> None:
             .group_by(Scan.ticket_id).having(func.count() > 1).subquery()))
         if twice:
             problems.append(f"{twice} tickets admitted more than once")
-        found = _count_in(session, Ticket.code, acknowledged["registrations"])
-        found += _count_in(session, Ticket.token, acknowledged["form_tokens"])
+        found = _count_in(session, Ticket.email, acknowledged["registrations"])
+        found += _count_in(session, Ticket.email, acknowledged["form_tokens"])
         expected = len(acknowledged["registrations"]) + len(acknowledged["form_tokens"])
         if found != expected:
             problems.append(f"{expected - found} acknowledged registrations missing")

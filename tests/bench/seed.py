@@ -124,7 +124,7 @@ def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str, codes: list[
                  status="issued", name=name(i), email=f"{tag}{i}@example.com",
                  phone=f"+8490{i:07d}", birth_year=2004, locale="vi",
                  consent_version=PRIVACY_NOTICE_VERSION, consent_at=now, created_at=now,
-                 issued_at=now, updated_at=now, inside=False)
+                 issued_at=now, confirmed_at=now, updated_at=now, inside=False)
             for i in range(count)
         ])
         session.execute(update(Show).where(Show.id == show_id)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.support.registering import registered
 from tests.conftest import make_show, person
 
 pytestmark = pytest.mark.browser
@@ -14,9 +15,7 @@ pytestmark = pytest.mark.browser
 def _register(page, live_server, app):
     make_show(app, "gala", quota=3)
     client = app.test_client()
-    response = client.post("/api/v1/shows/gala/registrations", json=person(1))
-    token = response.get_json()["ticket_url"].rsplit("/", 1)[1]
-    return token
+    return registered(client, "gala", person(1))["token"]
 
 
 def test_cancelling_takes_a_confirmation_and_then_the_link_says_cancelled(app, live_server, page):

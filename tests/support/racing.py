@@ -9,10 +9,10 @@ import threading
 
 
 def register_via_api(client, slug: str, values: dict) -> tuple[int, str]:
-    """(HTTP status, "issued" or the error code)."""
+    """(HTTP status, "pending" or the error code)."""
     response = client.post(f"/api/v1/shows/{slug}/registrations", json=values)
     body = response.get_json(silent=True) or {}
-    if response.status_code == 201:
+    if response.status_code == 202:
         return response.status_code, body["status"]
     return response.status_code, body.get("error", {}).get("code", "?")
 

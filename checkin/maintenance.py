@@ -1,0 +1,29 @@
+"""What the mail worker does besides sending: /find requests looked up, lapsed holds released,
+and, once in a while, the retention purge."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from . import holds, recovery, retention
+
+PURGE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class Maintenance:
+    """The worker's memory of when it last purged (nothing another process needs: a second
+    worker purging too only finds nothing left to do)."""
+
+    cancelled_days: int
+    outbox_folder: str | os.PathLike | None = None
+    last_purge: datetime | None = None
+
+    def run(self, now: datetime) -> dict:
+        done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now)}
+        if self.last_purge is None or now - self.last_purge >= PURGE_EVERY:
+            report = retention.purge(now=now, cancelled_days=self.cancelled_days, outbox_folder=self.outbox_folder)
+            self.last_purge = now
+            done["erased"] = report.tickets
+        return done

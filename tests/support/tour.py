@@ -1,0 +1,204 @@
+"""Every page and state a person reaches, as steps a browser takes: the accessibility test runs
+axe-core on each, `make screenshots` photographs each. One list, so that the two never differ.
+
+    data = prepare(app)                        # shows, tickets, scans, staff accounts
+    for step in steps(data):                   # Step(name, role, go)
+        step.go(page_signed_in_as[step.role], base_url)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from tests.conftest import make_show, person
+from tests.support.gate import VOLUNTEER_PASSWORD, add_gates, add_volunteer, open_show
+
+ORGANISER = ("org", "organiser-password-long")
+VOLUNTEER = ("vol", VOLUNTEER_PASSWORD)
+
+
+@dataclass
+class TourData:
+    issued: str  # ticket link tokens
+    waitlisted: str
+    cancelled: str
+    ticket_code: str  # a ticket with scans, for the console's ticket page
+
+
+@dataclass
+class Step:
+    name: str
+    role: str  # "public", "organiser" or "volunteer": whose browser context takes the step
+    go: Callable  # go(page, url) -> None; url(path) makes an absolute address
+
+
+def prepare(app) -> TourData:
+    """The festival as a person meets it a few days before: two shows open, one full with a
+    waitlist, a show whose doors are open with admissions and re-entries, staff accounts."""
+    from checkin.admission import admit_ticket
+    from checkin.cancellation import cancel_ticket
+    from checkin.database import utcnow
+    from checkin.registration import confirm, register
+    from checkin.shows import seed_festival
+    from checkin.staff import add_staff
+
+    now = utcnow()
+    make_show(app, "full", quota=1, title_vi="Buổi tập dượt", title_en="Rehearsal")
+    open_show(app, "open", capacity=50, reentry_allowed=True, title_vi="Buổi mở cửa", title_en="Open doors")
+    add_gates(app, "open", "Cổng A – Hàng Khay", "Cổng B – Đinh Tiên Hoàng")
+    with app.app_context():
+        seed_festival(now - timedelta(minutes=1))
+        add_staff(ORGANISER[0], "organiser", now=now, password=ORGANISER[1])
+        def confirmed(slug, values, **options):
+            # As the attendee does: the link in the "confirm" e-mail.
+            registration = register(slug, values, now=now, **options)
+            confirm(registration.token, now=now)
+            return registration
+
+        issued = confirmed("gala", person(1))
+        confirmed("full", person(2))
+        waitlisted = confirmed("full", person(3), join_waitlist=True)
+        cancelled = confirmed("minishow", person(4))
+        cancel_ticket(cancelled.token, now=now)
+        inside = confirmed("open", person(5, name="Trần Thị Mai"))
+        confirmed("open", person(6, name="Lê Văn Nam"))
+        for i, direction in enumerate(("in", "out", "in", "in")):
+            admit_ticket(inside.code, staff=None, gate="Cổng A – Hàng Khay", direction=direction,
+                         client_scan_id=f"tour-{i}", now=now + timedelta(minutes=i))
+    add_volunteer(app, VOLUNTEER[0])
+    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code)
+
+
+def _visit(path: str):
+    def go(page, url):
+        page.goto(url(path))
+    return go
+
+
+def _then(path: str, act: Callable):
+    def go(page, url):
+        page.goto(url(path))
+        act(page)
+    return go
+
+
+def _submit(page):
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+
+
+def _under_16(page):
+    page.fill("#birth_year", "2013")
+    page.locator("#guardian_name").wait_for(state="visible")
+
+
+def _open_maps(page):
+    for summary in page.locator("details.show-map > summary").all():
+        summary.click()
+
+
+def _find(page):
+    page.fill("#contact", "ban1@example.com")
+    _submit(page)
+
+
+def _pair(page):
+    with page.expect_navigation():
+        page.locator("form[action$='/staff/pair'] button[type=submit]").click()
+
+
+def _attendee_search(page):
+    page.fill("input[name=q]", "mai")
+    with page.expect_navigation():
+        page.press("input[name=q]", "Enter")
+
+
+def _lookup(page):
+    page.fill("#lookup-q", "Mai")
+    page.press("#lookup-q", "Enter")
+    page.locator("#lookup-results li").first.wait_for()
+
+
+def _admit_by_lookup(name: str):
+    """Looks a ticket up under the camera and lets it in: the full-screen answer."""
+    def act(page):
+        _scanner(page)
+        page.fill("#lookup-q", name)
+        page.press("#lookup-q", "Enter")
+        page.locator("#lookup-results .lookup-admit").first.click()
+        page.locator("#result").wait_for(state="visible")
+    return act
+
+
+def _scanner(page):
+    # No camera in this browser: the scanner's "type the code" state, once it has tried.
+    page.locator("#scanner").wait_for()
+    page.wait_for_timeout(300)
+
+
+def sign_in(page, url, name: str, password: str, then: str) -> None:
+    page.goto(url("/login"))
+    page.fill("#name", name)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    if then == "volunteer" and page.url.endswith("/gate/setup"):
+        with page.expect_navigation():
+            page.click("button.gate-choice:text-is('Cổng A – Hàng Khay')")
+
+
+def steps(data: TourData) -> list[Step]:
+    public = [
+        Step("festival", "public", _visit("/")),
+        Step("festival-maps", "public", _then("/", _open_maps)),
+        Step("register", "public", _visit("/shows/gala/register")),
+        Step("register-errors", "public", _then("/shows/gala/register", _submit)),
+        Step("register-under-16", "public", _then("/shows/gala/register", _under_16)),
+        Step("register-full", "public", _visit("/shows/full/register")),
+        Step("registered-check-email", "public", _visit("/shows/gala/registered")),
+        Step("ticket-issued", "public", _visit(f"/t/{data.issued}")),
+        Step("my-data", "public", _visit(f"/t/{data.issued}/data")),
+        Step("ticket-waitlisted", "public", _visit(f"/t/{data.waitlisted}")),
+        Step("ticket-cancelled", "public", _visit(f"/t/{data.cancelled}")),
+        Step("cancel", "public", _visit(f"/t/{data.issued}/cancel")),
+        Step("find", "public", _visit("/find")),
+        Step("find-sent", "public", _then("/find", _find)),
+        Step("privacy", "public", _visit("/privacy")),
+        Step("login", "public", _visit("/login")),
+        Step("login-errors", "public", _then("/login", _submit)),
+    ]
+    organiser = [
+        Step("console-dashboard", "organiser", _visit("/organiser/?show=open")),
+        Step("console-shows", "organiser", _visit("/organiser/shows")),
+        Step("console-show-new", "organiser", _visit("/organiser/shows/new")),
+        Step("console-show-edit", "organiser", _visit("/organiser/shows/gala")),
+        Step("console-attendees", "organiser", _visit("/organiser/attendees")),
+        Step("console-attendees-search", "organiser", _then("/organiser/attendees", _attendee_search)),
+        Step("console-ticket", "organiser", _visit(f"/organiser/tickets/{data.ticket_code}")),
+        Step("console-scans", "organiser", _visit("/organiser/scans")),
+        Step("console-conflicts", "organiser", _visit("/organiser/shows/open/conflicts")),
+        Step("console-staff", "organiser", _visit("/organiser/staff")),
+        Step("console-pairing", "organiser", _then("/organiser/staff", _pair)),
+        Step("console-audit", "organiser", _visit("/organiser/audit")),
+    ]
+    gate = [
+        Step("gate-setup", "volunteer", _visit("/gate/setup")),
+        Step("gate-scanner-no-camera", "volunteer", _then("/gate", _scanner)),
+        Step("gate-lookup", "volunteer", _then("/gate", _lookup)),
+        Step("gate-result-admitted", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
+        Step("gate-result-already-inside", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
+    ]
+    return public + organiser + gate
+
+
+def with_lang(path_url: Callable, lang: str) -> Callable:
+    """url(path) that adds ?lang= to the first page of each step (the choice then sticks)."""
+    def url(path: str) -> str:
+        joiner = "&" if "?" in path else "?"
+        return path_url(f"{path}{joiner}lang={lang}")
+    return url
+
+
+SLUG_RE = re.compile(r"[^a-z0-9-]+")
