@@ -15,7 +15,7 @@ from ..extensions import db, limiter
 from ..web.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, error_body
 from . import bp
 from .contract import operation
-from .schemas import Health
+from .schemas import Health, Ready
 
 
 @bp.get("/health")
@@ -43,6 +43,8 @@ def _uses_redis() -> bool:
 
 
 @bp.get("/ready")
+@operation("Readiness: the database, Redis (where configured) and the signing keys answer",
+           answer=Ready, tag="meta", errors={503: "unavailable (down names what does not answer)"})
 def ready():
     probes = {"database": _database}
     if _uses_redis():

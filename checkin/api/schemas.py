@@ -105,6 +105,11 @@ class Health(Output):
     ok: bool
 
 
+class Ready(Output):
+    ok: bool
+    checks: dict[str, Literal["ok", "down"]] = Field(description="each dependency this server needs")
+
+
 # -- gate --------------------------------------------------------------------------------------
 
 class Where(Input):
