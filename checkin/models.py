@@ -283,7 +283,11 @@ class OutboxMessage(db.Model):
     """Mail written in the same transaction as the ticket, delivered afterwards with retries."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "sent_at", "next_attempt_at"),
+        # A ticket's messages: its page's history, its resends, its erasure (checkin/retention.py).
+        Index("ix_outbox_ticket", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

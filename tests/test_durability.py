@@ -1,6 +1,6 @@
 """Nothing acknowledged is lost (invariant 7): the app servers are killed with SIGKILL in the
 middle of a registration and scan load, round after round, and afterwards every registration
-answered 201 and every scan answered 200 is in the database, with counters equal to rows.
+answered 202 and every scan answered 200 is in the database, with counters equal to rows.
 
 SIGKILL tests that an answer is sent only after its transaction committed, and that a killed
 process leaves nothing half-written. It does not cut the power: that is what SQLite's
@@ -166,4 +166,4 @@ def test_acknowledged_writes_survive_sigkill_of_the_servers(database, tmp_path):
     # After the last kill the app starts again on the same database and serves.
     with Server(env, workers=1, threads=2, log=tmp_path / "gunicorn.log") as server:
         status, body = request_json(f"{server.url}/api/v1/shows/durable/registrations", person(next(numbers)))
-        assert status == 201, body
+        assert status == 202, body

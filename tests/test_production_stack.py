@@ -117,7 +117,7 @@ def test_last_seats_race_across_two_servers_never_oversells(stack):
 
     answers = _race([lambda i=i: register(i) for i in range(RACERS)])
     statuses = [status for status, _ in answers]
-    assert statuses.count(201) == SEATS, statuses
+    assert statuses.count(202) == SEATS, statuses
     assert statuses.count(409) == RACERS - SEATS, statuses
     assert {body["error"]["code"] for status, body in answers if status == 409} == {"full"}
     with stack["app"].app_context():
@@ -189,15 +189,15 @@ def test_registration_rate_limit_counts_across_both_servers(stack):
         url = f"{servers[i % 2].url}/api/v1/shows/limited/registrations"
         status, body = request_json(url, person(200 + i), headers=same_client)
         statuses.append(status)
-    assert statuses[:5] == [201] * 5 and statuses[5] == 429, statuses
+    assert statuses[:5] == [202] * 5 and statuses[5] == 429, statuses
     assert body["error"]["code"] == "rate_limited"
     # Another client behind the same proxy has its own allowance.
     status, _ = request_json(f"{servers[0].url}/api/v1/shows/limited/registrations", person(300),
                              headers=_forwarded(5001))
-    assert status == 201
+    assert status == 202
 
 
-@pytest.mark.parametrize("trusted, expected", [(0, [201, 201, 429]), (1, [201, 201, 201])])
+@pytest.mark.parametrize("trusted, expected", [(0, [202, 202, 429]), (1, [202, 202, 202])])
 def test_forwarded_client_address_counts_only_behind_a_configured_proxy(app_config, trusted, expected):
     """X-Forwarded-For names the client only when a proxy is configured: otherwise anyone could
     dodge the limit by making the header up."""

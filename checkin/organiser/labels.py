@@ -53,7 +53,7 @@ FIELDS = {
     "status": _l("Status"), "label": _l("Gate name"), "gate": _l("Gate"), "reason": _l("Reason"),
     "name": _l("Name"), "role": _l("Role"), "active": _l("Active"), "show": _l("Show"), "result": _l("Result"),
     "direction": _l("Direction"), "code": _l("Ticket code"), "staff": _l("Account"),
-    "method": _l("How"), "device": _l("Device"), "scanned_at": _l("Scanned at"), "offline": _l("Offline"),
+    "method": _l("How"), "device": _l("Device"), "scanned_at": _l("Scanned at"), "offline": _l("Decided offline"),
 }
 
 VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted": _l("Waitlisted"),

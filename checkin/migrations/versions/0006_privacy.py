@@ -46,6 +46,7 @@ def upgrade():
     op.execute("UPDATE tickets SET confirmed_at = created_at")
     op.create_index("ix_tickets_unconfirmed", "tickets", ["show_id", "hold_expires_at"],
                     sqlite_where=UNCONFIRMED, postgresql_where=UNCONFIRMED)
+    op.create_index("ix_outbox_ticket", "outbox", ["ticket_id"])
     op.create_table(
         "lookup_requests",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -67,6 +68,7 @@ def downgrade():
         op.execute("DROP FUNCTION audit_log_append_only()")
     op.drop_table("audit_unlock")
     op.drop_table("lookup_requests")
+    op.drop_index("ix_outbox_ticket", table_name="outbox")
     op.drop_index("ix_tickets_unconfirmed", table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("erased_at")
