@@ -25,13 +25,32 @@ def test_ready_checks_redis_where_the_rate_limits_live(app_config):
     assert up.test_client().get("/api/v1/ready").get_json()["checks"]["redis"] == "ok"
 
 
-def test_ready_names_redis_when_it_is_down(app_config):
+def test_ready_skips_redis_when_the_rate_limits_are_off(app_config):
+    from checkin import create_app
+
+    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": False})
+    response = app.test_client().get("/api/v1/ready")
+    assert response.status_code == 200 and "redis" not in response.get_json()["checks"]
+
+
+def test_ready_names_redis_down_when_nothing_stands_in_for_it(app_config):
+    from checkin import create_app
+
+    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False})
+    response = app.test_client().get("/api/v1/ready")
+    assert response.status_code == 503 and response.get_json()["down"] == ["redis"]
+
+
+def test_ready_names_redis_degraded_while_each_worker_counts_on_its_own(app_config):
+    """A shared Redis down must not take every server out of the proxy's rotation at once."""
     from checkin import create_app
 
     app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": True})
     client = app.test_client()
     response = client.get("/api/v1/ready")
-    assert response.status_code == 503 and response.get_json()["down"] == ["redis"]
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["redis"] == "degraded" and response.get_json()["degraded"] == ["redis"]
     # The rate-limited pages still work, each worker counting on its own meanwhile.
     assert client.post("/api/v1/shows/none/registrations", json={}).status_code == 422
     assert client.get("/login").status_code == 200

@@ -39,7 +39,16 @@ def _signing_keys() -> None:
 
 
 def _uses_redis() -> bool:
-    return str(current_app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss"))
+    config = current_app.config
+    return bool(config.get("RATELIMIT_ENABLED", True)) and \
+        str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss"))
+
+
+def _redis_state() -> str:
+    """Redis is shared by every server: were its outage to fail readiness, the proxy would take
+    the whole fleet out of rotation at once. While the rate limits fall back to each worker's
+    memory the server still serves people, so Redis is then "degraded", not "down"."""
+    return "degraded" if current_app.config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED") else "down"
 
 
 @bp.get("/ready")
@@ -54,8 +63,8 @@ def ready():
         try:
             probe()
         except Exception as error:  # noqa: BLE001 - whatever the cause, this part is down
-            current_app.logger.warning("ready: %s is down (%s)", name, type(error).__name__)
-            checks[name] = "down"
+            checks[name] = _redis_state() if name == "redis" else "down"
+            current_app.logger.warning("ready: %s is %s (%s)", name, checks[name], type(error).__name__)
         else:
             checks[name] = "ok"
     if checks["database"] == "ok":  # the keys live in the database
@@ -66,9 +75,10 @@ def ready():
             checks["signing_keys"] = "down"
         else:
             checks["signing_keys"] = "ok"
-    down = [name for name, state in checks.items() if state != "ok"]
+    down = [name for name, state in checks.items() if state == "down"]
+    degraded = [name for name, state in checks.items() if state == "degraded"]
     if not down:
-        return jsonify({"ok": True, "checks": checks})
+        return jsonify({"ok": True, "checks": checks, **({"degraded": degraded} if degraded else {})})
     body = {"ok": False, "down": down, "checks": checks,
             **error_body("unavailable", message=f"down: {', '.join(down)}")}
     return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -107,7 +107,9 @@ class Health(Output):
 
 class Ready(Output):
     ok: bool
-    checks: dict[str, Literal["ok", "down"]] = Field(description="each dependency this server needs")
+    checks: dict[str, Literal["ok", "degraded", "down"]] = Field(description="each dependency this server needs")
+    degraded: list[str] | None = Field(None, description="what is down while the server still serves (Redis: "
+                                       "rate limits counted in each worker's memory meanwhile)")
 
 
 # -- gate --------------------------------------------------------------------------------------
