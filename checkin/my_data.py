@@ -9,6 +9,7 @@ ground to keep it.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -85,9 +86,11 @@ def correct_name(token: str, raw_name: object, *, now: datetime) -> None:
         audit.record(session, None, "ticket.name_corrected_by_holder", "ticket", ticket.code, None, None, now)
 
 
-def erase(token: str, *, now: datetime, guardian_withdrawal: bool = False) -> None:
-    """Cancels the ticket if it is live and unused, and erases its personal data; raises
-    NotFound. Erasing twice changes nothing more."""
+def erase(token: str, *, now: datetime, guardian_withdrawal: bool = False,
+          outbox_folder: str | os.PathLike | None = None) -> None:
+    """Cancels the ticket if it is live and unused, and erases its personal data, and then the
+    copies of its e-mails in `outbox_folder` (the demo's mail folder); raises NotFound.
+    Erasing twice changes nothing more."""
     with transaction() as session:
         ticket = _locked(session, token)
         if guardian_withdrawal and not ticket.guardian_name:
@@ -104,6 +107,7 @@ def erase(token: str, *, now: datetime, guardian_withdrawal: bool = False) -> No
                 if not waitlist.give_seat_back(session, show.id):
                     raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
                 waitlist.promote(session, show, now)
-        retention.erase_ticket(session, ticket.id, now)
+        messages = retention.erase_ticket(session, ticket.id, now)
         action = "ticket.guardian_consent_withdrawn" if guardian_withdrawal else "ticket.erased_by_holder"
         audit.record(session, None, action, "ticket", ticket.code, {"status": was}, None, now)
+    retention.delete_mail_files(outbox_folder, messages)

@@ -97,10 +97,10 @@ def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = Non
     return report
 
 
-def erase_ticket(session, ticket_id: int, now: datetime) -> None:
+def erase_ticket(session, ticket_id: int, now: datetime) -> list[int]:
     """One ticket's personal data, now, inside the caller's transaction (an attendee's own
-    erasure)."""
-    _erase(session, [ticket_id], now, ShowPurge(""))
+    erasure); returns its messages' ids, for delete_mail_files once that transaction commits."""
+    return _erase(session, [ticket_id], now, ShowPurge(""))
 
 
 def _erase(session, ids: list[int], now: datetime, counts: ShowPurge) -> list[int]:
@@ -161,6 +161,11 @@ def _without_free_text(values: dict | None) -> dict | None:
     if not values:
         return values
     return {key: ("[erased]" if key in _AUDIT_FREE_TEXT and value else value) for key, value in values.items()}
+
+
+def delete_mail_files(folder: str | os.PathLike | None, message_ids: Iterable[int]) -> int:
+    """The outbox folder's .eml copies of these messages, when the outbox is a folder."""
+    return _delete_files(folder, message_ids) if folder else 0
 
 
 def _delete_files(folder: str | os.PathLike, message_ids: Iterable[int]) -> int:

@@ -116,9 +116,12 @@ def test_cancelled_tickets_go_after_seven_days_and_waitlist_places_when_the_show
     assert erased[first["code"]] and erased[third["code"]] and not erased[waiting["code"]]
 
 
-def test_the_attendee_sees_downloads_corrects_and_erases_their_data(app, client):
+def test_the_attendee_sees_downloads_corrects_and_erases_their_data(app, client, runner, tmp_path):
+    outbox = tmp_path / "outbox"
+    app.config["OUTBOX_PATH"] = str(outbox)
     make_show(app, "gala", quota=1)
     ticket = registered(client, "gala", ALICE)
+    assert runner.invoke(args=["mail", "send"]).exit_code == 0 and list(outbox.glob("*.eml"))
     token = ticket["token"]
     page = client.get(f"/t/{token}/data").get_data(as_text=True)
     for value in ("Trần Thị Bích", "bich.tran@example.com", "+84912777001", "2012", "Trần Văn Cường"):
@@ -135,6 +138,7 @@ def test_the_attendee_sees_downloads_corrects_and_erases_their_data(app, client)
     assert client.post(f"/t/{token}/data/erase", data={"csrf_token": form}).status_code == 422  # box unticked
     assert client.post(f"/t/{token}/data/erase", data={"csrf_token": form, "understood": "y"}).status_code == 303
     assert 'id="erased"' in client.get(f"/t/{token}/data").get_data(as_text=True)
+    assert not list(outbox.glob("*.eml"))  # the copies of its e-mails in the demo's mail folder
     with app.app_context():
         assert db.session.scalar(select(Show.issued_count)) == 0  # the seat is free again
         entries = db.session.execute(text("SELECT action, object_id, before, after FROM audit_log")).all()

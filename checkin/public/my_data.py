@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -66,7 +66,8 @@ def my_data_erase(token: str):
         form.understood.errors = [_l("Tick the box to confirm.")]
         return _page(token, erase_form=form, status=422)
     try:
-        my_data.erase(token, now=utcnow(), guardian_withdrawal=request.endpoint == "public.my_data_withdraw")
+        my_data.erase(token, now=utcnow(), guardian_withdrawal=request.endpoint == "public.my_data_withdraw",
+                      outbox_folder=None if current_app.config["MAIL_URL"] else current_app.config["OUTBOX_PATH"])
     except NotFound:
         return _page(token, erase_form=form, status=404)
     return redirect(url_for("public.my_data_page", token=token), code=303)
