@@ -188,4 +188,4 @@ def test_registration_with_a_lone_surrogate_in_a_form_field_writes_nothing(app, 
                            content_type="application/json")
     assert response.status_code == 400
     ok = client.post("/api/v1/shows/gala/registrations", json=person(1))
-    assert ok.status_code == 201
+    assert ok.status_code == 202

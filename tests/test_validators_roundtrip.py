@@ -58,6 +58,8 @@ def test_a_registrant_the_validators_accept_is_stored_as_validated(app, now, tal
             registration = register("prop", values, now=now)
         except DomainError:
             return  # refused with a code: nothing to store
+        if registration.code is None:
+            return  # an e-mail or phone drawn before: its holder is told, nothing new stored
         db.session.rollback()  # a fresh read, not this session's snapshot
         stored = db.session.query(Ticket).filter_by(code=registration.code).one()
         assert (stored.name, stored.email, stored.phone, stored.birth_year, stored.guardian_name) == \
