@@ -121,12 +121,16 @@ def _lookup(page):
     page.locator("#lookup-results li").first.wait_for()
 
 
+def _look_up_under_the_camera(page, name: str):
+    _scanner(page)
+    page.fill("#lookup-q", name)
+    page.press("#lookup-q", "Enter")
+
+
 def _admit_by_lookup(name: str):
     """Looks a ticket up under the camera and lets it in: the full-screen answer."""
     def act(page):
-        _scanner(page)
-        page.fill("#lookup-q", name)
-        page.press("#lookup-q", "Enter")
+        _look_up_under_the_camera(page, name)
         page.locator("#lookup-results .lookup-admit").first.click()
         page.locator("#result").wait_for(state="visible")
     return act
@@ -135,9 +139,7 @@ def _admit_by_lookup(name: str):
 def _lookup_answer(name: str):
     """A ticket already inside looked up: the scanner's own red words, and no admit button."""
     def act(page):
-        _scanner(page)
-        page.fill("#lookup-q", name)
-        page.press("#lookup-q", "Enter")
+        _look_up_under_the_camera(page, name)
         page.locator("#lookup-results .lookup-answer").first.wait_for()
         assert page.locator("#lookup-results .lookup-admit").count() == 0
     return act
