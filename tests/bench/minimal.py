@@ -11,12 +11,16 @@ Not an app to copy: no validation, no signature check, no authentication.
 
     MINIMAL_DATABASE_URI=... gunicorn -c gunicorn.conf.py 'tests.bench.minimal:create_app()'
 
-tests/bench/run.py calls setup() first, then serves it beside the real app.
+tests/bench/run.py runs `python -m tests.bench.minimal URI SHOW PAYLOADS.json` (the schema and
+rows) in a process of its own, where checkin's engine events are not registered, then serves
+the app beside the real one.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import sys
 from datetime import UTC, datetime
 
 from flask import Flask, abort, jsonify, redirect, request, session
@@ -134,3 +138,9 @@ def create_app() -> Flask:
 
     return app
 
+
+
+if __name__ == "__main__":
+    _, uri, show, payload_file = sys.argv
+    with open(payload_file) as payloads:
+        setup(uri, show, json.load(payloads))

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench import seed
-from tests.bench import minimal
 from tests.bench.server import (DEFAULT_PG_URL, GUNICORN, ROOT, PostgresDatabase, Server, app_env, flask,
                                 postgres_reachable)
 
@@ -228,7 +227,10 @@ def ticket_tokens(env: dict, limit: int = 2000) -> list[str]:
 def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None:
     print(f"\n== {backend} ==", flush=True)
     context = prepare(backend, env, bench)
-    minimal.setup(minimal_uri, seed.REGISTRATION_SHOW, context["payloads"])
+    payload_file = bench.workdir / f"minimal-{backend}-payloads.json"
+    payload_file.write_text(json.dumps(context["payloads"]))
+    subprocess.run([sys.executable, "-m", "tests.bench.minimal", minimal_uri, seed.REGISTRATION_SHOW,
+                    str(payload_file)], cwd=ROOT, check=True, timeout=120)
     postgres = backend == "postgresql"
     locks = env["CHECKIN_SQLALCHEMY_DATABASE_URI"] if postgres else None
     minimal_locks = minimal_uri if postgres else None
