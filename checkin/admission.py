@@ -167,6 +167,9 @@ class _Outcome:
     extra: dict = field(default_factory=dict)
     # A conflict's row points to the first entry of the ticket, which stands instead.
     conflict_with: int | None = None
+    # The show's counter still to change (_TAKE_PLACE or _GIVE_PLACE), with the ticket's change
+    # to take back if no place is free: done last, just before the commit (see _settle_place).
+    place: tuple | None = None
 
 
 # Built once, run as Core on the transaction's connection: on SQLite every gate queues for the
@@ -303,6 +306,8 @@ def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _F
             outcome = _check(connection, request, _find(connection, request, ref, locked=True))
         response = _response(outcome)
         scan_id = _record(connection, request, outcome, response, in_history=outcome.result in OK_RESULTS)
+        if outcome.place is not None:
+            outcome, response = _settle_place(connection, outcome, response, scan_id)
     result = ScanResult(outcome.result, response, scan_id)
     if then is not None:
         then(connection, result)
@@ -426,15 +431,19 @@ def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
     outcome = _verdict(ticket, show, show_slug=request.show_slug, direction=request.direction,
                        at=request.admission_time)
     if outcome.result == "exited":
-        result = _exit(connection, ticket, show)
+        place = _exit(connection, ticket, show)
     elif outcome.result == "admitted":
-        result = _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, "admitted", {
+        place = _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, {
             "ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate})
     elif outcome.result == "reentered":
-        result = _move_in(connection, _REENTRY, _LEAVING, "reentered", {"ticket": ticket.id, "show": show.id})
+        place = _move_in(connection, _REENTRY, _LEAVING, {"ticket": ticket.id, "show": show.id})
     else:
         return outcome
-    return None if result is None else _Outcome(result, ticket, show)
+    if place is None:
+        return None
+    if isinstance(place, str):
+        return _Outcome(place, ticket, show)
+    return _Outcome(outcome.result, ticket, show, place=place)
 
 
 def _verdict(ticket: _TicketState, show: _ShowState, *, show_slug: str | None, direction: str,
@@ -491,27 +500,39 @@ def _doors_closed(show: _ShowState, at: datetime) -> dict | None:
     return None
 
 
-def _move_in(connection, ticket_change, ticket_change_back, result: str, params: dict) -> str | None:
-    """The ticket's change and a place inside, both or neither; None if the ticket changed
-    since it was read."""
+def _move_in(connection, ticket_change, ticket_change_back, params: dict) -> tuple | None:
+    """The ticket's change; the place inside it needs, still to take (_settle_place). None if
+    the ticket changed since it was read."""
     if connection.execute(ticket_change, params).rowcount == 0:
         return None
-    if connection.execute(_TAKE_PLACE, params).rowcount == 0:
-        # Full: the ticket must stay usable, so its change is taken back with the refusal. Taken
-        # back by hand rather than by a SAVEPOINT, which would cost every admission two more
-        # statements for the sake of a rare refusal; nobody else can have seen the change.
-        connection.execute(ticket_change_back, params)
-        return "venue_full"
-    return result
+    return (_TAKE_PLACE, ticket_change_back, params)
 
 
-def _exit(connection, ticket: _TicketState, show: _ShowState) -> str | None:
+def _exit(connection, ticket: _TicketState, show: _ShowState) -> tuple | str | None:
     if ticket.admitted_at is None or not ticket.inside:
         return "not_inside"
     if connection.execute(_LEAVING, {"ticket": ticket.id}).rowcount == 0:
         return None
-    connection.execute(_GIVE_PLACE, {"show": show.id})
-    return "exited"
+    return (_GIVE_PLACE, None, {"show": show.id})
+
+
+def _settle_place(connection, outcome: _Outcome, response: dict, scan_id: int) -> tuple[_Outcome, dict]:
+    """The show's inside counter, changed as the transaction's last statement: on PostgreSQL
+    its UPDATE locks the show's row, which every gate of the show needs, until the commit; so
+    it is held for that one statement and the commit, not across the ticket's change, the scan's
+    row and the Python between them (issue 20). Capacity (invariant 3) is still the conditional
+    UPDATE's to decide: if no place is free, the ticket's change is taken back (by hand rather
+    than by a SAVEPOINT, which would cost every admission two more statements for the sake of a
+    rare refusal; nobody else can have seen it) and the scan's row says venue_full."""
+    counter, ticket_change_back, params = outcome.place
+    if connection.execute(counter, params).rowcount == 1 or ticket_change_back is None:
+        return outcome, response
+    connection.execute(ticket_change_back, params)
+    refused = _Outcome("venue_full", outcome.ticket, outcome.show)
+    response = _response(refused)
+    connection.execute(update(Scan).where(Scan.id == scan_id)
+                       .values(result="venue_full", response=response, in_history=False))
+    return refused, response
 
 
 def _response(outcome: _Outcome) -> dict:

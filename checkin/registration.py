@@ -29,13 +29,16 @@ DEFAULT_HOLD = timedelta(minutes=30)
 # Built once: on SQLite writers take the write lock one at a time, so every microsecond spent
 # building statements inside it is one that every other registrant waits. FOR UPDATE holds the
 # show's row on PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the whole database), so
-# joining the waitlist cannot slip between a freed seat and its promotion.
-_SHOW = (
+# joining the waitlist cannot slip between a freed seat and its promotion (the general path).
+# A newcomer reads the show without a lock (_SHOW_READ): its seat's conditional UPDATE is the
+# last statement before the commit, so on PostgreSQL the show's row is locked only for that
+# statement and the commit, never across Python work or the other statements (issue 20).
+_SHOW_READ = (
     select(Show.id, Show.registration_open, Show.registration_opens_at, Show.registration_closes_at,
            Show.issued_count, Show.ticket_quota, Show.doors_open_at, Show.waitlist_cutoff_minutes)
     .where(Show.slug == bindparam("slug"))
-    .with_for_update()
 )
+_SHOW = _SHOW_READ.with_for_update()
 _INSERT_TICKET = insert(Ticket)
 
 
@@ -124,14 +127,21 @@ class _SeatRefused(Exception):
 
 
 def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) -> str:
-    """The common case, and all the time another writer waits for: the show's row, a free seat
-    nobody waits for, the ticket and its e-mail. Core statements on the connection alone, so
-    that it can share a group commit (database.group_write)."""
+    """The common case, and all the time another writer waits for: the show's row, the ticket
+    and its e-mail, then a free seat nobody waits for. Core statements on the connection alone,
+    so that it can share a group commit (database.group_write).
+
+    The seat is taken last: its conditional UPDATE locks the show's row on PostgreSQL until the
+    commit, and every registration of the show queues for that lock. A refused seat raises, and
+    the whole transaction, ticket and all, rolls back (nobody saw the uncommitted ticket). The
+    UPDATE's "nobody waits" test needs no prior lock: a waitlist place is only taken while the
+    show is full, and every path that frees a seat promotes the people waiting in the same
+    transaction, so no committed state has both a free seat and someone waiting."""
     # Read once for the whole group: nothing in it changes the show's columns but issued_count,
     # and that only tells "open" from "full", both open to registration.
     shows = transaction_memo(connection)
     if show_slug not in shows:
-        shows[show_slug] = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
+        shows[show_slug] = connection.execute(_SHOW_READ, {"slug": show_slug}).one_or_none()
     show = shows[show_slug]
     if show is None:
         raise NotFound()
@@ -139,14 +149,17 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
     if not registration_is_open(show, now):
         raise RegistrationClosed()
     existing = _live_ticket_of(connection, show.id, ticket["email"], ticket["phone"])
-    if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
-        raise _SeatRefused()
     if existing is not None:
-        # The seat a newcomer would have taken, given back: the same statements either way.
-        waitlist.give_seat_back_on(connection, show.id)
+        # The seat a newcomer would have taken, taken and given back: the same statements
+        # (reads, then three single-row writes) either way.
         _notify_holder(connection, existing, now)
+        if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
+            raise _SeatRefused()
+        waitlist.give_seat_back_on(connection, show.id)
         return "duplicate"
     _insert_ticket(connection, ticket, "issued", now)
+    if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
+        raise _SeatRefused()
     return "issued"
 
 

@@ -180,6 +180,63 @@ def test_scans_of_the_same_tickets_on_two_servers_admit_each_once(stack):
 
 
 @pytest.mark.slow
+def test_a_mixed_surge_on_two_servers_neither_oversells_nor_admits_twice(stack):
+    """Issue 20: registrations for a show's last seats and two gates scanning its tickets, all at
+    once and across both servers, now that the show's row is locked only for its counters'
+    UPDATEs and the commit: no ticket above the quota, nobody admitted twice, nobody inside
+    above the venue's capacity, and both counters equal to the rows."""
+    from sqlalchemy import func, select
+
+    from checkin.extensions import db
+    from checkin.models import Scan, Show, Ticket
+    from checkin.tickets import sign_payload
+    from tests.support.gate import open_show
+
+    held, free, capacity = 12, 6, 8
+    open_show(stack["app"], "surge", quota=held + free, capacity=capacity)
+    a, b = stack["servers"]
+    for i in range(held):
+        status, body = request_json(f"{a.url}/api/v1/shows/surge/registrations", person(400 + i),
+                                    headers=_forwarded(2000 + i))
+        assert status == 202, body
+    with stack["app"].app_context():
+        keyring = stack["app"].extensions["checkin_keyring"]
+        payloads = [sign_payload(_code_of(stack["app"], person(400 + i)["email"]), keyring) for i in range(held)]
+    headers = {"Authorization": f"Bearer {stack['token']}"}
+
+    def scan(server, payload, gate):
+        body = {"payload": payload, "show": "surge", "gate": gate, "direction": "in",
+                "client_scan_id": uuid.uuid4().hex}
+        return request_json(f"{server.url}/api/v1/scans", body, headers=headers)
+
+    def register(i):
+        return request_json(f"{(a, b)[i % 2].url}/api/v1/shows/surge/registrations", person(500 + i),
+                            headers=_forwarded(3000 + i))
+
+    calls = [lambda i=i: register(i) for i in range(2 * free)]
+    for payload in payloads:
+        calls += [lambda p=payload: scan(a, p, "Cổng A"), lambda p=payload: scan(b, p, "Cổng B")]
+    answers = _race(calls)
+    registrations, scans = answers[:2 * free], answers[2 * free:]
+    assert sorted(status for status, _ in registrations) == [202] * free + [409] * free, registrations
+    assert all(status == 200 for status, _ in scans), scans
+    results = [body["result"] for _, body in scans]
+    assert results.count("admitted") == capacity, results
+    assert set(results) <= {"admitted", "already_inside", "venue_full"}, results
+    with stack["app"].app_context():
+        show = db.session.scalar(select(Show).where(Show.slug == "surge"))
+        issued = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        assert show.issued_count == issued == held + free
+        admitted = db.session.execute(
+            select(Scan.ticket_id, func.count()).where(Scan.show_id == show.id, Scan.result == "admitted")
+            .group_by(Scan.ticket_id)).all()
+        assert len(admitted) == capacity and all(n == 1 for _, n in admitted)
+        inside = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True)))
+        assert show.inside_count == inside == capacity
+        db.session.remove()
+
+
+@pytest.mark.slow
 def test_registration_rate_limit_counts_across_both_servers(stack):
     make_show(stack["app"], "limited", quota=100, capacity=100)
     servers = stack["servers"]

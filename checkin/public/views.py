@@ -188,16 +188,30 @@ def _payload_for(token: str) -> tuple[str, str]:
     return ticket.code, tickets.sign_payload(ticket.code, _keyring())
 
 
+# The QR images carry no personal data (the signed code, DESIGN.md invariant 5) but they are
+# the ticket: "private, no-cache" keeps them out of every shared cache and lets the person's own
+# browser keep them, asking each time (web/headers.py gives these two endpoints that). A reload
+# then costs the ticket's lookup and its signature, answered 304 before anything is drawn. The
+# ticket page itself (the name) stays no-store. The ETag is the payload's hash: it changes when
+# the ticket is cancelled (404) or the signing key rotates.
+def _qr_response(payload: str, draw, mimetype: str, headers: dict | None = None) -> Response:
+    etag = tickets.payload_etag(payload)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(draw(payload), mimetype=mimetype, headers=headers)
+    response.set_etag(etag)
+    return response
+
+
 @bp.get("/t/<token>/qr.svg")
 def ticket_qr_svg(token: str):
     _, payload = _payload_for(token)
-    return Response(tickets.qr_svg(payload), mimetype="image/svg+xml")
+    return _qr_response(payload, tickets.qr_svg, "image/svg+xml")
 
 
 @bp.get("/t/<token>/qr.png")
 def ticket_qr_png(token: str):
     code, payload = _payload_for(token)
-    return Response(
-        tickets.qr_png(payload), mimetype="image/png",
-        headers={"Content-Disposition": f'attachment; filename="ve-{code}.png"'},
-    )
+    return _qr_response(payload, tickets.qr_png, "image/png",
+                        {"Content-Disposition": f'attachment; filename="ve-{code}.png"'})

@@ -27,6 +27,9 @@ CACHEABLE_ENDPOINTS = frozenset({"static", "public.index"})
 # Always no-store, even when a view set a header: a ticket's secret link and its images, and the
 # API (names at the gate, the organisers' numbers).
 PRIVATE_PREFIXES = ("/t/", "/api/")
+# Except a ticket's QR images: no personal data, kept by the person's own browser only and
+# revalidated on each use (ETag, 304; checkin/public/views.py says why).
+REVALIDATED_ENDPOINTS = frozenset({"public.ticket_qr_svg", "public.ticket_qr_png"})
 
 
 def register(app: Flask) -> None:
@@ -43,7 +46,10 @@ def register(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith(PRIVATE_PREFIXES):
+        if request.endpoint in REVALIDATED_ENDPOINTS:
+            # The ticket's QR images: their view says "private, no-cache" with an ETag.
+            headers["Cache-Control"] = "private, no-cache"
+        elif request.path.startswith(PRIVATE_PREFIXES):
             headers["Cache-Control"] = "no-store"
         elif request.endpoint not in CACHEABLE_ENDPOINTS:
             # Unless the view chose (the service worker's no-cache): not kept by the browser,

@@ -125,6 +125,8 @@ def _ticket_token(run: Run, n: int) -> str:
 op_ticket_page = _get(lambda run, n: f"/t/{_ticket_token(run, n)}")
 op_qr_svg = _get(lambda run, n: f"/t/{_ticket_token(run, n)}/qr.svg")
 op_qr_png = _get(lambda run, n: f"/t/{_ticket_token(run, n)}/qr.png")
+op_festival_page = _get(lambda run, n: "/")
+op_form_page = _get(lambda run, n: f"/shows/{run.data['show']}/register")
 
 
 async def op_scan(run: Run, http: aiohttp.ClientSession, n: int) -> int:
@@ -155,6 +157,7 @@ async def op_stats(run: Run, http: aiohttp.ClientSession, n: int) -> int:
 SCENARIOS = {
     "health": op_health, "register_json": op_register_json, "register_form": op_register_form,
     "ticket_page": op_ticket_page, "qr_svg": op_qr_svg, "qr_png": op_qr_png,
+    "festival_page": op_festival_page, "form_page": op_form_page,
     "scan": op_scan, "stats": op_stats,
 }
 

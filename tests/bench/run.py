@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench import seed
-from tests.bench.server import (DEFAULT_PG_URL, ROOT, PostgresDatabase, Server, app_env, flask,
+from tests.bench.compare import (MINIMAL_SCENARIOS, PAGES, LockSampler, fmt, issue20, lock_text)
+from tests.bench.server import (DEFAULT_PG_URL, GUNICORN, ROOT, PostgresDatabase, Server, app_env, flask,
                                 postgres_reachable)
 
 RESULTS = ROOT / "tests" / "bench" / "results"
-GATE_TICKETS = 20_000
+GATE_TICKETS = 32_000
 STATS_TICKETS = 100_000
 STATS_SECONDS = 3.0
 # Goals of issue 6, on SQLite, as ratios to the baseline at the same number of clients.
@@ -30,8 +31,6 @@ SCAN_P99_MS = 20
 SCAN_PACE = 1.0
 STATS_MS = 50
 PARTS = ("registration", "scans", "pages", "stats", "normal", "cost")
-
-
 class Bench:
     def __init__(self, args, workdir: Path):
         self.args = args
@@ -47,7 +46,14 @@ class Bench:
 
     def load(self, server: Server, scenario: str, clients: int, *, data: dict | None = None,
              duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0,
-             pace: float = 0.0) -> dict:
+             pace: float = 0.0, locks: str | None = None) -> dict:
+        """One phase; with `locks` (a PostgreSQL URI), pg_stat_activity sampled meanwhile."""
+        if locks:
+            with LockSampler(locks) as sampler:
+                result = self.load(server, scenario, clients, data=data, duration=duration,
+                                   max_ops=max_ops, warmup=warmup, pace=pace)
+            result["locks"] = sampler.summary()
+            return result
         self.phase += 1
         command = [sys.executable, "-m", "tests.bench.load", scenario, "--url", server.url,
                    "--concurrency", str(clients), "--duration", str(duration or self.args.duration),
@@ -64,7 +70,7 @@ class Bench:
             raise RuntimeError(f"load {scenario} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout)
 
-    def record(self, backend: str, label: str, result: dict, baseline: dict | None) -> dict:
+    def record(self, backend: str, label: str, result: dict, baseline: dict | None, app: str = "ours") -> dict:
         statuses = result["statuses"]
         server_errors = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500)
         client_errors = {k: v for k, v in result["errors"].items() if k != "abandoned_after_deadline"}
@@ -74,20 +80,18 @@ class Bench:
         row = dict(backend=backend, label=label, scenario=result["scenario"], clients=result["concurrency"],
                    per_second=result["per_second"], p50=result["p50_ms"], p99=result["p99_ms"],
                    n=result["measured"], statuses={**statuses, **result["errors"]},
-                   ratio=result["per_second"] / baseline["per_second"] if baseline else None)
+                   ratio=result["per_second"] / baseline["per_second"] if baseline else None,
+                   locks=result.get("locks"), app=app)
         self.rows.append(row)
-        print(f"  {label:<34} {fmt(row['per_second'], 1):>8}/s  x{fmt(row['ratio'], 2):>5}  "
-              f"p50 {fmt(row['p50'], 1)} ms  p99 {fmt(row['p99'], 1)} ms  {statuses}", flush=True)
+        print(f"  {app + ' ' if app != 'ours' else ''}{label:<34} {fmt(row['per_second'], 1):>8}/s  "
+              f"x{fmt(row['ratio'], 2):>5}  p50 {fmt(row['p50'], 1)} ms  p99 {fmt(row['p99'], 1)} ms  "
+              f"{statuses}{'  locks ' + lock_text(row['locks']) if row['locks'] else ''}", flush=True)
         return row
 
     def missing(self, backend: str, label: str, why: str) -> None:
         self.rows.append(dict(backend=backend, label=label, scenario=None, clients=None, per_second=None,
                               p50=None, p99=None, n=None, statuses={}, ratio=None, missing=why))
         print(f"  {label:<34} n/a ({why})", flush=True)
-
-
-def fmt(value, digits: int) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def app_for(env: dict, **config):
@@ -158,62 +162,72 @@ def ticket_tokens(env: dict, limit: int = 2000) -> list[str]:
     return tokens
 
 
-def run_backend(bench: Bench, backend: str, env: dict) -> None:
+def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None:
     print(f"\n== {backend} ==", flush=True)
     context = prepare(backend, env, bench)
+    payload_file = bench.workdir / f"minimal-{backend}-payloads.json"
+    payload_file.write_text(json.dumps(context["payloads"]))
+    subprocess.run([sys.executable, "-m", "tests.bench.minimal", minimal_uri, seed.REGISTRATION_SHOW,
+                    str(payload_file)], cwd=ROOT, check=True, timeout=120)
+    postgres = backend == "postgresql"
+    locks = env["CHECKIN_SQLALCHEMY_DATABASE_URI"] if postgres else None
+    minimal_locks = minimal_uri if postgres else None
     acknowledged = {"registrations": [], "form_tokens": [], "scans": []}
     log = bench.workdir / f"gunicorn-{backend}.log"
-    with Server(env, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
+    reference_env = dict(env, MINIMAL_DATABASE_URI=minimal_uri)
+    reference_command = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "tests.bench.minimal:create_app()"]
+    payloads = context["payloads"]
+    # Each phase of scans its own tickets, so that every phase admits (not "already inside").
+    scan_slices = {1: payloads[-2000:], 50: payloads[:10_000], 200: payloads[10_000:20_000]}
+    with Server(env, workers=bench.args.workers, threads=bench.args.threads, log=log) as server, \
+            Server(reference_env, workers=bench.args.workers, threads=bench.args.threads,
+                   log=bench.workdir / f"minimal-{backend}.log", command=reference_command) as reference:
         reg = {"show": seed.REGISTRATION_SHOW}
-        scans = {"show": seed.GATE_SHOW, "payloads": context["payloads"], "staff_tokens": context["staff_tokens"]}
-        # One client at a time: each request's own cost, without queueing. These ratios are
-        # the ceiling of the loaded ones on a machine whose cores the work saturates.
+        scans = {"show": seed.GATE_SHOW, "staff_tokens": context["staff_tokens"]}
         base50 = None
-        base1 = bench.record(backend, "baseline (health) @1", bench.load(server, "health", 1, duration=3), None)
-        result = bench.load(server, "register_json", 1, data=reg, duration=3)
-        acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
-        bench.record(backend, "registration JSON @1", result, base1)
-        if context["scans_route"] and bench.wants("scans"):
-            result = bench.load(server, "scan", 1, data=dict(scans, payloads=scans["payloads"][-2000:]), duration=3)
-            acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
-            bench.record(backend, "scan @1", result, base1)
-        for clients in bench.args.clients:
+        # At 1 client each request's own cost, without queueing; then loaded. Each scenario runs
+        # on ours, then at once on the minimal reference app: a same-run ratio.
+        for clients in (1, *bench.args.clients):
+            duration = 3 if clients == 1 else None
             base = bench.record(backend, f"baseline (health) @{clients}",
-                                bench.load(server, "health", clients), None)
-            result = bench.load(server, "register_json", clients, data=reg)
-            acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
-            bench.record(backend, f"registration JSON @{clients}", result, base)
-            result = bench.load(server, "register_form", clients, data=reg)
-            acknowledged["form_tokens"] += [a["email"] for a in result["acknowledged"]]
-            bench.record(backend, f"registration form+CSRF @{clients}", result, base)
-            if clients == 50:
-                base50 = base
+                                bench.load(server, "health", clients, duration=duration), None)
+            base50 = base if clients == 50 else base50
+            for scenario, label in MINIMAL_SCENARIOS:
+                if scenario == "scan":
+                    if not (context["scans_route"] and bench.wants("scans")):
+                        continue
+                    data = dict(scans, payloads=scan_slices.get(clients, payloads[:20_000]))
+                else:
+                    data = reg
+                result = bench.load(server, scenario, clients, data=data, duration=duration, locks=locks)
+                kind = {"register_json": "registrations", "register_form": "form_tokens", "scan": "scans"}[scenario]
+                key = "client_scan_id" if scenario == "scan" else "email"
+                acknowledged[kind] += [a[key] for a in result["acknowledged"]]
+                bench.record(backend, f"{label} @{clients}", result, base)
+                if scenario == "scan" and clients == 50:
+                    bench.notes.append(f"{backend} scan results @50: {result['results']}")
+                bench.record(backend, f"{label} @{clients}",
+                             bench.load(reference, scenario, clients, data=data, duration=duration,
+                                        locks=minimal_locks), base, app="minimal")
         if bench.wants("pages") or bench.wants("scans"):
             base50 = base50 or bench.record(backend, "baseline (health) @50",
                                             bench.load(server, "health", 50), None)
-        tokens = {"tokens": ticket_tokens(env) if bench.wants("pages") else []}
-        for scenario, label in (("ticket_page", "ticket page"), ("qr_svg", "QR SVG"), ("qr_png", "QR PNG")):
+        tokens = {"tokens": ticket_tokens(env) if bench.wants("pages") else [], **reg}
+        for scenario, label in PAGES:
             if not bench.wants("pages"):
                 break
-            if tokens["tokens"]:
+            if tokens["tokens"] or scenario in ("festival_page", "form_page"):
                 bench.record(backend, f"{label} @50", bench.load(server, scenario, 50, data=tokens), base50)
             else:
                 bench.missing(backend, f"{label} @50", "no ticket was registered")
-        if not bench.wants("scans"):
-            pass
-        elif context["scans_route"]:
-            data = dict(scans)
-            result = bench.load(server, "scan", 50, data=data)
-            acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
-            bench.record(backend, "gate rush: scans @50", result, base50)
-            bench.notes.append(f"{backend} scan results: {result['results']}")
+        if bench.wants("scans") and context["scans_route"]:
             # Back to back, 50 clients' latency is queueing (Little's law: 50 / throughput).
             # A volunteer scans a person every second or two: the latency a gate feels.
-            data["payloads"] = context["payloads"][len(context["payloads"]) // 2:-2000]
+            data = dict(scans, payloads=payloads[20_000:-2000])
             result = bench.load(server, "scan", 50, data=data, pace=SCAN_PACE)
             acknowledged["scans"] += [a["client_scan_id"] for a in result["acknowledged"]]
             bench.record(backend, f"gate rush: scans @50, one per {SCAN_PACE:g} s each", result, base50)
-        else:
+        elif bench.wants("scans"):
             bench.missing(backend, "gate rush: scans @50", "endpoint missing")
         if not bench.wants("stats"):
             pass
@@ -318,9 +332,10 @@ def _count_in(session, column, values: list[str]) -> int:
 
 def goals(bench: Bench) -> list[str]:
     lines = []
-    rows = {(r["backend"], r["label"]): r for r in bench.rows}
+    rows = {(r["backend"], r["label"]): r for r in bench.rows if r.get("app", "ours") == "ours"}
     for (scenario, clients), goal in GOALS.items():
         row = next((r for r in bench.rows if r["backend"] == "sqlite" and r["scenario"] == scenario
+                    and r.get("app", "ours") == "ours"
                     and r["clients"] == clients and "NORMAL" not in r["label"]), None)
         name = f"SQLite {scenario} @{clients}: ratio ≥ {goal:.2f}"
         if row is None:
@@ -358,16 +373,17 @@ def table(bench: Bench, started: datetime, seconds: float) -> str:
         "after 1 s of warm-up",
         f"- whole run: {seconds:.0f} s",
         "",
-        "| backend | scenario | clients | per s | × baseline | p50 ms | p99 ms | n | answers |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| backend | app | scenario | clients | per s | × baseline | p50 ms | p99 ms | n | answers |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in bench.rows:
         if r.get("missing"):
-            lines.append(f"| {r['backend']} | {r['label']} | | n/a ({r['missing']}) | | | | | |")
+            lines.append(f"| {r['backend']} | ours | {r['label']} | | n/a ({r['missing']}) | | | | | |")
             continue
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
-        lines.append(f"| {r['backend']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
+        lines.append(f"| {r['backend']} | {r['app']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
                      f"{fmt(r['ratio'], 2)} | {fmt(r['p50'], 1)} | {fmt(r['p99'], 1)} | {r['n']} | {answers} |")
+    lines += issue20(bench)
     if bench.cost:
         lines += cost_lines(bench.cost)
     lines += ["", "Goals (issue 6):", *goals(bench), "", "Notes:", *[f"- {n}" for n in bench.notes]]
@@ -401,15 +417,17 @@ def main(argv=None) -> int:
         settings = {"CHECKIN_RATELIMIT_ENABLED": "false"}
         if "sqlite" in backends:
             instance = Path(tmp) / "sqlite-instance"
-            run_backend(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings))
+            run_backend(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings),
+                        f"sqlite:///{tmp}/minimal.db")
         if "sqlite" in backends and bench.wants("cost"):
             bench.cost = in_process_cost()
         if "postgresql" in backends:
             pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL") or DEFAULT_PG_URL
             if postgres_reachable(pg_url):
-                with PostgresDatabase(pg_url) as database:
+                with PostgresDatabase(pg_url) as database, \
+                        PostgresDatabase(pg_url, prefix="checkin_minimal") as reference:
                     run_backend(bench, "postgresql",
-                                app_env(Path(tmp) / "pg-instance", database.uri, **settings))
+                                app_env(Path(tmp) / "pg-instance", database.uri, **settings), reference.uri)
             else:
                 bench.notes.append(f"PostgreSQL not reachable at {pg_url}: skipped")
         report = table(bench, started, time.perf_counter() - clock)

@@ -1,0 +1,90 @@
+"""The show's row is every registration's and every gate's (issue 20): on PostgreSQL its
+counter's UPDATE locks it until the commit, so that UPDATE comes last, right before the commit,
+and nothing reads the show FOR UPDATE first. The lock is then held for one statement and the
+commit, never across the ticket's and the scan's rows or the Python between them. The races
+(tests/test_*_races.py) keep the invariants; this keeps the order that makes them cheap."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.conftest import person
+from tests.support.gate import issue, open_show, payload, scan_id
+
+
+@contextmanager
+def _transaction_log(app):
+    """Each statement (whitespace folded) and each COMMIT, in order."""
+    from checkin.extensions import db
+
+    seen: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        seen.append(" ".join(text.split()))
+
+    def commit(conn):
+        seen.append("COMMIT")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+def _show_lock_span(seen: list[str]) -> list[str]:
+    """The statements from the first write of the show's row to the commit that follows it."""
+    first = next(i for i, s in enumerate(seen) if s.startswith("UPDATE shows"))
+    return seen[first:seen.index("COMMIT", first) + 1]
+
+
+def test_a_registration_takes_its_seat_last_and_never_locks_the_show_first(app, now):
+    from checkin.registration import register
+
+    open_show(app, "gate")
+    with _transaction_log(app) as seen, app.app_context():
+        assert register("gate", person(1), now=now).status == "issued"
+    assert not [s for s in seen if "FOR UPDATE" in s and "shows" in s.split("FOR UPDATE")[0]], seen
+    span = _show_lock_span(seen)
+    assert span[0].startswith("UPDATE shows SET issued_count") and span[1:] == ["COMMIT"], span
+
+
+def test_an_admission_takes_its_place_inside_last(app, now):
+    from checkin import admission
+
+    open_show(app, "gate")
+    [code] = issue(app, "gate", 1)
+    text = payload(app, code)
+    with _transaction_log(app) as seen, app.app_context():
+        result = admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None, gate="A",
+                                direction="in", client_scan_id=scan_id(), scanned_at=None, show_slug="gate",
+                                now=now)
+        assert result.result == "admitted"
+    span = _show_lock_span(seen)
+    assert span[0].startswith("UPDATE shows SET inside_count") and span[1:] == ["COMMIT"], span
+
+
+def test_a_full_venue_still_refuses_and_leaves_the_ticket_usable(app, now):
+    from checkin import admission
+    from checkin.extensions import db
+    from checkin.models import Scan, Show, Ticket
+
+    open_show(app, "gate", capacity=1)
+    first, second = issue(app, "gate", 2)
+    keyring = app.extensions["checkin_keyring"]
+    with app.app_context():
+        answers = [admission.scan(payload(app, code), keyring=keyring, staff=None, gate="A", direction="in",
+                                  client_scan_id=scan_id(), scanned_at=None, show_slug="gate", now=now)
+                   for code in (first, second)]
+        assert [a.result for a in answers] == ["admitted", "venue_full"]
+        refused = db.session.get(Scan, answers[1].scan_id)
+        assert refused.result == "venue_full" and refused.response["result"] == "venue_full"
+        assert not refused.in_history
+        ticket = db.session.query(Ticket).filter_by(code=second).one()
+        assert ticket.admitted_at is None and not ticket.inside
+        assert db.session.query(Show).filter_by(slug="gate").one().inside_count == 1
