@@ -336,3 +336,41 @@ class AuditEntry(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Reconfirmation(db.Model):
+    """A show's day-before round of "are you still coming?" (checkin/reconfirmation.py): one per
+    show; cancelling it and starting again reuses the row."""
+
+    __tablename__ = "reconfirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), unique=True)
+    deadline: Mapped[datetime] = mapped_column(DateTime)
+    # When the reminder goes to those still silent; None: no reminder.
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the worker has released every silent ticket after the deadline.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Waitlisted people issued a seat freed by this round (declines and releases).
+    promoted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ReconfirmationAnswer(db.Model):
+    """One asked ticket and its holder's answer. `answer` changes only by conditional UPDATEs
+    from NULL (silent), so "I'm coming" and the release at the deadline cannot both win."""
+
+    __tablename__ = "reconfirmation_answers"
+    __table_args__ = (
+        CheckConstraint("answer IN ('coming', 'declined', 'released', 'void')", name="reconfirmation_answer"),
+        Index("ix_reconfirmation_answers_round", "reconfirmation_id", "answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reconfirmation_id: Mapped[int] = mapped_column(ForeignKey("reconfirmations.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    # NULL silent; 'void': the ticket was cancelled or used otherwise before the release.
+    answer: Mapped[str | None] = mapped_column(String(10))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..extensions import db
+from .. import reconfirmation
 from ..models import OutboxMessage
 from ..waitlist import position
 from . import outbox
@@ -34,8 +35,10 @@ def _obsolete(session, message: OutboxMessage, now: datetime) -> str | None:
     ticket = message.ticket
     if ticket.erased_at is not None:
         return "not sent: the ticket's personal data was erased"
-    if ticket.status == "cancelled" and message.kind != "cancelled":
+    if ticket.status == "cancelled" and message.kind not in ("cancelled", "released"):
         return "not sent: the ticket was cancelled first"
+    if message.kind in ("reconfirm", "reminder") and not reconfirmation.is_pending(session, ticket.id):
+        return "not sent: answered, or the reconfirmation was cancelled or is over"
     if message.kind == "notice" and outbox.notice_sent_since(session, ticket.id, now - outbox.NOTICE_INTERVAL):
         return "not sent: a notice went to this address within the hour"
     return None
@@ -64,7 +67,8 @@ def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Cal
         name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"
         try:
             email = compose(message.id, message.kind, message.ticket, deployment=deployment, render=render,
-                            position=position(session, message.ticket), now=clock())
+                            position=position(session, message.ticket), now=clock(),
+                            extra=reconfirmation.mail_context(session, message.kind, message.ticket.id))
             session.commit()
             transport.send(email, name)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry
