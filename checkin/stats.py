@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
+from . import reconfirmation as reconfirmation_counts
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
 from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
@@ -59,6 +60,8 @@ class ShowStats:
     conflicts: int = 0  # admissions the server could not honour, for an organiser to review
     # Per volunteer: hand lookups and admissions by hand (least privilege is watched, too).
     volunteers: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The show's reconfirmation round (checkin/reconfirmation.py), None when there is none.
+    reconfirmation: reconfirmation_counts.Counts | None = None
 
     @property
     def capacity_level(self) -> str:
@@ -76,6 +79,7 @@ class ShowStats:
         data["arrivals"] = [{"at": local(at).isoformat(), "count": count} for at, count in self.arrivals]
         data["bucket_minutes"] = BUCKET_SECONDS // 60
         data["capacity_level"] = self.capacity_level
+        data["reconfirmation"] = self.reconfirmation.to_json(local) if self.reconfirmation else None
         return data
 
 
@@ -99,6 +103,7 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         gates=_gate_counts(session, show.id),
         arrivals=arrivals(session, show.id),
         volunteers=volunteer_counts(session, show.id),
+        reconfirmation=reconfirmation_counts.counts(session, show.id),
     )
 
 

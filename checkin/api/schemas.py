@@ -231,6 +231,17 @@ class GateList(Output):
     tickets: list[list]
 
 
+class ReconfirmationCounts(Output):
+    asked: int
+    confirmed: int
+    declined: int
+    silent: int
+    released: int
+    promoted: int
+    deadline: str
+    state: str
+
+
 class Stats(Output):
     ticket_quota: int
     issued: int
@@ -240,3 +251,4 @@ class Stats(Output):
     admitted: int
     inside: int
     gates: dict
+    reconfirmation: ReconfirmationCounts | None = None

@@ -179,3 +179,9 @@ class MoveForm(FlaskForm):
 class AdmitForm(FlaskForm):
     gate = StringField(_l("Gate"), validators=[_required(), Length(max=40, message=TOO_LONG)])
     reason = StringField(_l("Reason"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+
+
+class ReconfirmationForm(FlaskForm):
+    deadline = LocalTimeField(_l("Answer by (Hanoi time)"), validators=[_required()])
+    remind_minutes = WholeNumberField(_l("Remind the silent this many minutes before (0: no reminder)"),
+                                      validators=_count())
