@@ -374,3 +374,51 @@ class ReconfirmationAnswer(db.Model):
     # NULL silent; 'void': the ticket was cancelled or used otherwise before the release.
     answer: Mapped[str | None] = mapped_column(String(10))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StandbyLine(db.Model):
+    """A show's standby line (checkin/standby.py): numbers given out, numbers called, and when
+    the organiser lets standby in and how many places are kept for late ticket holders."""
+
+    __tablename__ = "standby_lines"
+    __table_args__ = (
+        CheckConstraint("called_up_to >= 0 AND called_up_to <= last_number", name="called_within_issued"),
+        CheckConstraint("kept_places >= 0", name="kept_places_not_negative"),
+    )
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    # The last number given out: bumped by a conditional UPDATE in the pass's own transaction,
+    # so numbers have no gaps and no duplicates whatever the rush.
+    last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    called_up_to: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Standby admission starts at this time, or once fewer than this many ticket holders are
+    # still expected, whichever comes first; neither set: not yet.
+    admission_starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    start_below_expected: Mapped[int | None] = mapped_column(Integer)
+    kept_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StandbyPass(db.Model):
+    """One person in the standby line: a number and a signed pass (its own QR kind)."""
+
+    __tablename__ = "standby_passes"
+    __table_args__ = (
+        UniqueConstraint("show_id", "number", name="uq_standby_number"),
+        UniqueConstraint("show_id", "phone", name="uq_standby_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The volunteer who added someone without a phone of their own.
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    admitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    admitted_gate: Mapped[str | None] = mapped_column(String(40))
+    inside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    show: Mapped[Show] = relationship()

@@ -18,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
 from . import reconfirmation as reconfirmation_counts
+from . import standby
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
 from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
@@ -62,6 +63,8 @@ class ShowStats:
     volunteers: dict[str, dict[str, int]] = field(default_factory=dict)
     # The show's reconfirmation round (checkin/reconfirmation.py), None when there is none.
     reconfirmation: reconfirmation_counts.Counts | None = None
+    # The standby line (checkin/standby.py), None when the show has none.
+    standby: dict | None = None
 
     @property
     def capacity_level(self) -> str:
@@ -85,6 +88,9 @@ class ShowStats:
 
 def show_stats(session, show: Show, now: datetime) -> ShowStats:
     tickets = _ticket_counts(session, show.id)
+    standby_board = standby.board(session, show, now)
+    if standby_board:  # counted inside like a ticket
+        tickets["inside"] += standby_board.inside
     no_show = None
     if now >= show.doors_open_at and tickets["issued"]:
         no_show = round((tickets["issued"] - tickets["admitted_issued"]) / tickets["issued"], 4)
@@ -104,6 +110,7 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         arrivals=arrivals(session, show.id),
         volunteers=volunteer_counts(session, show.id),
         reconfirmation=reconfirmation_counts.counts(session, show.id),
+        standby=standby_board.to_json() if standby_board else None,
     )
 
 

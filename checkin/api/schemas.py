@@ -242,6 +242,14 @@ class ReconfirmationCounts(Output):
     state: str
 
 
+class StandbyCounts(Output):
+    issued: int
+    called_up_to: int
+    admitted: int
+    inside: int
+    started: bool
+
+
 class Stats(Output):
     ticket_quota: int
     issued: int
@@ -252,3 +260,4 @@ class Stats(Output):
     inside: int
     gates: dict
     reconfirmation: ReconfirmationCounts | None = None
+    standby: StandbyCounts | None = None
