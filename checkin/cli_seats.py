@@ -1,4 +1,5 @@
-"""Filling every seat from the command line: flask --app checkin reconfirm start|cancel|status."""
+"""Filling every seat from the command line: flask --app checkin reconfirm start|cancel|status,
+standby configure."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 import click
 from flask import current_app
 
-from . import reconfirmation
+from . import reconfirmation, standby
 from .cli import _Commands, _fail, _local_time
 from .database import utcnow
 from .errors import DomainError, NotAsked
@@ -60,3 +61,24 @@ def reconfirm_status(slug):
     except DomainError as error:
         _fail(error)
     _echo(slug, found)
+
+
+standby_cli = _Commands("standby", help="The standby line at the venue.")
+
+
+@standby_cli.command("configure")
+@click.argument("slug")
+@click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now': standby admission starts")
+@click.option("--below-expected", "below_expected", type=click.IntRange(min=0),
+              help="or once fewer than this many ticket holders are still expected")
+@click.option("--kept-places", "kept_places", type=click.IntRange(min=0), default=0, show_default=True,
+              help="places kept for late ticket holders")
+def standby_configure(slug, starts_at, below_expected, kept_places):
+    """When SLUG's standby admission starts and how many places are kept back."""
+    try:
+        standby.configure(slug, now=utcnow(), starts_at=_local_time(starts_at) if starts_at else None,
+                          below_expected=below_expected, kept_places=kept_places)
+        called = standby.call(slug, now=utcnow())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{slug}: standby called up to {called}, {kept_places} places kept")

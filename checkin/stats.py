@@ -88,9 +88,8 @@ class ShowStats:
 
 def show_stats(session, show: Show, now: datetime) -> ShowStats:
     tickets = _ticket_counts(session, show.id)
+    # Standby passes inside are in the show's inside counter already, like tickets.
     standby_board = standby.board(session, show, now)
-    if standby_board:  # counted inside like a ticket
-        tickets["inside"] += standby_board.inside
     no_show = None
     if now >= show.doors_open_at and tickets["issued"]:
         no_show = round((tickets["issued"] - tickets["admitted_issued"]) / tickets["issued"], 4)

@@ -97,3 +97,52 @@ def test_pages_join_pass_board_and_stats(app, client, now):
     assert 'id="called-up-to">0<' in client.get("/shows/sb/board").get_data(as_text=True)
     stats = organiser_client(app, now).get("/api/v1/shows/sb/stats").get_json()["standby"]
     assert {k: stats[k] for k in ("issued", "called_up_to", "admitted")} == {"issued": 1, "called_up_to": 0, "admitted": 0}
+
+
+def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
+    from checkin import standby
+    from tests.support.gate import add_volunteer, api_token, scan_id
+    from tests.support.organiser import form_token, organiser_client, sign_in
+
+    open_show(app, "sb", quota=2, capacity=3, now=now)
+    org = organiser_client(app, now)
+    page = "/organiser/shows/sb/standby"
+    saved = org.post(page, data={"csrf_token": form_token(org, page), "starts_at": "", "below_expected": "5",
+                                 "kept_places": "1"})
+    assert saved.status_code == 303
+    add_volunteer(app, "vol")
+    desk = app.test_client()
+    sign_in(desk, "vol", "correct horse battery")
+    token = form_token(desk, "/gate/standby/sb")
+    added = desk.post("/gate/standby/sb", data={"csrf_token": token, "name": "Bà Năm", "phone": "0913 111 222",
+                                                "consent": "y"})
+    assert added.status_code == 303
+    assert app.test_client().get("/gate/standby/sb").status_code in (302, 303)  # staff only
+    # Nobody holds a ticket, so fewer than 5 are expected: admission has started; 3 - 1 kept.
+    join_many(app, "sb", 3, now=now)
+    result = runner.invoke(args=["standby", "configure", "sb", "--below-expected", "5", "--kept-places", "1"])
+    assert result.exit_code == 0 and "called up to 2" in result.output, result.output
+    assert 'id="standby-counts"' in org.get(page).get_data(as_text=True)
+    with app.app_context():
+        first = db_pass(app, 1)
+        keyring = app.extensions["checkin_keyring"]
+        signed = standby.sign_pass(first, keyring)
+        third = standby.sign_pass(db_pass(app, 3), keyring)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(app, 'vol')}"}
+    body = {"payload": signed, "show": "sb", "gate": "A", "direction": "in", "client_scan_id": scan_id()}
+    answer = api.post("/api/v1/scans", json=body, headers=headers).get_json()
+    assert answer["result"] == "admitted" and answer["message"].startswith("Số chờ 1: mời vào")
+    assert api.post("/api/v1/scans", json=body, headers=headers).get_json()["result"] == "admitted"  # replayed
+    refused = api.post("/api/v1/scans", json={**body, "payload": third, "client_scan_id": scan_id()},
+                       headers=headers).get_json()
+    assert refused["result"] == "not_open" and "chưa được gọi" in refused["message"]
+    stats = org.get("/api/v1/shows/sb/stats").get_json()
+    assert stats["standby"]["admitted"] == 1 and stats["inside"] == 1
+
+
+def db_pass(app, number):
+    from checkin.extensions import db
+    from checkin.models import StandbyPass
+
+    return db.session.scalar(select(StandbyPass.code).where(StandbyPass.number == number))

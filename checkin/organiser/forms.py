@@ -185,3 +185,10 @@ class ReconfirmationForm(FlaskForm):
     deadline = LocalTimeField(_l("Answer by (Hanoi time)"), validators=[_required()])
     remind_minutes = WholeNumberField(_l("Remind the silent this many minutes before (0: no reminder)"),
                                       validators=_count())
+
+
+class StandbyForm(FlaskForm):
+    starts_at = LocalTimeField(_l("Standby admission starts at (Hanoi time)"), validators=[Optional()])
+    below_expected = WholeNumberField(_l("…or once fewer than this many ticket holders are still expected"),
+                                      validators=[Optional(), NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number."))])
+    kept_places = WholeNumberField(_l("Places kept for late ticket holders"), validators=_count())
