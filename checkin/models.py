@@ -422,3 +422,36 @@ class StandbyPass(db.Model):
     inside: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     show: Mapped[Show] = relationship()
+
+
+class HolderMessage(db.Model):
+    """An organiser's message to a show's holders (weather, a gate change, a delay), in both
+    languages, queued to the outbox in batches (checkin/holder_messages.py)."""
+
+    __tablename__ = "holder_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"))
+    audience: Mapped[str] = mapped_column(String(12))  # issued, waitlisted or all
+    subject_vi: Mapped[str] = mapped_column(String(200))
+    subject_en: Mapped[str] = mapped_column(String(200))
+    body_vi: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    # The form's one-time key: the same form sent twice makes one message.
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Set once every recipient's e-mail is queued.
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class HolderMessageRecipient(db.Model):
+    """One ticket a message goes to, once (unique), and its outbox row."""
+
+    __tablename__ = "holder_message_recipients"
+    __table_args__ = (UniqueConstraint("message_id", "ticket_id", name="uq_message_recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("holder_messages.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)

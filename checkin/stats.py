@@ -18,7 +18,7 @@ from functools import lru_cache
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
 from . import reconfirmation as reconfirmation_counts
-from . import standby
+from . import holder_messages, standby
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
 from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
@@ -65,6 +65,8 @@ class ShowStats:
     reconfirmation: reconfirmation_counts.Counts | None = None
     # The standby line (checkin/standby.py), None when the show has none.
     standby: dict | None = None
+    # Messages to holders (checkin/holder_messages.py): e-mails queued, sent, failed so far.
+    messages: dict | None = None
 
     @property
     def capacity_level(self) -> str:
@@ -110,7 +112,16 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         volunteers=volunteer_counts(session, show.id),
         reconfirmation=reconfirmation_counts.counts(session, show.id),
         standby=standby_board.to_json() if standby_board else None,
+        messages=_message_totals(session, show.id),
     )
+
+
+def _message_totals(session, show_id: int) -> dict | None:
+    sent = holder_messages.progress(session, show_id)
+    if not sent:
+        return None
+    return {"messages": len(sent), "queued": sum(m.queued for m in sent), "sent": sum(m.sent for m in sent),
+            "failed": sum(m.failed for m in sent)}
 
 
 # Both are ranges of an index (ix_audit_action_object, ix_scans_show_method): hand actions are few.

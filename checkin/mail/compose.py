@@ -20,7 +20,7 @@ from ..signing import Keyring
 Render = Callable[..., str]
 # Kinds with their own body (the others are about the ticket itself): kind -> template name.
 OWN_TEMPLATES = {"confirm": "confirm", "notice": "notice", "reconfirm": "reconfirm", "reminder": "reconfirm",
-                 "released": "released"}
+                 "released": "released", "message": "message"}
 
 
 @dataclass(frozen=True)

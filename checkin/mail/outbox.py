@@ -21,7 +21,9 @@ from ..models import OutboxMessage
 # ticket's e-mail or phone).
 KINDS = ("confirm", "ticket", "promoted", "resend", "cancelled", "notice",
          # a reconfirmation (checkin/reconfirmation.py): the question, its reminder, the release
-         "reconfirm", "reminder", "released")
+         "reconfirm", "reminder", "released",
+         # an organiser's message to the show's holders (checkin/holder_messages.py)
+         "message")
 # At most one notice per ticket in this time, however often its e-mail or phone is tried.
 NOTICE_INTERVAL = timedelta(hours=1)
 # A claimed message is not offered to another worker before this; longer than any SMTP timeout.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..extensions import db
-from .. import reconfirmation
+from .. import holder_messages, reconfirmation
 from ..models import OutboxMessage
 from ..waitlist import position
 from . import outbox
@@ -44,6 +44,13 @@ def _obsolete(session, message: OutboxMessage, now: datetime) -> str | None:
     return None
 
 
+def _extra(session, message: OutboxMessage) -> dict:
+    """What a message's own template needs besides the ticket."""
+    if message.kind == "message":
+        return holder_messages.mail_context(session, message.id, message.ticket.locale or "vi")
+    return reconfirmation.mail_context(session, message.kind, message.ticket.id)
+
+
 def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime],
                 batch: int = BATCH) -> PassReport:
     """One pass over the messages due now. Each is claimed first, so that workers running side
@@ -68,7 +75,7 @@ def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Cal
         try:
             email = compose(message.id, message.kind, message.ticket, deployment=deployment, render=render,
                             position=position(session, message.ticket), now=clock(),
-                            extra=reconfirmation.mail_context(session, message.kind, message.ticket.id))
+                            extra=_extra(session, message))
             session.commit()
             transport.send(email, name)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry

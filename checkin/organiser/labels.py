@@ -64,7 +64,8 @@ VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted"
 MAIL_KINDS = {"ticket": _l("ticket or waitlist place"), "promoted": _l("ticket after waitlist"),
               "resend": _l("sent again"), "cancelled": _l("cancellation"), "confirm": _l("confirmation link"),
               "notice": _l("notice"), "reconfirm": _l("reconfirmation question"),
-              "reminder": _l("reconfirmation reminder"), "released": _l("released after the deadline")}
+              "reminder": _l("reconfirmation reminder"), "released": _l("released after the deadline"),
+              "message": _l("message from the organisers")}
 
 HISTORY = {"registered": _l("Registered"), "issued": _l("Ticket issued"), "cancelled": _l("Cancelled"),
            "mail": _l("E-mail"), "scan": _l("Scan"), "action": _l("Organiser action")}

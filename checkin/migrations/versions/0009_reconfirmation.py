@@ -1,4 +1,4 @@
-"""reconfirmation and standby: a show's day-before round of "are you still coming?" and each holder's answer; the standby line and its passes
+"""reconfirmation and standby: a show's day-before round of "are you still coming?" and each holder's answer; the standby line and its passes; messages to holders
 
 Revision ID: 0009
 Revises: 0008
@@ -66,7 +66,33 @@ def upgrade():
     )
 
 
+    op.create_table(
+        "holder_messages",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("show_id", sa.Integer(), sa.ForeignKey("shows.id"), nullable=False),
+        sa.Column("audience", sa.String(12), nullable=False),
+        sa.Column("subject_vi", sa.String(200), nullable=False),
+        sa.Column("subject_en", sa.String(200), nullable=False),
+        sa.Column("body_vi", sa.Text(), nullable=False),
+        sa.Column("body_en", sa.Text(), nullable=False),
+        sa.Column("request_key", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=True),
+        sa.Column("queued_at", sa.DateTime(), nullable=True),
+    )
+    op.create_table(
+        "holder_message_recipients",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("message_id", sa.Integer(), sa.ForeignKey("holder_messages.id"), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), sa.ForeignKey("tickets.id"), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), sa.ForeignKey("outbox.id"), nullable=False, unique=True),
+        sa.UniqueConstraint("message_id", "ticket_id", name="uq_message_recipient"),
+    )
+
+
 def downgrade():
+    op.drop_table("holder_message_recipients")
+    op.drop_table("holder_messages")
     op.drop_table("standby_passes")
     op.drop_table("standby_lines")
     op.drop_index("ix_reconfirmation_answers_round", "reconfirmation_answers")
