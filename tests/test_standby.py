@@ -139,6 +139,7 @@ def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
     assert refused["result"] == "not_open" and "chưa được gọi" in refused["message"]
     stats = org.get("/api/v1/shows/sb/stats").get_json()
     assert stats["standby"]["admitted"] == 1 and stats["inside"] == 1
+    assert 'data-stat="standby.admitted">1<' in org.get("/organiser/?show=sb").get_data(as_text=True)
 
 
 def db_pass(app, number):

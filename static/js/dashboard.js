@@ -63,7 +63,7 @@ async function poll() {
     for (const name of ["inside", "venue_capacity", "issued", "ticket_quota", "admitted", "waitlisted", "cancelled", "conflicts"]) {
       setText(name, stats[name]);
     }
-    for (const group of ["reconfirmation", "standby"]) {
+    for (const group of ["reconfirmation", "standby", "messages"]) {
       for (const [name, value] of Object.entries(stats[group] || {})) setText(`${group}.${name}`, value);
     }
     document.getElementById("conflicts-card").classList.toggle("stat-warn", stats.conflicts > 0);

@@ -111,6 +111,15 @@ def _find(page):
     _submit(page)
 
 
+def _message_preview(page):
+    page.fill("#subject_vi", "Đổi cổng")
+    page.fill("#body_vi", "Mời vào bằng cổng B.")
+    page.fill("#subject_en", "Gate change")
+    page.fill("#body_en", "Please use gate B.")
+    with page.expect_navigation():
+        page.click("#message-preview")
+
+
 def _pair(page):
     with page.expect_navigation():
         page.locator("form[action$='/staff/pair'] button[type=submit]").click()
@@ -196,6 +205,8 @@ def steps(data: TourData) -> list[Step]:
         Step("console-audit", "organiser", _visit("/organiser/audit")),
         Step("console-reconfirmation", "organiser", _visit("/organiser/shows/gala/reconfirmation")),
         Step("console-standby", "organiser", _visit("/organiser/shows/open/standby")),
+        Step("console-messages", "organiser", _visit("/organiser/shows/gala/messages")),
+        Step("console-messages-preview", "organiser", _then("/organiser/shows/gala/messages", _message_preview)),
     ]
     gate = [
         Step("gate-setup", "volunteer", _visit("/gate/setup")),
