@@ -50,7 +50,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from . import history, tickets
+from . import history, standby, tickets
 from .database import group_write, transaction
 from .errors import NothingToUndo, ScanIdReused, ShowRequired
 from .extensions import db
@@ -223,6 +223,12 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
     ``local_result``, a scan the phone decided offline (see the module docstring)."""
     if local_result is not None and local_result not in LOCAL_RESULTS:
         raise ValueError(f"unknown local result {local_result!r}")
+    if local_result is None and standby.is_standby_payload(payload_text):
+        # A standby pass (checkin/standby.py): its own line, the same scan log and counter.
+        response, scan_id, replayed = standby.scan(
+            payload_text, keyring=keyring, staff_id=_staff_id(staff), gate=gate, direction=direction,
+            client_scan_id=client_scan_id, show_slug=show_slug or _show_of(show_slug, gate), now=now)
+        return ScanResult(response["result"], response, scan_id, replayed)
     request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, _show_of(show_slug, gate),
                           now, method, device, local_result, _digest(method, direction, payload_text))
     verified = tickets.verify_payload(payload_text, keyring)

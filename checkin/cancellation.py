@@ -34,35 +34,41 @@ def cancel_ticket(token: str, *, now: datetime, actor=None) -> Cancellation:
     """
     with transaction() as session:
         found = ticket_by_token(session, token)
-        ticket = session.scalars(
-            select(Ticket).where(Ticket.id == found.id).with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        was = ticket.status
-        if was == "cancelled":
-            raise AlreadyCancelled()
-        if ticket.admitted_at is not None:
-            raise TicketUsed()
-        changed = session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket.id, Ticket.status == was, Ticket.admitted_at.is_(None))
-            .values(status="cancelled", cancelled_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
-            raise AlreadyCancelled()
-        promoted: list[int] = []
-        if was == "issued":
-            show = session.get(Show, ticket.show_id)
-            if not waitlist.give_seat_back(session, show.id):
-                raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
-            promoted = waitlist.promote(session, show, now)
-        enqueue(session, ticket.id, "cancelled", now)
-        if actor is not None:
-            audit.record(session, actor, "ticket.cancel", "ticket", ticket.code, {"status": was},
-                         {"status": "cancelled", "promoted": promoted}, now)
-        session.expire(ticket)
-        return Cancellation(ticket.code, was, tuple(promoted))
+        return cancel_in(session, found.id, now=now, actor=actor)
+
+
+def cancel_in(session, ticket_id: int, *, now: datetime, actor=None, mail_kind: str = "cancelled") -> Cancellation:
+    """cancel_ticket() inside the caller's transaction, for a ticket named by its id (a holder's
+    "I can't come", a release at a reconfirmation's deadline: `mail_kind` says which e-mail)."""
+    ticket = session.scalars(
+        select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    was = ticket.status
+    if was == "cancelled":
+        raise AlreadyCancelled()
+    if ticket.admitted_at is not None:
+        raise TicketUsed()
+    changed = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == was, Ticket.admitted_at.is_(None))
+        .values(status="cancelled", cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise AlreadyCancelled()
+    promoted: list[int] = []
+    if was == "issued":
+        show = session.get(Show, ticket.show_id)
+        if not waitlist.give_seat_back(session, show.id):
+            raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
+        promoted = waitlist.promote(session, show, now)
+    enqueue(session, ticket.id, mail_kind, now)
+    if actor is not None:
+        audit.record(session, actor, "ticket.cancel", "ticket", ticket.code, {"status": was},
+                     {"status": "cancelled", "promoted": promoted}, now)
+    session.expire(ticket)
+    return Cancellation(ticket.code, was, tuple(promoted))
 
 
 def can_cancel(ticket: Ticket) -> bool:

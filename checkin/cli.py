@@ -282,3 +282,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(purge)
+    from .cli_seats import reconfirm_cli, standby_cli  # they build on this module's helpers
+    app.cli.add_command(reconfirm_cli)
+    app.cli.add_command(standby_cli)

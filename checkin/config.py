@@ -105,6 +105,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         CONTACT_PHONE="",
         # Minutes a registration waits for the link in its e-mail before its seat goes back.
         HOLD_MINUTES=30,
+        # Before a reconfirmation's deadline, the silent get a reminder (checkin/reconfirmation.py).
+        RECONFIRM_REMINDER_MINUTES=180,
         # Days after cancellation (or a lapsed hold) before a ticket's personal data is erased.
         CANCELLED_RETENTION_DAYS=7,
     )

@@ -85,3 +85,15 @@ class GateNotChosen(DomainError):
     """A volunteer asks about a show other than the one of the gate they chose (or chose none)."""
 
     code = "gate_not_chosen"
+
+
+class NotAsked(DomainError):
+    """The ticket is not part of a running reconfirmation."""
+
+    code = "not_asked"
+
+
+class ReconfirmationClosed(DomainError):
+    """The deadline has passed (or the ticket was released): the answer can no longer change."""
+
+    code = "reconfirmation_closed"

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import holds, recovery, retention
+from . import holder_messages, holds, reconfirmation, recovery, retention, standby
 
 PURGE_EVERY = timedelta(hours=1)
 
@@ -21,7 +21,9 @@ class Maintenance:
     last_purge: datetime | None = None
 
     def run(self, now: datetime) -> dict:
-        done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now)}
+        done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now),
+                "reconfirmation": reconfirmation.sweep(now), "standby_called": standby.call_all(now),
+                "messages_queued": holder_messages.queue_due(now)}
         if self.last_purge is None or now - self.last_purge >= PURGE_EVERY:
             report = retention.purge(now=now, cancelled_days=self.cancelled_days, outbox_folder=self.outbox_folder)
             self.last_purge = now

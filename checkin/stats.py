@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
+from . import reconfirmation as reconfirmation_counts
+from . import holder_messages, standby
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
 from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
@@ -59,6 +61,12 @@ class ShowStats:
     conflicts: int = 0  # admissions the server could not honour, for an organiser to review
     # Per volunteer: hand lookups and admissions by hand (least privilege is watched, too).
     volunteers: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The show's reconfirmation round (checkin/reconfirmation.py), None when there is none.
+    reconfirmation: reconfirmation_counts.Counts | None = None
+    # The standby line (checkin/standby.py), None when the show has none.
+    standby: dict | None = None
+    # Messages to holders (checkin/holder_messages.py): e-mails queued, sent, failed so far.
+    messages: dict | None = None
 
     @property
     def capacity_level(self) -> str:
@@ -76,11 +84,14 @@ class ShowStats:
         data["arrivals"] = [{"at": local(at).isoformat(), "count": count} for at, count in self.arrivals]
         data["bucket_minutes"] = BUCKET_SECONDS // 60
         data["capacity_level"] = self.capacity_level
+        data["reconfirmation"] = self.reconfirmation.to_json(local) if self.reconfirmation else None
         return data
 
 
 def show_stats(session, show: Show, now: datetime) -> ShowStats:
     tickets = _ticket_counts(session, show.id)
+    # Standby passes inside are in the show's inside counter already, like tickets.
+    standby_board = standby.board(session, show, now)
     no_show = None
     if now >= show.doors_open_at and tickets["issued"]:
         no_show = round((tickets["issued"] - tickets["admitted_issued"]) / tickets["issued"], 4)
@@ -99,7 +110,18 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         gates=_gate_counts(session, show.id),
         arrivals=arrivals(session, show.id),
         volunteers=volunteer_counts(session, show.id),
+        reconfirmation=reconfirmation_counts.counts(session, show.id),
+        standby=standby_board.to_json() if standby_board else None,
+        messages=_message_totals(session, show.id),
     )
+
+
+def _message_totals(session, show_id: int) -> dict | None:
+    sent = holder_messages.progress(session, show_id)
+    if not sent:
+        return None
+    return {"messages": len(sent), "queued": sum(m.queued for m in sent), "sent": sum(m.sent for m in sent),
+            "failed": sum(m.failed for m in sent)}
 
 
 # Both are ranges of an index (ix_audit_action_object, ix_scans_show_method): hand actions are few.

@@ -10,7 +10,7 @@ import checkin
 
 PACKAGE = Path(checkin.__file__).parent
 # The application's wiring, not domain: they may import flask.
-ENTRY_POINTS = {"checkin", "checkin.cli", "checkin.config", "checkin.extensions"}
+ENTRY_POINTS = {"checkin", "checkin.cli", "checkin.cli_seats", "checkin.config", "checkin.extensions"}
 NOT_DOMAIN_PACKAGES = {"checkin.web", "checkin.migrations"}
 
 

@@ -233,6 +233,25 @@ class GateList(Output):
     tickets: list[list]
 
 
+class ReconfirmationCounts(Output):
+    asked: int
+    confirmed: int
+    declined: int
+    silent: int
+    released: int
+    promoted: int
+    deadline: str
+    state: str
+
+
+class StandbyCounts(Output):
+    issued: int
+    called_up_to: int
+    admitted: int
+    inside: int
+    started: bool
+
+
 class Stats(Output):
     ticket_quota: int
     issued: int
@@ -242,3 +261,5 @@ class Stats(Output):
     admitted: int
     inside: int
     gates: dict
+    reconfirmation: ReconfirmationCounts | None = None
+    standby: StandbyCounts | None = None

@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("gate", __name__)
 
 from . import views  # noqa: E402,F401  (registers the routes)
+from . import standby_desk  # noqa: E402,F401

@@ -18,6 +18,9 @@ from ..models import Show, Ticket
 from ..signing import Keyring
 
 Render = Callable[..., str]
+# Kinds with their own body (the others are about the ticket itself): kind -> template name.
+OWN_TEMPLATES = {"confirm": "confirm", "notice": "notice", "reconfirm": "reconfirm", "reminder": "reconfirm",
+                 "released": "released", "message": "message"}
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,14 @@ def _calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: R
 
 
 def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deployment, render: Render,
-            position: int | None, now: datetime) -> EmailMessage:
+            position: int | None, now: datetime, extra: dict | None = None) -> EmailMessage:
     """The message for one outbox row. What it shows follows the ticket's status now, not when
     it was queued: a ticket carries its QR and calendar file only while it is issued and
     confirmed, and only in the messages about the ticket itself (not a "confirm" or a "notice",
     whose own templates carry the link alone)."""
     show = ticket.show
     locale = ticket.locale or "vi"
-    own_template = kind in ("confirm", "notice")
+    own_template = kind in OWN_TEMPLATES
     issued = ticket.status == "issued" and ticket.confirmed_at is not None and not own_template
     # A cancelled ticket whose e-mail carried a calendar file gets the file that removes it.
     cancels_calendar = kind == "cancelled" and ticket.issued_at is not None and ticket.confirmed_at is not None
@@ -77,9 +80,9 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
         kind=kind, ticket=ticket, show=show, title=show.title(locale), issued=issued,
         code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket),
         position=position, qr_cid=qr_cid[1:-1], contact=deployment.contact, hold_minutes=deployment.hold_minutes,
-        cancels_calendar=cancels_calendar,
+        cancels_calendar=cancels_calendar, **(extra or {}),
     )
-    body = f"email/{kind}" if own_template else "email/ticket"
+    body = f"email/{OWN_TEMPLATES[kind]}" if own_template else "email/ticket"
     message = EmailMessage()
     message["Subject"] = " ".join(render("email/subject.txt", locale, **context).split())
     message["From"] = _sender(deployment.sender)

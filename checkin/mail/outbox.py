@@ -19,7 +19,11 @@ from ..models import OutboxMessage
 # (confirmed: issued or waitlisted), "promoted" (a waitlist place became a ticket), "resend"
 # (asked for again on /find), "cancelled", "notice" (someone registered again with this
 # ticket's e-mail or phone).
-KINDS = ("confirm", "ticket", "promoted", "resend", "cancelled", "notice")
+KINDS = ("confirm", "ticket", "promoted", "resend", "cancelled", "notice",
+         # a reconfirmation (checkin/reconfirmation.py): the question, its reminder, the release
+         "reconfirm", "reminder", "released",
+         # an organiser's message to the show's holders (checkin/holder_messages.py)
+         "message")
 # At most one notice per ticket in this time, however often its e-mail or phone is tried.
 NOTICE_INTERVAL = timedelta(hours=1)
 # A claimed message is not offered to another worker before this; longer than any SMTP timeout.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..extensions import db
+from .. import holder_messages, reconfirmation
 from ..models import OutboxMessage
 from ..waitlist import position
 from . import outbox
@@ -34,11 +35,20 @@ def _obsolete(session, message: OutboxMessage, now: datetime) -> str | None:
     ticket = message.ticket
     if ticket.erased_at is not None:
         return "not sent: the ticket's personal data was erased"
-    if ticket.status == "cancelled" and message.kind != "cancelled":
+    if ticket.status == "cancelled" and message.kind not in ("cancelled", "released"):
         return "not sent: the ticket was cancelled first"
+    if message.kind in ("reconfirm", "reminder") and not reconfirmation.is_pending(session, ticket.id):
+        return "not sent: answered, or the reconfirmation was cancelled or is over"
     if message.kind == "notice" and outbox.notice_sent_since(session, ticket.id, now - outbox.NOTICE_INTERVAL):
         return "not sent: a notice went to this address within the hour"
     return None
+
+
+def _extra(session, message: OutboxMessage) -> dict:
+    """What a message's own template needs besides the ticket."""
+    if message.kind == "message":
+        return holder_messages.mail_context(session, message.id, message.ticket.locale or "vi")
+    return reconfirmation.mail_context(session, message.kind, message.ticket.id)
 
 
 def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime],
@@ -64,7 +74,8 @@ def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Cal
         name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"
         try:
             email = compose(message.id, message.kind, message.ticket, deployment=deployment, render=render,
-                            position=position(session, message.ticket), now=clock())
+                            position=position(session, message.ticket), now=clock(),
+                            extra=_extra(session, message))
             session.commit()
             transport.send(email, name)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry

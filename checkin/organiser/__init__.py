@@ -29,4 +29,4 @@ def helpers():
 
 
 from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401
-               show_pages, staff_pages)
+               message_pages, seat_pages, show_pages, staff_pages)

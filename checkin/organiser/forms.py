@@ -179,3 +179,30 @@ class MoveForm(FlaskForm):
 class AdmitForm(FlaskForm):
     gate = StringField(_l("Gate"), validators=[_required(), Length(max=40, message=TOO_LONG)])
     reason = StringField(_l("Reason"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+
+
+class ReconfirmationForm(FlaskForm):
+    deadline = LocalTimeField(_l("Answer by (Hanoi time)"), validators=[_required()])
+    remind_minutes = WholeNumberField(_l("Remind the silent this many minutes before (0: no reminder)"),
+                                      validators=_count())
+
+
+class StandbyForm(FlaskForm):
+    starts_at = LocalTimeField(_l("Standby admission starts at (Hanoi time)"), validators=[Optional()])
+    below_expected = WholeNumberField(_l("…or once fewer than this many ticket holders are still expected"),
+                                      validators=[Optional(), NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number."))])
+    kept_places = WholeNumberField(_l("Places kept for late ticket holders"), validators=_count())
+
+
+class HolderMessageForm(FlaskForm):
+    audience = SelectField(_l("To"))
+    subject_vi = StringField(_l("Subject in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+    body_vi = TextAreaField(_l("Message in Vietnamese"), validators=[_required(), Length(max=5000, message=TOO_LONG)])
+    subject_en = StringField(_l("Subject in English"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+    body_en = TextAreaField(_l("Message in English"), validators=[_required(), Length(max=5000, message=TOO_LONG)])
+    request_key = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = [("issued", _l("Ticket holders")), ("waitlisted", _l("People on the waitlist")),
+                                 ("all", _l("Ticket holders and the waitlist"))]

@@ -63,7 +63,9 @@ VALUES = {True: _l("yes"), False: _l("no"), "issued": _l("Issued"), "waitlisted"
 # The outbox's kinds (mail/outbox.KINDS); "ticket" carries a ticket or a waitlist place.
 MAIL_KINDS = {"ticket": _l("ticket or waitlist place"), "promoted": _l("ticket after waitlist"),
               "resend": _l("sent again"), "cancelled": _l("cancellation"), "confirm": _l("confirmation link"),
-              "notice": _l("notice")}
+              "notice": _l("notice"), "reconfirm": _l("reconfirmation question"),
+              "reminder": _l("reconfirmation reminder"), "released": _l("released after the deadline"),
+              "message": _l("message from the organisers")}
 
 HISTORY = {"registered": _l("Registered"), "issued": _l("Ticket issued"), "cancelled": _l("Cancelled"),
            "mail": _l("E-mail"), "scan": _l("Scan"), "action": _l("Organiser action")}

@@ -31,6 +31,8 @@ STATUS = {
     "scan_id_reused": 409,
     "show_required": 422,
     "gate_not_chosen": 403,
+    "not_asked": 409,
+    "reconfirmation_closed": 409,
 }
 # How long a client (or the load balancer) should wait before asking again.
 RETRY_AFTER_SECONDS = 10

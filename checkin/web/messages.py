@@ -28,6 +28,8 @@ FIELD_MESSAGES = {
     "invalid_format": _l("This value does not have the expected format."),
     "date_out_of_range": _l("Please enter a date between the years 2000 and 2099."),
     "query_too_short": _l("Type at least 3 letters of the name, or the whole ticket code or phone number."),
+    "deadline_past": _l("The deadline must be in the future."),
+    "deadline_after_doors": _l("The deadline must be before the doors open."),
 }
 
 ERROR_MESSAGES = {
@@ -55,6 +57,8 @@ ERROR_MESSAGES = {
     "scan_id_reused": _l("This scan id was already used for another scan. Send the scan with a new id."),
     "show_required": _l("Name the show this gate admits to (or a gate that belongs to one show)."),
     "gate_not_chosen": _l("Choose your gate first: you can look up only the tickets of your gate's show."),
+    "not_asked": _l("There is no reconfirmation running for this ticket."),
+    "reconfirmation_closed": _l("The reconfirmation is over: the answer can no longer change."),
 }
 
 

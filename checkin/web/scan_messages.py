@@ -14,6 +14,8 @@ def scan_message(response: dict) -> str:
     result = response["result"]
     ticket = response.get("ticket") or {}
     name = ticket.get("name", "")
+    if result == "admitted" and response.get("standby"):
+        return _("Standby number %(number)s: welcome in, %(name)s!", number=response["standby"]["number"], name=name)
     if result == "admitted":
         return _("Valid ticket: welcome in, %(name)s!", name=name)
     if result == "reentered":
@@ -39,6 +41,9 @@ def scan_message(response: dict) -> str:
     if result == "venue_full":
         return _("The venue is full. Please wait until someone leaves.")
     if result == "not_open":
+        if response.get("standby_not_called"):
+            return _("Standby number %(number)s has not been called yet (now up to %(called)s).",
+                     number=response["standby"]["number"], called=response["standby"]["called_up_to"])
         if response.get("show_over"):
             return _("This show is over: the gate is closed.")
         return _("Doors are not open yet: they open at %(time)s on %(day)s.",

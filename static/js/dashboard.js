@@ -63,6 +63,9 @@ async function poll() {
     for (const name of ["inside", "venue_capacity", "issued", "ticket_quota", "admitted", "waitlisted", "cancelled", "conflicts"]) {
       setText(name, stats[name]);
     }
+    for (const group of ["reconfirmation", "standby", "messages"]) {
+      for (const [name, value] of Object.entries(stats[group] || {})) setText(`${group}.${name}`, value);
+    }
     document.getElementById("conflicts-card").classList.toggle("stat-warn", stats.conflicts > 0);
     const noShow = root.querySelector('[data-stat="no_show_share"]');
     noShow.textContent = stats.no_show_share === null ? noShow.dataset.empty : percent.format(stats.no_show_share);

@@ -25,6 +25,7 @@ class TourData:
     waitlisted: str
     cancelled: str
     ticket_code: str  # a ticket with scans, for the console's ticket page
+    standby_pass: str = ""  # a standby pass's link token
 
 
 @dataclass
@@ -67,8 +68,14 @@ def prepare(app) -> TourData:
         for i, direction in enumerate(("in", "out", "in", "in")):
             admit_ticket(inside.code, staff=None, gate="Cổng A – Hàng Khay", direction=direction,
                          client_scan_id=f"tour-{i}", now=now + timedelta(minutes=i))
+        # Filling every seat (issue 18): gala's holders asked to reconfirm, a standby line at "open".
+        from checkin import reconfirmation, standby
+        reconfirmation.start("gala", deadline=now + timedelta(hours=2), now=now)
+        standby.configure("open", now=now, starts_at=now, below_expected=None, kept_places=5)
+        standby_pass = standby.join("open", {"name": "Đỗ Văn Hùng", "phone": "0977 123 456"}, now=now)
+        standby.call("open", now=now)
     add_volunteer(app, VOLUNTEER[0])
-    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code)
+    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code, standby_pass.token)
 
 
 def _visit(path: str):
@@ -102,6 +109,15 @@ def _open_maps(page):
 def _find(page):
     page.fill("#contact", "ban1@example.com")
     _submit(page)
+
+
+def _message_preview(page):
+    page.fill("#subject_vi", "Đổi cổng")
+    page.fill("#body_vi", "Mời vào bằng cổng B.")
+    page.fill("#subject_en", "Gate change")
+    page.fill("#body_en", "Please use gate B.")
+    with page.expect_navigation():
+        page.click("#message-preview")
 
 
 def _pair(page):
@@ -179,6 +195,11 @@ def steps(data: TourData) -> list[Step]:
         Step("find", "public", _visit("/find")),
         Step("find-sent", "public", _then("/find", _find)),
         Step("privacy", "public", _visit("/privacy")),
+        Step("reconfirm", "public", _visit(f"/t/{data.issued}/reconfirm?answer=coming")),
+        Step("standby-join", "public", _visit("/shows/open/standby")),
+        Step("standby-join-errors", "public", _then("/shows/open/standby", _submit)),
+        Step("standby-pass", "public", _visit(f"/s/{data.standby_pass}")),
+        Step("standby-board", "public", _visit("/shows/open/board")),
         Step("login", "public", _visit("/login")),
         Step("login-errors", "public", _then("/login", _submit)),
     ]
@@ -195,9 +216,14 @@ def steps(data: TourData) -> list[Step]:
         Step("console-staff", "organiser", _visit("/organiser/staff")),
         Step("console-pairing", "organiser", _then("/organiser/staff", _pair)),
         Step("console-audit", "organiser", _visit("/organiser/audit")),
+        Step("console-reconfirmation", "organiser", _visit("/organiser/shows/gala/reconfirmation")),
+        Step("console-standby", "organiser", _visit("/organiser/shows/open/standby")),
+        Step("console-messages", "organiser", _visit("/organiser/shows/gala/messages")),
+        Step("console-messages-preview", "organiser", _then("/organiser/shows/gala/messages", _message_preview)),
     ]
     gate = [
         Step("gate-setup", "volunteer", _visit("/gate/setup")),
+        Step("gate-standby-desk", "volunteer", _visit("/gate/standby/open")),
         Step("gate-scanner-no-camera", "volunteer", _then("/gate", _scanner)),
         Step("gate-lookup", "volunteer", _then("/gate", _lookup)),
         Step("gate-result-admitted", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
