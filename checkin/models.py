@@ -336,3 +336,6 @@ class AuditEntry(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+# School groups (issue 19) share this metadata.
+from . import group_models  # noqa: E402,F401
