@@ -239,3 +239,35 @@ def release_unfilled(show_id: int, *, now: datetime) -> int:
                 group.held_places = keep
         _give_back(session, show_id, returned, now)
     return returned
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """What the teacher and the organisers read: requested, cancelled, roster_incomplete,
+    consent_missing (for `missing` pupils), ready or arrived; with the counts behind it."""
+
+    name: str
+    on_roster: int
+    missing: int
+    ticketed: int
+    inside: int
+
+
+def group_state(session, group: SchoolGroup) -> GroupState:
+    members = session.execute(
+        select(GroupMember.kind, GroupMember.consent_way, GroupMember.ticket_id, Ticket.admitted_at)
+        .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id).where(GroupMember.group_id == group.id)).all()
+    missing = sum(1 for m in members if m.kind == "pupil" and m.consent_way is None)
+    ticketed = sum(1 for m in members if m.ticket_id is not None)
+    inside = sum(1 for m in members if m.admitted_at is not None)
+    if group.state in ("requested", "cancelled"):
+        name = group.state
+    elif inside:
+        name = "arrived"
+    elif len(members) < group.pupils + group.adults:
+        name = "roster_incomplete"
+    elif missing:
+        name = "consent_missing"
+    else:
+        name = "ready"
+    return GroupState(name, len(members), missing, ticketed, inside)
