@@ -45,6 +45,8 @@ class SchoolGroup(db.Model):
     # The secret of the teacher's private link (/g/<token>), 192 bits; revocable by rotation.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(12))
+    # The group pass's short code, signed into its QR (checkin/group_pass.py); not secret.
+    pass_code: Mapped[str] = mapped_column(String(12), unique=True)
     school: Mapped[str] = mapped_column(String(200))
     class_name: Mapped[str] = mapped_column(String(40))
     teacher_name: Mapped[str] = mapped_column(String(100))

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
 
-from . import holds, waitlist
+from . import holds, tickets, waitlist
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, RegistrationClosed, ShowFull
 from .group_models import GroupMember, GroupSettings, SchoolGroup
@@ -139,7 +139,7 @@ def request_group(show_slug: str, values: dict, *, now: datetime) -> GroupReques
             session.flush()
             if not take_places(session.connection(), show.id, places):
                 raise ShowFull()
-        row = SchoolGroup(show_id=show.id, token=new_token(), state=state, created_at=now,
+        row = SchoolGroup(show_id=show.id, token=new_token(), pass_code=tickets.new_code(), state=state, created_at=now,
                           held_places=places if state == "held" else 0,
                           notice_version=PRIVACY_NOTICE_VERSION, **group)
         session.add(row)

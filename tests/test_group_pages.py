@@ -83,3 +83,20 @@ def test_group_and_consent_links_never_reach_the_logs(app, caplog):
         logger.info("GET /c/ZyXwVuTsRqPoNmLkJiHgFeDcBa987654 HTTP/1.1")
     assert "AbCdEf" not in caplog.text and "ZyXwVu" not in caplog.text
     assert "/g/<redacted>/roster" in caplog.text and "/c/<redacted>" in caplog.text
+
+
+def test_the_teacher_prints_the_tickets_of_the_consented_pupils_and_the_adults(app, client):
+    from checkin.extensions import db
+    from checkin.group_models import GroupMember
+
+    token = _request(app, client)
+    csrf = csrf_token(client, f"/g/{token}")
+    client.post(f"/g/{token}/roster", data={"csrf_token": csrf, "pupils_text": "Nguyễn An, 2014\nTrần Bình, 2013",
+                                            "adults_text": "Phạm Hoa"})
+    with app.app_context():
+        an = db.session.scalar(select(GroupMember.id).where(GroupMember.name == "Nguyễn An"))
+    client.post(f"/g/{token}/members/{an}/paper", data={"csrf_token": csrf})
+    assert client.post(f"/g/{token}/tickets", data={"csrf_token": csrf}).status_code == 303
+    page = client.get(f"/g/{token}/tickets?lang=en").get_data(as_text=True)
+    assert "Nguyễn An" in page and "Phạm Hoa" in page and "Trần Bình" not in page
+    assert page.count("<svg") == 3 and "Group pass" in page and "group-tickets.css" in page

@@ -210,3 +210,40 @@ def test_consent_online_once_and_by_paper_each_recorded_with_way_time_and_notice
                                                       ("paper", "Trần Thị 0", PRIVACY_NOTICE_VERSION)]
         assert all(r[3] is not None for r in rows)
         assert consent_request(db.session, fresh).given
+
+
+def test_tickets_only_for_adults_and_consented_pupils_within_the_held_places(app):
+    from checkin.extensions import db
+    from checkin.group_models import GroupMember
+    from checkin.group_roster import attest_paper
+    from checkin.group_tickets import issue
+    from checkin.models import Ticket
+
+    make_show(app, "minishow", quota=10)
+    allow_groups(app, "minishow")
+    with app.app_context():
+        made = _group_with_roster(app, pupils=3)
+        first = db.session.scalar(select(GroupMember.id).where(GroupMember.kind == "pupil").order_by(GroupMember.id))
+        attest_paper(made.token, first, now=_now())
+        assert issue(made.token, now=_now()) == 2
+        assert issue(made.token, now=_now()) == 0
+        names = set(db.session.scalars(select(Ticket.name).where(Ticket.status == "issued")))
+        assert names == {"Lê Văn 0", "Phạm Thị Hoa"}
+        ticket = db.session.scalar(select(Ticket).where(Ticket.name == "Lê Văn 0"))
+        assert ticket.confirmed_at is not None and ticket.consent_version
+    assert _show(app).issued_count == 4  # the group's held places; its tickets took none again
+
+
+def test_the_group_pass_is_its_own_signed_kind(app):
+    from checkin import tickets
+    from checkin.group_pass import sign_pass, verify_pass
+
+    with app.app_context():
+        keyring = app.extensions["checkin_keyring"]
+        signed = sign_pass("ABCDEFGH", keyring)
+        assert verify_pass(signed, keyring) == "ABCDEFGH"
+        assert tickets.verify_payload(signed, keyring) is None
+        assert verify_pass(signed[:-1] + ("A" if signed[-1] != "A" else "B"), keyring) is None
+        assert verify_pass(tickets.sign_payload("ABCDEFGH", keyring), keyring) is None
+        forged = "G1" + tickets.sign_payload("ABCDEFGH", keyring)[2:]
+        assert verify_pass(forged, keyring) is None

@@ -5,7 +5,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import group_roster, school_groups
+from .. import group_pass, group_roster, group_tickets, school_groups, tickets
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
@@ -138,3 +138,21 @@ def consent(token: str):
     show = db.session.get(Show, asked.show_id)
     return render_template("groups/consent.html", asked=asked, show=show, form=form, error=error,
                            version=PRIVACY_NOTICE_VERSION), status
+
+
+@bp.post("/g/<token>/tickets")
+def issue_tickets(token: str):
+    group_tickets.issue(token, now=utcnow())
+    return redirect(url_for("groups.tickets_page", token=token), code=303)
+
+
+@bp.get("/g/<token>/tickets")
+def tickets_page(token: str):
+    group = school_groups.group_by_token(db.session, token)
+    keyring = current_app.extensions["checkin_keyring"]
+    entries = [(member, ticket, tickets.qr_svg(tickets.sign_payload(ticket.code, keyring)))
+               for member, ticket in group_tickets.members_with_tickets(db.session, group)
+               if ticket.status == "issued"]
+    return render_template("groups/tickets.html", group=group, show=db.session.get(Show, group.show_id),
+                           entries=entries, format_code=tickets.format_code,
+                           pass_svg=tickets.qr_svg(group_pass.sign_pass(group.pass_code, keyring)))

@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("show_id", sa.Integer(), sa.ForeignKey("shows.id"), nullable=False),
         sa.Column("token", sa.String(64), nullable=False, unique=True),
         sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("pass_code", sa.String(12), nullable=False, unique=True),
         sa.Column("school", sa.String(200), nullable=False),
         sa.Column("class_name", sa.String(40), nullable=False),
         sa.Column("teacher_name", sa.String(100), nullable=False),
