@@ -247,3 +247,27 @@ def test_the_group_pass_is_its_own_signed_kind(app):
         assert verify_pass(tickets.sign_payload("ABCDEFGH", keyring), keyring) is None
         forged = "G1" + tickets.sign_payload("ABCDEFGH", keyring)[2:]
         assert verify_pass(forged, keyring) is None
+
+
+def test_the_retention_purge_erases_groups_and_their_rosters_but_keeps_the_consent_records(app):
+    from checkin.extensions import db
+    from checkin.group_models import GroupMember, SchoolGroup
+    from checkin.group_roster import attest_paper
+    from checkin.retention import purge
+
+    make_show(app, "minishow", quota=10)
+    allow_groups(app, "minishow")
+    with app.app_context():
+        made = _group_with_roster(app, pupils=2)
+        first = db.session.scalar(select(GroupMember.id).where(GroupMember.kind == "pupil"))
+        attest_paper(made.token, first, now=_now())
+        show = _show(app)
+        assert purge(now=show.ends_at + timedelta(days=89)).groups == 0
+        assert purge(now=show.ends_at + timedelta(days=91)).groups == 1
+        db.session.remove()
+        group = db.session.scalar(select(SchoolGroup))
+        assert (group.school, group.teacher_name, group.erased_at is not None) == ("", "", True)
+        assert "@" not in group.teacher_email and group.token != made.token
+        members = db.session.scalars(select(GroupMember)).all()
+        assert {(m.name, m.birth_year, m.consent_by, m.consent_token) for m in members} == {("", None, None, None)}
+        assert [m.consent_way for m in members if m.consent_way] == ["paper"]
