@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, or_, select, update
 
-from . import holds, tickets, waitlist
+from . import audit, holds, tickets, waitlist
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, RegistrationClosed, ShowFull
 from .group_models import GroupMember, GroupSettings, SchoolGroup
@@ -163,7 +163,7 @@ def group_by_token(session, token: str) -> SchoolGroup:
     return group
 
 
-def approve(group_id: int, *, now: datetime) -> None:
+def approve(group_id: int, *, now: datetime, actor=None) -> None:
     """Holds a requested group's places; ShowFull if they no longer fit (it stays requested)."""
     with transaction() as session:
         group = _group(session, group_id)
@@ -174,6 +174,8 @@ def approve(group_id: int, *, now: datetime) -> None:
         if not take_places(session.connection(), group.show_id, places):
             raise ShowFull()
         group.state, group.held_places, group.approved_at = "held", places, now
+        audit.record(session, actor, "group.approve", "school_group", group.id, {"state": "requested"},
+                     {"state": "held", "held_places": places}, now)
 
 
 def filled(session, group_id: int) -> int:
@@ -183,7 +185,7 @@ def filled(session, group_id: int) -> int:
         or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None))))
 
 
-def resize(group_id: int, pupils: int, adults: int, *, now: datetime) -> None:
+def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None) -> None:
     """Changes a group's size within the show's per-group maximum and its quota; never below
     the members already ticketed."""
     with transaction() as session:
@@ -206,10 +208,12 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime) -> None:
                 raise ShowFull()
             group.held_places = places
             _give_back(session, group.show_id, -delta, now)
+        audit.record(session, actor, "group.resize", "school_group", group.id,
+                     {"pupils": group.pupils, "adults": group.adults}, {"pupils": pupils, "adults": adults}, now)
         group.pupils, group.adults = pupils, adults
 
 
-def cancel(group_id: int, *, now: datetime) -> None:
+def cancel(group_id: int, *, now: datetime, actor=None) -> None:
     """Gives every held place back (the waitlist is promoted) and closes the group's links."""
     with transaction() as session:
         group = _group(session, group_id)
@@ -219,7 +223,26 @@ def cancel(group_id: int, *, now: datetime) -> None:
         group.state, group.cancelled_at = "cancelled", now
         session.execute(update(GroupMember).where(GroupMember.group_id == group.id)
                         .values(consent_token=None).execution_options(synchronize_session=False))
+        audit.record(session, actor, "group.cancel", "school_group", group.id, {"held_places": released},
+                     {"state": "cancelled"}, now)
         _give_back(session, group.show_id, released, now)
+
+
+def set_settings(show_id: int, *, max_group_size: int, approval_required: bool,
+                 roster_deadline: datetime | None, now: datetime, actor=None) -> None:
+    """A show's rules for groups; a show gets them to take groups at all."""
+    if isinstance(max_group_size, bool) or not isinstance(max_group_size, int) or not 1 <= max_group_size <= 500:
+        raise InvalidInput({"max_group_size": "out_of_range"})
+    with transaction() as session:
+        settings = session.get(GroupSettings, show_id, with_for_update=True)
+        if settings is None:
+            settings = GroupSettings(show_id=show_id)
+            session.add(settings)
+        settings.max_group_size, settings.approval_required = max_group_size, approval_required
+        settings.roster_deadline = roster_deadline
+        audit.record(session, actor, "group.settings", "show", show_id, None,
+                     {"max_group_size": max_group_size, "approval_required": approval_required,
+                      "roster_deadline": roster_deadline}, now)
 
 
 def release_unfilled(show_id: int, *, now: datetime) -> int:
