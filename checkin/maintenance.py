@@ -1,12 +1,13 @@
 """What the mail worker does besides sending: /find requests looked up, lapsed holds released,
-and, once in a while, the retention purge."""
+school groups' unfilled places returned at their deadline, and, once in a while, the retention
+purge."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import holds, recovery, retention
+from . import holds, recovery, retention, school_groups
 
 PURGE_EVERY = timedelta(hours=1)
 
@@ -21,7 +22,8 @@ class Maintenance:
     last_purge: datetime | None = None
 
     def run(self, now: datetime) -> dict:
-        done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now)}
+        done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now),
+                "group_places_returned": school_groups.release_due(now)}
         if self.last_purge is None or now - self.last_purge >= PURGE_EVERY:
             report = retention.purge(now=now, cancelled_days=self.cancelled_days, outbox_folder=self.outbox_folder)
             self.last_purge = now

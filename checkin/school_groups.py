@@ -294,3 +294,11 @@ def group_state(session, group: SchoolGroup) -> GroupState:
     else:
         name = "ready"
     return GroupState(name, len(members), missing, ticketed, inside)
+
+
+def release_due(now: datetime) -> int:
+    """The worker's pass: every show whose roster deadline has passed (a group already trimmed
+    gives nothing back again)."""
+    with transaction() as session:
+        show_ids = session.scalars(select(GroupSettings.show_id).where(GroupSettings.roster_deadline <= now)).all()
+    return sum(release_unfilled(show_id, now=now) for show_id in show_ids)

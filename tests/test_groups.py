@@ -271,3 +271,18 @@ def test_the_retention_purge_erases_groups_and_their_rosters_but_keeps_the_conse
         members = db.session.scalars(select(GroupMember)).all()
         assert {(m.name, m.birth_year, m.consent_by, m.consent_token) for m in members} == {("", None, None, None)}
         assert [m.consent_way for m in members if m.consent_way] == ["paper"]
+
+
+def test_the_worker_returns_unfilled_group_places_once_the_deadline_passes(app):
+    from checkin.maintenance import Maintenance
+
+    now = _now()
+    make_show(app, "minishow", quota=10)
+    allow_groups(app, "minishow", deadline=now + timedelta(hours=1))
+    with app.app_context():
+        _group_with_roster(app, pupils=3)  # 4 places held, 1 filled (the adult)
+        worker = Maintenance(cancelled_days=7)
+        assert worker.run(now)["group_places_returned"] == 0
+        assert worker.run(now + timedelta(hours=1))["group_places_returned"] == 3
+        assert worker.run(now + timedelta(hours=2))["group_places_returned"] == 0
+    assert _show(app).issued_count == 1
