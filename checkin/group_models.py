@@ -91,3 +91,28 @@ class GroupMember(db.Model):
     consent_by: Mapped[str | None] = mapped_column(String(100))
     # The member's ticket, once consented (or an adult): scans alone at the gate.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
+
+
+REMINDER = text("kind = 'reminder'")
+
+
+class GroupMessage(db.Model):
+    """Mail to a group's teacher (its links, a reminder of missing consents), written in the
+    transaction that asks for it and delivered by the worker with retries (checkin/group_mail.py)."""
+
+    __tablename__ = "group_outbox"
+    __table_args__ = (
+        CheckConstraint("kind IN ('links', 'reminder')", name="group_message_kind"),
+        Index("ix_group_outbox_due", "sent_at", "next_attempt_at"),
+        # One reminder a group, however many workers look for due reminders at once.
+        Index("uq_group_reminder", "group_id", unique=True, sqlite_where=REMINDER, postgresql_where=REMINDER),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("school_groups.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))

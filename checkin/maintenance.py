@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import holds, recovery, retention, school_groups
+from . import group_mail, holds, recovery, retention, school_groups
 
 PURGE_EVERY = timedelta(hours=1)
 
@@ -23,7 +23,8 @@ class Maintenance:
 
     def run(self, now: datetime) -> dict:
         done = {"lookups": recovery.process_lookups(now=now), "holds_expired": holds.expire_due(now),
-                "group_places_returned": school_groups.release_due(now)}
+                "group_places_returned": school_groups.release_due(now),
+                "group_reminders": group_mail.queue_reminders(now)}
         if self.last_purge is None or now - self.last_purge >= PURGE_EVERY:
             report = retention.purge(now=now, cancelled_days=self.cancelled_days, outbox_folder=self.outbox_folder)
             self.last_purge = now

@@ -5,7 +5,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import group_pass, group_roster, group_tickets, school_groups, tickets
+from .. import group_mail, group_pass, group_roster, group_tickets, school_groups, tickets
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
@@ -156,3 +156,10 @@ def tickets_page(token: str):
     return render_template("groups/tickets.html", group=group, show=db.session.get(Show, group.show_id),
                            entries=entries, format_code=tickets.format_code,
                            pass_svg=tickets.qr_svg(group_pass.sign_pass(group.pass_code, keyring)))
+
+
+@bp.post("/g/<token>/email")
+@limiter.limit(_limit)
+def email_links(token: str):
+    group_mail.send_links(token, now=utcnow())
+    return redirect(url_for("groups.group_page", token=token, sent=1), code=303)

@@ -13,6 +13,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+REMINDER = sa.text("kind = 'reminder'")
+
 
 def upgrade():
     op.create_table(
@@ -68,9 +70,27 @@ def upgrade():
                            "(consent_notice_version IS NULL)", name="consent_complete"),
     )
     op.create_index("ix_group_members_group", "group_members", ["group_id", "kind", "position"])
+    op.create_table(
+        "group_outbox",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("group_id", sa.Integer(), sa.ForeignKey("school_groups.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.CheckConstraint("kind IN ('links', 'reminder')", name="group_message_kind"),
+    )
+    op.create_index("ix_group_outbox_due", "group_outbox", ["sent_at", "next_attempt_at"])
+    op.create_index("uq_group_reminder", "group_outbox", ["group_id"], unique=True,
+                    sqlite_where=REMINDER, postgresql_where=REMINDER)
 
 
 def downgrade():
+    op.drop_index("uq_group_reminder", table_name="group_outbox")
+    op.drop_index("ix_group_outbox_due", table_name="group_outbox")
+    op.drop_table("group_outbox")
     op.drop_index("ix_group_members_group", table_name="group_members")
     op.drop_table("group_members")
     op.drop_index("ix_school_groups_show", table_name="school_groups")
