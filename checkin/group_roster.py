@@ -62,6 +62,44 @@ def read_csv(data: bytes) -> list[tuple[int, dict]]:
     return out
 
 
+def _rows_to_pupils(rows, start: int = 1) -> list[tuple[int, dict]]:
+    """(row number, values) of the class list's non-empty rows, a header row skipped."""
+    out = []
+    for number, row in enumerate(rows, start=start):
+        cells = ["" if cell is None else str(cell) if not isinstance(cell, float) or not cell.is_integer()
+                 else str(int(cell)) for cell in row]
+        if not any(cell.strip() for cell in cells):
+            continue
+        if number == start and cells[0].strip().lower() in _NAME_HEADERS | _YEAR_HEADERS:
+            continue
+        out.append((number, {"name": cells[0] if cells else "", "birth_year": cells[1] if len(cells) > 1 else ""}))
+        if len(out) > ROSTER_MAX_ROWS:
+            break
+    return out
+
+
+def read_class_list(data: bytes) -> list[tuple[int, dict]]:
+    """A class list as the school keeps it: Excel (.xlsx, the first sheet) or CSV."""
+    if data[:2] == b"PK":  # a zip: the .xlsx container
+        return read_xlsx(data)
+    return read_csv(data)
+
+
+def read_xlsx(data: bytes) -> list[tuple[int, dict]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable file is the same answer to the teacher
+        raise RosterInvalid([(0, "file", "not_a_spreadsheet")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(max_col=2, max_row=ROSTER_MAX_ROWS + 2, values_only=True)
+        return _rows_to_pupils(rows)
+    finally:
+        workbook.close()
+
+
 def _pupil(number: int, values: dict, now: datetime, bad: list) -> dict | None:
     errors: dict[str, str] = {}
     name = normalize_name(values.get("name"), "name", errors)

@@ -100,3 +100,37 @@ def test_the_teacher_prints_the_tickets_of_the_consented_pupils_and_the_adults(a
     page = client.get(f"/g/{token}/tickets?lang=en").get_data(as_text=True)
     assert "Nguyễn An" in page and "Phạm Hoa" in page and "Trần Bình" not in page
     assert page.count("<svg") == 3 and "Group pass" in page and "group-tickets.css" in page
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_the_class_list_can_be_an_excel_file(app, client):
+    from checkin.extensions import db
+    from checkin.group_models import GroupMember
+
+    token = _request(app, client)
+    csrf = csrf_token(client, f"/g/{token}")
+    bad = _xlsx([["Họ và tên", "Năm sinh"], ["Nguyễn An", 2014], ["Trần Bình", "hai nghìn"]])
+    response = client.post(f"/g/{token}/roster?lang=en", data={"csrf_token": csrf, "pupils_file": (io.BytesIO(bad), "7a.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Row 3, year of birth" in response.get_data(as_text=True)
+    broken = b"PK\x03\x04 not really a workbook"
+    response = client.post(f"/g/{token}/roster?lang=en", data={"csrf_token": csrf, "pupils_file": (io.BytesIO(broken), "x.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "could not be read" in response.get_data(as_text=True)
+    good = _xlsx([["Họ và tên", "Năm sinh"], ["Nguyễn An", 2014], ["Trần Bình", 2013.0]])
+    response = client.post(f"/g/{token}/roster", data={"csrf_token": csrf, "pupils_file": (io.BytesIO(good), "7a.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        assert sorted(db.session.execute(select(GroupMember.name, GroupMember.birth_year)).all()) == [
+            ("Nguyễn An", 2014), ("Trần Bình", 2013)]

@@ -31,8 +31,8 @@ class GroupRequestForm(FlaskForm):
 class RosterForm(FlaskForm):
     pupils_text = TextAreaField(_l("Pupils: one a line, name and year of birth separated by a comma"),
                                 render_kw={"rows": 6, "placeholder": "Nguyễn Văn An, 2013"})
-    pupils_file = FileField(_l("Or upload the class list (CSV: name, year of birth)"),
-                            render_kw={"accept": ".csv,text/csv"})
+    pupils_file = FileField(_l("Or upload the class list (Excel or CSV: name, year of birth)"),
+                            render_kw={"accept": ".xlsx,.csv,text/csv"})
     adults_text = TextAreaField(_l("Accompanying adults: one name a line"), render_kw={"rows": 2})
 
 

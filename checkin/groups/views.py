@@ -24,6 +24,7 @@ GROUP_MESSAGES = {
     "too_many_adults": _l("More adults than the group's size: ask the organisers to resize the group."),
     "not_utf8": _l("Please save the file as CSV UTF-8."),
     "too_many_rows": _l("The file has too many rows."),
+    "not_a_spreadsheet": _l("This file could not be read: please upload an Excel (.xlsx) or CSV file."),
 }
 FIELD_NAMES = {"name": _l("name"), "birth_year": _l("year of birth"), "file": _l("file")}
 
@@ -94,7 +95,7 @@ def add_roster(token: str):
         # The file when one is chosen, else the typed lines: either way rows are numbered as
         # the teacher sees them.
         data = upload.read() if upload else (form.pupils_text.data or "").encode()
-        pupils = group_roster.read_csv(data)
+        pupils = group_roster.read_class_list(data)
         group_roster.add_members(token, pupils, _lines(form.adults_text.data), now=utcnow())
     except group_roster.RosterInvalid as invalid:
         return _group_page(token, form, invalid.rows, 422)
