@@ -74,10 +74,12 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .gate import bp as gate_bp
+    from .groups import bp as groups_bp
     from .organiser import bp as organiser_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(gate_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")

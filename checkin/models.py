@@ -455,3 +455,6 @@ class HolderMessageRecipient(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("holder_messages.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+
+# School groups (issue 19) share this metadata.
+from . import group_models  # noqa: E402,F401

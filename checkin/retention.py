@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import String, and_, cast, delete, insert, literal, or_, select, update
 
+from . import group_retention
 from .database import transaction
 from .models import AuditEntry, AuditUnlock, LookupRequest, OutboxMessage, Scan, Show, Ticket
 
@@ -50,6 +51,7 @@ class PurgeReport:
     dry_run: bool
     shows: dict[str, ShowPurge] = field(default_factory=dict)
     lookups: int = 0
+    groups: int = 0  # school groups erased (checkin/group_retention.py)
 
     @property
     def tickets(self) -> int:
@@ -90,6 +92,10 @@ def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = Non
                 message_ids += _erase(session, ids[start:start + _BATCH], now, counts)
         if outbox_folder:
             counts.files = _delete_files(outbox_folder, message_ids)
+    with transaction() as session:
+        group_ids = group_retention.due_group_ids(session, now=now, cancelled_days=cancelled_days,
+                                                  show_slug=show_slug)
+        report.groups = len(group_ids) if dry_run else group_retention.erase_groups(session, group_ids, now)
     if not dry_run:
         with transaction() as session:
             report.lookups = session.execute(

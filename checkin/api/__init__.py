@@ -9,4 +9,5 @@ from . import scans  # noqa: E402,F401
 from . import health  # noqa: E402,F401
 from . import stats  # noqa: E402,F401
 from . import offline  # noqa: E402,F401
+from . import groups  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401

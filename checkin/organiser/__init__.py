@@ -28,5 +28,5 @@ def helpers():
             "CONFLICT_REASONS": labels.CONFLICT_REASONS, "MAIL_KINDS": labels.MAIL_KINDS}
 
 
-from . import (attendee_pages, audit_log, conflicts, dashboard, exports, labels,  # noqa: E402,F401
+from . import (attendee_pages, audit_log, conflicts, dashboard, exports, group_pages, labels,  # noqa: E402,F401
                message_pages, seat_pages, show_pages, staff_pages)

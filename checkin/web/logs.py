@@ -1,5 +1,6 @@
 """Keeps one-time and lasting secrets of URLs out of the logs: the ticket token in /t/<token>
-and the phone-pairing code in /pair/<code> are replaced before anything is written, in the
+the phone-pairing code in /pair/<code>, a school group's
+link /g/<token> and a guardian's consent link /c/<token> are replaced before anything is written, in the
 app's own log and in gunicorn's access and error logs alike."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 from flask import Flask
 
-_SECRET_PATH = re.compile(r"/(t|pair)/[A-Za-z0-9_\-]+")
+_SECRET_PATH = re.compile(r"/(t|pair|g|c)/[A-Za-z0-9_\-]+")
 
 
 def redact(text: str) -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from .. import group_mail
 from ..database import utcnow
 from ..mail.compose import Contact, Deployment
 from ..mail.delivery import transport_for
@@ -51,7 +52,9 @@ def deliver_due_now() -> PassReport:
     messages due."""
     config = current_app.config
     maintenance().run(utcnow())
-    return deliver_due(
-        transport=transport_for(config["MAIL_URL"], config["OUTBOX_PATH"], float(config["MAIL_TIMEOUT"])),
-        deployment=deployment(), render=render_in, clock=utcnow,
-    )
+    transport = transport_for(config["MAIL_URL"], config["OUTBOX_PATH"], float(config["MAIL_TIMEOUT"]))
+    report = deliver_due(transport=transport, deployment=deployment(), render=render_in, clock=utcnow)
+    # School groups' teachers (issue 19): their own small outbox.
+    report.sent += group_mail.deliver_due(transport=transport, deployment=deployment(), render=render_in,
+                                          now=utcnow())
+    return report

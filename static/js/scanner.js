@@ -5,6 +5,7 @@
 import { GateList, festivalClock } from "./gate/list.js";
 import { Store } from "./gate/store.js";
 import { Link, SignedOut } from "./gate/sync.js";
+import { groupGate } from "./gate/group.js";
 
 const root = document.querySelector("#scanner");
 const text = (name) => root.dataset[name] || "";
@@ -230,7 +231,19 @@ async function decideOffline(body) {
   return shown;
 }
 
+let groups = null;
+
 async function scanPayload(payload) {
+  // A school group's pass (its own QR kind): the group's panel, online only.
+  if (payload.startsWith("G1:")) {
+    try {
+      await groups.open(payload);
+    } catch (error) {
+      if (!(error instanceof SignedOut)) showResult({ tone: "red", message: text("msgNeedsNetwork") });
+      else await signedOut();
+    }
+    return { result: "group" };
+  }
   const body = scanBody({ payload });
   let answer = null;
   try {
@@ -519,6 +532,7 @@ async function start() {
       signedOut,
     },
   });
+  groups = groupGate({ text, say, postJSON, scanBody, onDone: refreshCounters });
   showList();
   showPending(await store.pending());
   link.start();

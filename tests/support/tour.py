@@ -27,6 +27,9 @@ class TourData:
     ticket_code: str  # a ticket with scans, for the console's ticket page
     standby_pass: str = ""  # a standby pass's link token
 
+    group: str = ""  # a school group's link token, its roster half consented (issue 19)
+    consent: str = ""  # a pupil's consent link token, consent not yet given
+
 
 @dataclass
 class Step:
@@ -75,7 +78,38 @@ def prepare(app) -> TourData:
         standby_pass = standby.join("open", {"name": "Đỗ Văn Hùng", "phone": "0977 123 456"}, now=now)
         standby.call("open", now=now)
     add_volunteer(app, VOLUNTEER[0])
-    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code, standby_pass.token)
+    group, consent = _school_group(app, now)
+    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code, standby_pass.token, group,
+                    consent)
+
+
+def _school_group(app, now) -> tuple[str, str]:
+    """A class of the minishow: two pupils, one consented on paper and ticketed, one waiting."""
+    from sqlalchemy import select
+
+    from checkin.extensions import db
+    from checkin.group_models import GroupMember
+    from checkin.group_roster import add_members, attest_paper
+    from checkin.group_tickets import issue
+    from checkin.school_groups import request_group
+    from tests.support.groups import allow_groups, teacher
+
+    allow_groups(app, "minishow", max_size=40)
+    with app.app_context():
+        made = request_group("minishow", teacher(1, pupils=3, adults=1), now=now)
+        add_members(made.token, [(1, {"name": "Nguyễn Minh An", "birth_year": 2014}),
+                                 (2, {"name": "Trần Bảo Châu", "birth_year": 2013})], [(1, "Phạm Thu Hà")], now=now)
+        first, second = db.session.execute(select(GroupMember.id, GroupMember.consent_token).where(
+            GroupMember.kind == "pupil").order_by(GroupMember.id)).all()
+        attest_paper(made.token, first.id, now=now)
+        issue(made.token, now=now)
+        return made.token, second.consent_token
+
+
+def _bad_roster(page):
+    page.fill("#pupils_text", "Lê Văn Dũng, năm")
+    with page.expect_navigation():
+        page.locator("form[action$='/roster'] button[type=submit]").click()
 
 
 def _visit(path: str):
@@ -202,6 +236,13 @@ def steps(data: TourData) -> list[Step]:
         Step("standby-board", "public", _visit("/shows/open/board")),
         Step("login", "public", _visit("/login")),
         Step("login-errors", "public", _then("/login", _submit)),
+        Step("group-request", "public", _visit("/shows/minishow/groups/new")),
+        Step("group-request-errors", "public", _then("/shows/minishow/groups/new", _submit)),
+        Step("group-page", "public", _visit(f"/g/{data.group}")),
+        Step("group-roster-errors", "public", _then(f"/g/{data.group}", _bad_roster)),
+        Step("group-tickets", "public", _visit(f"/g/{data.group}/tickets")),
+        Step("group-consent", "public", _visit(f"/c/{data.consent}")),
+        Step("group-consent-errors", "public", _then(f"/c/{data.consent}", _submit)),
     ]
     organiser = [
         Step("console-dashboard", "organiser", _visit("/organiser/?show=open")),
@@ -220,6 +261,8 @@ def steps(data: TourData) -> list[Step]:
         Step("console-standby", "organiser", _visit("/organiser/shows/open/standby")),
         Step("console-messages", "organiser", _visit("/organiser/shows/gala/messages")),
         Step("console-messages-preview", "organiser", _then("/organiser/shows/gala/messages", _message_preview)),
+
+        Step("console-groups", "organiser", _visit("/organiser/shows/minishow/groups")),
     ]
     gate = [
         Step("gate-setup", "volunteer", _visit("/gate/setup")),

@@ -1,0 +1,304 @@
+"""School groups (issue 19): a teacher asks for places for a class; the places are held from
+the show's quota at once (or when an organiser approves, if the show asks for approval), by the
+same conditional UPDATE of the show's counter as a registration, so groups and public
+registrations together never pass the quota (invariant 1). Cancelling, shrinking and the roster
+deadline give back exactly the places the group holds and promote the waitlist.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, exists, func, or_, select, update
+
+from . import audit, holds, tickets, waitlist
+from .database import transaction
+from .errors import Conflict, InvalidInput, NotFound, RegistrationClosed, ShowFull
+from .group_models import GroupMember, GroupSettings, SchoolGroup
+from .models import Show, Ticket
+from .personal_data import PRIVACY_NOTICE_VERSION, normalize_email, normalize_name, normalize_phone
+from .shows import registration_is_open
+
+SCHOOL_MAX = 200
+CLASS_MAX = 40
+
+# n places at once, only if all fit and nobody waits in line (they are served first).
+_TAKE_PLACES = (
+    update(Show)
+    .where(Show.id == bindparam("show_id"), Show.issued_count + bindparam("n") <= Show.ticket_quota,
+           ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted"))
+    .values(issued_count=Show.issued_count + bindparam("n"))
+)
+_GIVE_PLACES_BACK = (
+    update(Show)
+    .where(Show.id == bindparam("show_id"), Show.issued_count >= bindparam("n"))
+    .values(issued_count=Show.issued_count - bindparam("n"))
+)
+
+
+def new_token() -> str:
+    """A group or consent link's secret: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    group_id: int
+    token: str
+    state: str
+
+
+def _count(raw: object, field: str, low: int, errors: dict[str, str]) -> int | None:
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= 4:
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        errors[field] = "required" if raw in (None, "") else "invalid_number"
+        return None
+    if raw < low:
+        errors[field] = "invalid_number"
+        return None
+    return raw
+
+
+def _text(raw: object, field: str, limit: int, errors: dict[str, str]) -> str | None:
+    value = normalize_name(raw, field, errors) if field != "class_name" else None
+    if field == "class_name":
+        # "6A", "10 Toán": a class may have no letter, but has something.
+        if not isinstance(raw, str) or not " ".join(raw.split()):
+            errors[field] = "required"
+            return None
+        value = " ".join(raw.split())
+        if not value.isprintable():
+            errors[field] = "control_characters"
+            return None
+    if value is not None and len(value) > limit:
+        errors[field] = "too_long"
+        return None
+    return value
+
+
+def validate_request(values: dict, settings: GroupSettings) -> dict:
+    errors: dict[str, str] = {}
+    group = {
+        "school": _text(values.get("school"), "school", SCHOOL_MAX, errors),
+        "class_name": _text(values.get("class_name"), "class_name", CLASS_MAX, errors),
+        "teacher_name": normalize_name(values.get("teacher_name"), "teacher_name", errors),
+        "teacher_email": normalize_email(values.get("teacher_email"), errors),
+        "teacher_phone": normalize_phone(values.get("teacher_phone"), errors),
+        "pupils": _count(values.get("pupils"), "pupils", 0, errors),
+        "adults": _count(values.get("adults"), "adults", 1, errors),
+    }
+    for ours, theirs in (("teacher_email", "email"), ("teacher_phone", "phone")):
+        if theirs in errors:
+            errors[ours] = errors.pop(theirs)
+    if "pupils" not in errors and "adults" not in errors and \
+            group["pupils"] + group["adults"] > settings.max_group_size:
+        errors["pupils"] = "group_too_large"
+    if not (values.get("consent") is True or str(values.get("consent")).lower() in ("y", "yes", "on", "true", "1")):
+        errors["consent"] = "consent_required"
+    if errors:
+        raise InvalidInput(errors)
+    return group
+
+
+def take_places(connection, show_id: int, n: int) -> bool:
+    """The one place a group's places are taken (invariant 1)."""
+    return n == 0 or connection.execute(_TAKE_PLACES, {"show_id": show_id, "n": n}).rowcount == 1
+
+
+def _give_back(session, show_id: int, n: int, now: datetime) -> None:
+    if n <= 0:
+        return
+    session.flush()
+    if session.connection().execute(_GIVE_PLACES_BACK, {"show_id": show_id, "n": n}).rowcount != 1:
+        raise RuntimeError(f"show {show_id}: fewer issued places than a group holds")
+    waitlist.promote(session, waitlist.lock_show(session, show_id), now)
+
+
+def settings_of(session, show_id: int) -> GroupSettings | None:
+    return session.get(GroupSettings, show_id)
+
+
+def request_group(show_slug: str, values: dict, *, now: datetime) -> GroupRequest:
+    """Raises NotFound (no such show, or it takes no groups), InvalidInput, RegistrationClosed
+    or ShowFull; nothing is written unless the group's places are held (or it waits for an
+    organiser's approval, when the show asks for one)."""
+    with transaction() as session:
+        show = session.scalar(select(Show).where(Show.slug == show_slug).with_for_update())
+        settings = settings_of(session, show.id) if show else None
+        if show is None or settings is None:
+            raise NotFound()
+        group = validate_request(values, settings)
+        if not registration_is_open(show, now):
+            raise RegistrationClosed()
+        holds.expire_lapsed(session, now, show_id=show.id)
+        places = group["pupils"] + group["adults"]
+        state = "requested" if settings.approval_required else "held"
+        if state == "held":
+            session.flush()
+            if not take_places(session.connection(), show.id, places):
+                raise ShowFull()
+        row = SchoolGroup(show_id=show.id, token=new_token(), pass_code=tickets.new_code(), state=state, created_at=now,
+                          held_places=places if state == "held" else 0,
+                          notice_version=PRIVACY_NOTICE_VERSION, **group)
+        session.add(row)
+        session.flush()
+        return GroupRequest(row.id, row.token, state)
+
+
+def _group(session, group_id: int) -> SchoolGroup:
+    group = session.scalar(select(SchoolGroup).where(SchoolGroup.id == group_id).with_for_update())
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def group_by_token(session, token: str) -> SchoolGroup:
+    if not token or len(token) > 64:
+        raise NotFound()
+    group = session.scalar(select(SchoolGroup).where(SchoolGroup.token == token))
+    if group is None or group.state == "cancelled":
+        raise NotFound()
+    return group
+
+
+def approve(group_id: int, *, now: datetime, actor=None) -> None:
+    """Holds a requested group's places; ShowFull if they no longer fit (it stays requested)."""
+    with transaction() as session:
+        group = _group(session, group_id)
+        if group.state != "requested":
+            raise Conflict("not_requested")
+        session.flush()
+        places = group.pupils + group.adults
+        if not take_places(session.connection(), group.show_id, places):
+            raise ShowFull()
+        group.state, group.held_places, group.approved_at = "held", places, now
+        audit.record(session, actor, "group.approve", "school_group", group.id, {"state": "requested"},
+                     {"state": "held", "held_places": places}, now)
+
+
+def filled(session, group_id: int) -> int:
+    """Members on the roster who may get a ticket: adults, and pupils with a recorded consent."""
+    return session.scalar(select(func.count(GroupMember.id)).where(
+        GroupMember.group_id == group_id,
+        or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None))))
+
+
+def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None) -> None:
+    """Changes a group's size within the show's per-group maximum and its quota; never below
+    the members already ticketed."""
+    with transaction() as session:
+        group = _group(session, group_id)
+        settings = settings_of(session, group.show_id)
+        if group.state == "cancelled":
+            raise Conflict("cancelled")
+        if pupils < 0 or adults < 1 or pupils + adults > settings.max_group_size:
+            raise InvalidInput({"pupils": "group_too_large" if pupils + adults > settings.max_group_size
+                                else "invalid_number"})
+        places = pupils + adults
+        if group.state == "held":
+            ticketed = session.scalar(select(func.count(GroupMember.id)).where(
+                GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)))
+            if places < ticketed:
+                raise Conflict("below_ticketed")
+            delta = places - group.held_places
+            session.flush()
+            if delta > 0 and not take_places(session.connection(), group.show_id, delta):
+                raise ShowFull()
+            group.held_places = places
+            _give_back(session, group.show_id, -delta, now)
+        audit.record(session, actor, "group.resize", "school_group", group.id,
+                     {"pupils": group.pupils, "adults": group.adults}, {"pupils": pupils, "adults": adults}, now)
+        group.pupils, group.adults = pupils, adults
+
+
+def cancel(group_id: int, *, now: datetime, actor=None) -> None:
+    """Gives every held place back (the waitlist is promoted) and closes the group's links."""
+    with transaction() as session:
+        group = _group(session, group_id)
+        if group.state == "cancelled":
+            return
+        released, group.held_places = group.held_places, 0
+        group.state, group.cancelled_at = "cancelled", now
+        session.execute(update(GroupMember).where(GroupMember.group_id == group.id)
+                        .values(consent_token=None).execution_options(synchronize_session=False))
+        audit.record(session, actor, "group.cancel", "school_group", group.id, {"held_places": released},
+                     {"state": "cancelled"}, now)
+        _give_back(session, group.show_id, released, now)
+
+
+def set_settings(show_id: int, *, max_group_size: int, approval_required: bool,
+                 roster_deadline: datetime | None, now: datetime, actor=None) -> None:
+    """A show's rules for groups; a show gets them to take groups at all."""
+    if isinstance(max_group_size, bool) or not isinstance(max_group_size, int) or not 1 <= max_group_size <= 500:
+        raise InvalidInput({"max_group_size": "out_of_range"})
+    with transaction() as session:
+        settings = session.get(GroupSettings, show_id, with_for_update=True)
+        if settings is None:
+            settings = GroupSettings(show_id=show_id)
+            session.add(settings)
+        settings.max_group_size, settings.approval_required = max_group_size, approval_required
+        settings.roster_deadline = roster_deadline
+        audit.record(session, actor, "group.settings", "show", show_id, None,
+                     {"max_group_size": max_group_size, "approval_required": approval_required,
+                      "roster_deadline": roster_deadline}, now)
+
+
+def release_unfilled(show_id: int, *, now: datetime) -> int:
+    """At the roster deadline: each held group keeps only its filled places, the rest return to
+    the public pool and the waitlist is promoted. Returns how many places came back."""
+    returned = 0
+    with transaction() as session:
+        settings = settings_of(session, show_id)
+        if settings is None or settings.roster_deadline is None or now < settings.roster_deadline:
+            return 0
+        groups = session.scalars(select(SchoolGroup).where(
+            SchoolGroup.show_id == show_id, SchoolGroup.state == "held").with_for_update()).all()
+        for group in groups:
+            keep = filled(session, group.id)
+            if keep < group.held_places:
+                returned += group.held_places - keep
+                group.held_places = keep
+        _give_back(session, show_id, returned, now)
+    return returned
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """What the teacher and the organisers read: requested, cancelled, roster_incomplete,
+    consent_missing (for `missing` pupils), ready or arrived; with the counts behind it."""
+
+    name: str
+    on_roster: int
+    missing: int
+    ticketed: int
+    inside: int
+
+
+def group_state(session, group: SchoolGroup) -> GroupState:
+    members = session.execute(
+        select(GroupMember.kind, GroupMember.consent_way, GroupMember.ticket_id, Ticket.admitted_at)
+        .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id).where(GroupMember.group_id == group.id)).all()
+    missing = sum(1 for m in members if m.kind == "pupil" and m.consent_way is None)
+    ticketed = sum(1 for m in members if m.ticket_id is not None)
+    inside = sum(1 for m in members if m.admitted_at is not None)
+    if group.state in ("requested", "cancelled"):
+        name = group.state
+    elif inside:
+        name = "arrived"
+    elif len(members) < group.pupils + group.adults:
+        name = "roster_incomplete"
+    elif missing:
+        name = "consent_missing"
+    else:
+        name = "ready"
+    return GroupState(name, len(members), missing, ticketed, inside)
+
+
+def release_due(now: datetime) -> int:
+    """The worker's pass: every show whose roster deadline has passed (a group already trimmed
+    gives nothing back again)."""
+    with transaction() as session:
+        show_ids = session.scalars(select(GroupSettings.show_id).where(GroupSettings.roster_deadline <= now)).all()
+    return sum(release_unfilled(show_id, now=now) for show_id in show_ids)
