@@ -271,6 +271,8 @@ def purge(show_slug, dry_run):
                    f"{show.messages} messages, {show.files} mail files")
     if not report.shows:
         click.echo("nothing to erase")
+    if report.standby:
+        click.echo(f"{report.standby} standby passes")
     if report.lookups:
         click.echo(f"{report.lookups} old /find requests")
 

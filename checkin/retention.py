@@ -26,7 +26,7 @@ from sqlalchemy import String, and_, cast, delete, insert, literal, or_, select,
 
 from . import group_retention
 from .database import transaction
-from .models import AuditEntry, AuditUnlock, LookupRequest, OutboxMessage, Scan, Show, Ticket
+from .models import AuditEntry, AuditUnlock, LookupRequest, OutboxMessage, Scan, Show, StandbyPass, Ticket
 
 ERASED = "erased-"
 # Free-text keys of audit entries about a ticket that may name its holder.
@@ -52,6 +52,7 @@ class PurgeReport:
     shows: dict[str, ShowPurge] = field(default_factory=dict)
     lookups: int = 0
     groups: int = 0  # school groups erased (checkin/group_retention.py)
+    standby: int = 0  # standby passes whose name and phone were erased
 
     @property
     def tickets(self) -> int:
@@ -96,11 +97,29 @@ def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = Non
         group_ids = group_retention.due_group_ids(session, now=now, cancelled_days=cancelled_days,
                                                   show_slug=show_slug)
         report.groups = len(group_ids) if dry_run else group_retention.erase_groups(session, group_ids, now)
+    with transaction() as session:
+        report.standby = _erase_standby(session, now=now, show_slug=show_slug, dry_run=dry_run)
     if not dry_run:
         with transaction() as session:
             report.lookups = session.execute(
                 delete(LookupRequest).where(LookupRequest.created_at <= now - LOOKUP_MAX_AGE)).rowcount
     return report
+
+
+def _erase_standby(session, *, now: datetime, show_slug: str | None, dry_run: bool) -> int:
+    """A standby pass serves its evening alone: its name and phone go once the show has ended,
+    like a waitlist place. The number, code and admission stay (the gate's counts); the link
+    stops working. An erased pass has an empty name."""
+    ended = select(Show.id).where(Show.ends_at <= now)
+    if show_slug is not None:
+        ended = ended.where(Show.slug == show_slug)
+    due = and_(StandbyPass.show_id.in_(ended), StandbyPass.name != "")
+    if dry_run:
+        return len(session.scalars(select(StandbyPass.id).where(due)).all())
+    placeholder = literal("erased-") + cast(StandbyPass.id, String(12))
+    return session.execute(update(StandbyPass).where(due)
+                           .values(name="", phone=placeholder, token=placeholder)
+                           .execution_options(synchronize_session=False)).rowcount
 
 
 def erase_ticket(session, ticket_id: int, now: datetime) -> list[int]:

@@ -185,3 +185,21 @@ def test_the_retention_is_a_show_setting(app, runner):
     result = runner.invoke(args=["show", "update", "gala", "--retention-days", "30"])
     assert result.exit_code == 0 and "personal data kept 30 days after" in result.output
     assert runner.invoke(args=["show", "update", "gala", "--retention-days", "-1"]).exit_code != 0
+
+
+def test_standby_passes_lose_their_name_and_phone_when_the_show_ends(app, runner):
+    from checkin.models import StandbyPass
+    from checkin.standby import join
+
+    make_show(app, "gala")
+    with app.app_context():
+        joined = join("gala", {"name": "Đỗ Văn Hùng", "phone": "0977 123 456"}, now=utcnow())
+    assert "standby" not in runner.invoke(args=["purge", "--show", "gala"]).output  # not before the end
+    _end_show(app, days_ago=0)
+    assert "1 standby passes" in runner.invoke(args=["purge", "--show", "gala", "--dry-run"]).output
+    assert "1 standby passes" in runner.invoke(args=["purge", "--show", "gala"]).output
+    with app.app_context():
+        kept = db.session.execute(select(StandbyPass.number, StandbyPass.name, StandbyPass.phone,
+                                         StandbyPass.token)).one()
+    assert kept.number == joined.number and kept.name == "" and "0977123456" not in kept.phone + kept.token
+    assert "Hùng" not in _everything(app) and "977123456" not in _everything(app)
