@@ -195,6 +195,14 @@ def _lookup_answer(name: str):
     return act
 
 
+def _undo_last_admission(page):
+    """The volunteer takes back their admission of a minute ago: the amber answer."""
+    _scanner(page)
+    page.fill("#undo-reason", "nhầm người")
+    page.click("#undo-form button[type=submit]")
+    page.locator("#result.result-amber").wait_for()
+
+
 def _scanner(page):
     # No camera in this browser: the scanner's "type the code" state, once it has tried.
     page.locator("#scanner").wait_for()
@@ -271,6 +279,7 @@ def steps(data: TourData) -> list[Step]:
         Step("gate-lookup", "volunteer", _then("/gate", _lookup)),
         Step("gate-result-admitted", "volunteer", _then("/gate", _admit_by_lookup("Nam"))),
         Step("gate-lookup-already-inside", "volunteer", _then("/gate", _lookup_answer("Nam"))),
+        Step("gate-result-undone", "volunteer", _then("/gate", _undo_last_admission)),
     ]
     return public + organiser + gate
 
