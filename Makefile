@@ -35,13 +35,13 @@ $(VENDORED): package.json package-lock.json
 	touch $@
 
 %.mo: %.po $(INSTALLED)
-	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+	$(VENV)/bin/pybabel compile -i $< -o $@ >/dev/null
 
 translations: $(COMPILED)
 
 # Refreshes the message catalogue template from the code and templates.
 extract: $(INSTALLED)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o checkin/translations/messages.pot checkin templates
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o checkin/translations/messages.pot .
 
 # The mail worker runs beside the web server (e-mails land in instance/outbox/ unless
 # CHECKIN_MAIL_URL is set); one shell holds both, so Ctrl-C stops both.
