@@ -97,6 +97,8 @@ def test_two_phones_admitting_one_group_at_once_admit_each_person_once(app):
     total = Counter()
     for answer in answers:
         total.update(answer["results"])
-    assert total["admitted"] == 9 and total["already_inside"] == 27, total
+    # Each step picks those not yet admitted when it reads, so how many "already inside" answers
+    # the later steps get depends on the interleaving; that nobody is admitted twice does not.
+    assert total["admitted"] == 9 and set(total) <= {"admitted", "already_inside"}, total
     with app.app_context():
         assert db.session.scalar(select(func.count(Ticket.id)).where(Ticket.admitted_at.is_not(None))) == 9
