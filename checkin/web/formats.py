@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 
 from ..database import utcnow
 from ..personal_data import GUARDIAN_AGE
+from ..tickets import format_code
 from .locale import current_locale
 
 DAY_PATTERNS = {"vi": "EEEE, dd/MM/y", "en": "EEEE, d MMMM y"}
@@ -44,6 +45,7 @@ def masked_email(address: str) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(masked_email)
+    app.add_template_filter(format_code, "ticket_code")
     app.add_template_filter(day, "show_day")
     app.add_template_filter(short, "short_datetime")
     app.add_template_global(adult_years_pattern)
