@@ -5,6 +5,7 @@ CHECKIN_THREADS, CHECKIN_ACCESS_LOG) or on the command line. The app is built in
 never in the master (no preload): database connections and the rate limiter's storage client
 must not be shared across a fork.
 """
+
 import multiprocessing
 import os
 

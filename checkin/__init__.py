@@ -2,6 +2,7 @@
 
 create_app() reads as the table of contents of the application.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("CHECKIN_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
+        instance_path=os.environ.get("CHECKIN_INSTANCE_PATH")
+        or (test_config or {}).get("INSTANCE_PATH")
         or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -38,6 +38,7 @@ what already happened at the gate, so the server records rather than decides:
   the first entry, for the organisers to review. Only a full venue can still refuse a move
   (capacity is the server's to settle): it is then a conflict and leaves the history.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,15 +64,35 @@ from .signing import Keyring
 # of the ticket stands.
 CONFLICT = "conflict"
 ALREADY_ADMITTED = "already_admitted"
-RESULTS = ("admitted", "reentered", "exited", "already_inside", "not_inside", "invalid", "unknown",
-           "wrong_show", "cancelled", "waitlisted", "venue_full", "not_open", CONFLICT)
+RESULTS = (
+    "admitted",
+    "reentered",
+    "exited",
+    "already_inside",
+    "not_inside",
+    "invalid",
+    "unknown",
+    "wrong_show",
+    "cancelled",
+    "waitlisted",
+    "venue_full",
+    "not_open",
+    CONFLICT,
+)
 # What a phone may report it answered when it decided offline.
 LOCAL_RESULTS = tuple(result for result in RESULTS if result != CONFLICT)
 UNDONE = "undone"
 DIRECTIONS = ("in", "out")
 # What the volunteer's screen shows: green lets a person through, amber needs a look.
-TONES = {"admitted": "green", "exited": "green", "reentered": "amber", "not_open": "amber",
-         "not_inside": "amber", UNDONE: "amber", CONFLICT: "amber"}
+TONES = {
+    "admitted": "green",
+    "exited": "green",
+    "reentered": "amber",
+    "not_open": "amber",
+    "not_inside": "amber",
+    UNDONE: "amber",
+    CONFLICT: "amber",
+}
 OK_RESULTS = frozenset({"admitted", "reentered", "exited"})
 CLOCK_SKEW = timedelta(minutes=2)
 OFFLINE_GRACE = timedelta(hours=6)
@@ -176,49 +197,91 @@ class _Outcome:
 # one write lock, so whatever Python runs while holding it (building statements, ORM objects,
 # a flush) is time every other gate waits; and each statement lets go of the GIL, which the
 # lock holder may then wait for behind the worker's other threads. Hence few statements too.
-_TICKET_AND_SHOW = (select(*(getattr(Ticket, name) for name in _TicketState._fields),
-                           *(getattr(Show, name) for name in _ShowState._fields))
-                    .join(Show, Show.id == Ticket.show_id))
-_FIND = {"code": _TICKET_AND_SHOW.where(Ticket.code == bindparam("ref")),
-         "id": _TICKET_AND_SHOW.where(Ticket.id == bindparam("ref"))}
+_TICKET_AND_SHOW = select(
+    *(getattr(Ticket, name) for name in _TicketState._fields),
+    *(getattr(Show, name) for name in _ShowState._fields),
+).join(Show, Show.id == Ticket.show_id)
+_FIND = {
+    "code": _TICKET_AND_SHOW.where(Ticket.code == bindparam("ref")),
+    "id": _TICKET_AND_SHOW.where(Ticket.id == bindparam("ref")),
+}
 # PostgreSQL: the ticket's row held from the read to the end of the transaction, so that what
 # is decided from it stands (SQLite's write lock already holds the whole database). Ticket
 # before show, the order cancellation takes too.
 _FIND_LOCKED = {by: statement.with_for_update(of=Ticket) for by, statement in _FIND.items()}
-_SHOW_BY_SLUG = select(*(getattr(Show, name) for name in _ShowState._fields)).where(Show.slug == bindparam("slug"))
+_SHOW_BY_SLUG = select(*(getattr(Show, name) for name in _ShowState._fields)).where(
+    Show.slug == bindparam("slug")
+)
 # Exactly once (invariant 2): each change of a ticket is conditional on the state it was
 # decided from. Ticket.updated_at is set by its onupdate, as for every UPDATE of a ticket.
-_FIRST_ENTRY = (update(Ticket)
-                .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_(None), Ticket.status == "issued")
-                .values(admitted_at=bindparam("at"), admitted_gate=bindparam("gate"), inside=True))
-_NO_ENTRY = update(Ticket).where(Ticket.id == bindparam("ticket")).values(admitted_at=None, admitted_gate=None,
-                                                                           inside=False)
-_REENTRY = (update(Ticket)
-            .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(False))
-            .values(inside=True))
-_LEAVING = (update(Ticket)
-            .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
-            .values(inside=False))
+_FIRST_ENTRY = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_(None), Ticket.status == "issued")
+    .values(admitted_at=bindparam("at"), admitted_gate=bindparam("gate"), inside=True)
+)
+_NO_ENTRY = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket"))
+    .values(admitted_at=None, admitted_gate=None, inside=False)
+)
+_REENTRY = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(False))
+    .values(inside=True)
+)
+_LEAVING = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket"), Ticket.admitted_at.is_not(None), Ticket.inside.is_(True))
+    .values(inside=False)
+)
 # An undone first entry: out again, and the ticket usable as if never scanned.
 _UNDO_FIRST_ENTRY = _LEAVING.values(admitted_at=None, admitted_gate=None)
 # Capacity (invariant 3): a place inside is taken by the show's counter, never above capacity.
-_TAKE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
-               .values(inside_count=Show.inside_count + 1))
-_GIVE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count > 0)
-               .values(inside_count=Show.inside_count - 1))
+_TAKE_PLACE = (
+    update(Show)
+    .where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
+    .values(inside_count=Show.inside_count + 1)
+)
+_GIVE_PLACE = (
+    update(Show)
+    .where(Show.id == bindparam("show"), Show.inside_count > 0)
+    .values(inside_count=Show.inside_count - 1)
+)
 _INSERT_SCAN = insert(Scan)
-_STORED = (select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest)
-           .where(Scan.client_scan_id == bindparam("client_scan_id")))
-_HISTORY = (select(Scan.id, Scan.client_scan_id, Scan.direction, Scan.offline, Scan.scanned_at, Scan.recorded_at,
-                   Scan.gate, Scan.result, Scan.conflict_with_scan_id)
-            .where(Scan.ticket_id == bindparam("ticket"), Scan.in_history.is_(True), Scan.undone_by_scan_id.is_(None)))
-_GATE_SHOWS = select(Show.slug).join(Gate, Gate.show_id == Show.id).where(Gate.label == bindparam("gate")).limit(2)
+_STORED = select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest).where(
+    Scan.client_scan_id == bindparam("client_scan_id")
+)
+_HISTORY = select(
+    Scan.id,
+    Scan.client_scan_id,
+    Scan.direction,
+    Scan.offline,
+    Scan.scanned_at,
+    Scan.recorded_at,
+    Scan.gate,
+    Scan.result,
+    Scan.conflict_with_scan_id,
+).where(Scan.ticket_id == bindparam("ticket"), Scan.in_history.is_(True), Scan.undone_by_scan_id.is_(None))
+_GATE_SHOWS = (
+    select(Show.slug).join(Gate, Gate.show_id == Show.id).where(Gate.label == bindparam("gate")).limit(2)
+)
 
 
-def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: str,
-         client_scan_id: str, scanned_at: datetime | None, show_slug: str | None = None,
-         now: datetime, method: str = "qr", device: str | None = None,
-         local_result: str | None = None) -> ScanResult:
+def scan(
+    payload_text: str,
+    *,
+    keyring: Keyring,
+    staff,
+    gate: str,
+    direction: str,
+    client_scan_id: str,
+    scanned_at: datetime | None,
+    show_slug: str | None = None,
+    now: datetime,
+    method: str = "qr",
+    device: str | None = None,
+    local_result: str | None = None,
+) -> ScanResult:
     """A QR scan: the signature first, then the same checks as a typed code. With
     ``local_result``, a scan the phone decided offline (see the module docstring)."""
     if local_result is not None and local_result not in LOCAL_RESULTS:
@@ -226,19 +289,46 @@ def scan(payload_text: str, *, keyring: Keyring, staff, gate: str, direction: st
     if local_result is None and standby.is_standby_payload(payload_text):
         # A standby pass (checkin/standby.py): its own line, the same scan log and counter.
         response, scan_id, replayed = standby.scan(
-            payload_text, keyring=keyring, staff_id=_staff_id(staff), gate=gate, direction=direction,
-            client_scan_id=client_scan_id, show_slug=show_slug or _show_of(show_slug, gate), now=now)
+            payload_text,
+            keyring=keyring,
+            staff_id=_staff_id(staff),
+            gate=gate,
+            direction=direction,
+            client_scan_id=client_scan_id,
+            show_slug=show_slug or _show_of(show_slug, gate),
+            now=now,
+        )
         return ScanResult(response["result"], response, scan_id, replayed)
-    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, _show_of(show_slug, gate),
-                          now, method, device, local_result, _digest(method, direction, payload_text))
+    request = ScanRequest(
+        _staff_id(staff),
+        gate,
+        direction,
+        client_scan_id,
+        scanned_at,
+        _show_of(show_slug, gate),
+        now,
+        method,
+        device,
+        local_result,
+        _digest(method, direction, payload_text),
+    )
     verified = tickets.verify_payload(payload_text, keyring)
     return _run(request, _Ref("code", verified.code) if verified else None)
 
 
-def admit_ticket(code: str, *, staff, gate: str, direction: str, client_scan_id: str,
-                 scanned_at: datetime | None = None, show_slug: str | None = None, now: datetime,
-                 device: str | None = None,
-                 then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
+def admit_ticket(
+    code: str,
+    *,
+    staff,
+    gate: str,
+    direction: str,
+    client_scan_id: str,
+    scanned_at: datetime | None = None,
+    show_slug: str | None = None,
+    now: datetime,
+    device: str | None = None,
+    then: Callable[[Connection, ScanResult], None] | None = None,
+) -> ScanResult:
     """A volunteer admits by hand (from a lookup, or a code read off a cracked screen), naming
     the ticket by its code (with or without the dash), never by a sequential id that a script
     could count through: every check of a scan except the signature, which the attendee's ID
@@ -248,8 +338,18 @@ def admit_ticket(code: str, *, staff, gate: str, direction: str, client_scan_id:
         raise TypeError("a ticket is admitted by hand by its code")
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
     parsed = tickets.parse_code(code) or ""
-    request = ScanRequest(_staff_id(staff), gate, direction, client_scan_id, scanned_at, _show_of(show_slug, gate),
-                          now, "manual", device, digest=_digest("manual", direction, parsed))
+    request = ScanRequest(
+        _staff_id(staff),
+        gate,
+        direction,
+        client_scan_id,
+        scanned_at,
+        _show_of(show_slug, gate),
+        now,
+        "manual",
+        device,
+        digest=_digest("manual", direction, parsed),
+    )
     return _run(request, _Ref("code", parsed), then)
 
 
@@ -271,8 +371,9 @@ def _show_of(show_slug: str | None, gate: str) -> str:
     return slugs[0]
 
 
-def _run(request: ScanRequest, ref: _Ref | None,
-         then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
+def _run(
+    request: ScanRequest, ref: _Ref | None, then: Callable[[Connection, ScanResult], None] | None = None
+) -> ScanResult:
     """Decide, change, record: one transaction.
 
     An online scan reads its ticket before the transaction, where waiting costs no other gate
@@ -301,8 +402,13 @@ def _run(request: ScanRequest, ref: _Ref | None,
         return stored
 
 
-def _in_transaction(connection, request: ScanRequest, ref: _Ref | None, seen: _Found | None,
-                    then: Callable[[Connection, ScanResult], None] | None = None) -> ScanResult:
+def _in_transaction(
+    connection,
+    request: ScanRequest,
+    ref: _Ref | None,
+    seen: _Found | None,
+    then: Callable[[Connection, ScanResult], None] | None = None,
+) -> ScanResult:
     if request.offline:
         outcome, scan_id = _offline(connection, request, _find(connection, request, ref, locked=True))
         response = outcome.extra.pop("_response")
@@ -327,7 +433,9 @@ def _stored(request: ScanRequest, connection=None) -> ScanResult | None:
     row = connection.execute(_STORED, {"client_scan_id": request.client_scan_id}).first()
     if row is None:
         return None
-    if row.staff_id != request.staff_id or (row.request_digest is not None and row.request_digest != request.digest):
+    if row.staff_id != request.staff_id or (
+        row.request_digest is not None and row.request_digest != request.digest
+    ):
         raise ScanIdReused()
     return ScanResult(row.result, row.response, row.id, replayed=True)
 
@@ -371,8 +479,9 @@ def _offline_refusal(request: ScanRequest, found: _Found) -> _Outcome | None:
     if unfound is not None:
         refusal = _Outcome(unfound, show=show)
     else:
-        refusal = _verdict(ticket, show, show_slug=request.show_slug, direction=request.direction,
-                           at=request.admission_time)
+        refusal = _verdict(
+            ticket, show, show_slug=request.show_slug, direction=request.direction, at=request.admission_time
+        )
         if refusal.result not in ("wrong_show", "not_open", "cancelled", "waitlisted"):
             refusal = None
     if refusal is None or request.direction != "in":
@@ -390,25 +499,41 @@ def _replay(connection, ticket: _TicketState, show: _ShowState, scan_id: int) ->
     the inside counter (by the difference) and every move whose result changed, rewritten."""
     rows = connection.execute(_HISTORY, {"ticket": ticket.id}).all()
     replayed = history.replay(
-        (history.Move(row.id, row.client_scan_id, row.direction,
-                      _move_time(row.offline, row.scanned_at, row.recorded_at), row.gate) for row in rows),
-        reentry_allowed=show.reentry_allowed)
+        (
+            history.Move(
+                row.id,
+                row.client_scan_id,
+                row.direction,
+                _move_time(row.offline, row.scanned_at, row.recorded_at),
+                row.gate,
+            )
+            for row in rows
+        ),
+        reentry_allowed=show.reentry_allowed,
+    )
     change = int(replayed.inside) - int(ticket.inside)
     if change > 0 and connection.execute(_TAKE_PLACE, {"show": show.id}).rowcount == 0:
         # Full: this move cannot be honoured; it leaves the history, which stays as it was.
         outcome = _Outcome(CONFLICT, ticket, show, {"conflict": "venue_full"})
         response = _response(outcome)
-        connection.execute(update(Scan).where(Scan.id == scan_id)
-                           .values(result=CONFLICT, in_history=False, response=response))
+        connection.execute(
+            update(Scan)
+            .where(Scan.id == scan_id)
+            .values(result=CONFLICT, in_history=False, response=response)
+        )
         outcome.extra["_response"] = response
         return outcome
     if change < 0:
         connection.execute(_GIVE_PLACE, {"show": show.id})
-    after = ticket._replace(admitted_at=replayed.admitted_at, admitted_gate=replayed.admitted_gate,
-                            inside=replayed.inside)
+    after = ticket._replace(
+        admitted_at=replayed.admitted_at, admitted_gate=replayed.admitted_gate, inside=replayed.inside
+    )
     if after != ticket:
-        connection.execute(update(Ticket).where(Ticket.id == ticket.id).values(
-            admitted_at=after.admitted_at, admitted_gate=after.admitted_gate, inside=after.inside))
+        connection.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(admitted_at=after.admitted_at, admitted_gate=after.admitted_gate, inside=after.inside)
+        )
     mine = None
     for row in rows:
         verdict = replayed.verdicts[row.id]
@@ -434,13 +559,18 @@ def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
     ticket, show, unfound = found
     if unfound is not None:
         return _Outcome(unfound, show=show)
-    outcome = _verdict(ticket, show, show_slug=request.show_slug, direction=request.direction,
-                       at=request.admission_time)
+    outcome = _verdict(
+        ticket, show, show_slug=request.show_slug, direction=request.direction, at=request.admission_time
+    )
     if outcome.result == "exited":
         place = _exit(connection, ticket, show)
     elif outcome.result == "admitted":
-        place = _move_in(connection, _FIRST_ENTRY, _NO_ENTRY, {
-            "ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate})
+        place = _move_in(
+            connection,
+            _FIRST_ENTRY,
+            _NO_ENTRY,
+            {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate},
+        )
     elif outcome.result == "reentered":
         place = _move_in(connection, _REENTRY, _LEAVING, {"ticket": ticket.id, "show": show.id})
     else:
@@ -452,8 +582,9 @@ def _check(connection, request: ScanRequest, found: _Found) -> _Outcome | None:
     return _Outcome(outcome.result, ticket, show, place=place)
 
 
-def _verdict(ticket: _TicketState, show: _ShowState, *, show_slug: str | None, direction: str,
-             at: datetime) -> _Outcome:
+def _verdict(
+    ticket: _TicketState, show: _ShowState, *, show_slug: str | None, direction: str, at: datetime
+) -> _Outcome:
     """The checks in order (after the signature and the ticket's existence): show, day and
     doors, ticket state, then the move; capacity is the UPDATE's to settle."""
     if show_slug and show.slug != show_slug:
@@ -465,7 +596,9 @@ def _verdict(ticket: _TicketState, show: _ShowState, *, show_slug: str | None, d
     if ticket.status in ("cancelled", "waitlisted"):
         return _Outcome(ticket.status, ticket, show)
     if direction == "out":
-        return _Outcome("exited" if ticket.admitted_at is not None and ticket.inside else "not_inside", ticket, show)
+        return _Outcome(
+            "exited" if ticket.admitted_at is not None and ticket.inside else "not_inside", ticket, show
+        )
     if ticket.admitted_at is None:
         return _Outcome("admitted", ticket, show)
     if show.reentry_allowed and not ticket.inside:
@@ -473,7 +606,9 @@ def _verdict(ticket: _TicketState, show: _ShowState, *, show_slug: str | None, d
     return _Outcome("already_inside", ticket, show)
 
 
-def preview(ticket: Ticket, show: Show, *, show_slug: str, direction: str, now: datetime) -> tuple[dict, bool]:
+def preview(
+    ticket: Ticket, show: Show, *, show_slug: str, direction: str, now: datetime
+) -> tuple[dict, bool]:
     """What a scan of this ticket at a gate of `show_slug` would answer now, without scanning
     (the hand lookup's words), and whether it would let the person in or out."""
     state = _TicketState(*(getattr(ticket, name) for name in _TicketState._fields))
@@ -536,48 +671,90 @@ def _settle_place(connection, outcome: _Outcome, response: dict, scan_id: int) -
     connection.execute(ticket_change_back, params)
     refused = _Outcome("venue_full", outcome.ticket, outcome.show)
     response = _response(refused)
-    connection.execute(update(Scan).where(Scan.id == scan_id)
-                       .values(result="venue_full", response=response, in_history=False))
+    connection.execute(
+        update(Scan)
+        .where(Scan.id == scan_id)
+        .values(result="venue_full", response=response, in_history=False)
+    )
     return refused, response
 
 
 def _response(outcome: _Outcome) -> dict:
     """The stored answer: values only; the web layer words it in the reader's language."""
-    response = {"result": outcome.result, "ok": outcome.result in OK_RESULTS,
-                "tone": TONES.get(outcome.result, "red"), **outcome.extra}
+    response = {
+        "result": outcome.result,
+        "ok": outcome.result in OK_RESULTS,
+        "tone": TONES.get(outcome.result, "red"),
+        **outcome.extra,
+    }
     ticket, show = outcome.ticket, outcome.show
     if ticket is not None:
-        response["ticket"] = {"code": ticket.code, "name": ticket.name, "show": show.slug,
-                              "show_title": {"vi": show.title_vi, "en": show.title_en}}
+        response["ticket"] = {
+            "code": ticket.code,
+            "name": ticket.name,
+            "show": show.slug,
+            "show_title": {"vi": show.title_vi, "en": show.title_en},
+        }
         if outcome.result in ("already_inside", "reentered", CONFLICT) and ticket.admitted_at is not None:
             response["first_admitted_at"] = to_local(ticket.admitted_at).strftime("%H:%M")
             response["first_gate"] = ticket.admitted_gate
     return response
 
 
-def _record(connection, request: ScanRequest, outcome: _Outcome, response: dict, *,
-            reason: str | None = None, in_history: bool = False) -> int:
+def _record(
+    connection,
+    request: ScanRequest,
+    outcome: _Outcome,
+    response: dict,
+    *,
+    reason: str | None = None,
+    in_history: bool = False,
+) -> int:
     """The scan's row in the log; its id."""
-    return connection.execute(_INSERT_SCAN, {
-        "client_scan_id": request.client_scan_id, "staff_id": request.staff_id,
-        "ticket_id": outcome.ticket.id if outcome.ticket is not None else None,
-        "show_id": outcome.show.id if outcome.show is not None else None,
-        "gate": request.gate, "direction": request.direction, "result": outcome.result,
-        "method": request.method, "device": request.device, "reason": reason,
-        "scanned_at": request.scanned_at or request.now, "recorded_at": request.now, "response": response,
-        "offline": request.offline, "conflict_with_scan_id": outcome.conflict_with,
-        "request_digest": request.digest, "local_result": request.local_result, "in_history": in_history,
-    }).inserted_primary_key[0]
+    return connection.execute(
+        _INSERT_SCAN,
+        {
+            "client_scan_id": request.client_scan_id,
+            "staff_id": request.staff_id,
+            "ticket_id": outcome.ticket.id if outcome.ticket is not None else None,
+            "show_id": outcome.show.id if outcome.show is not None else None,
+            "gate": request.gate,
+            "direction": request.direction,
+            "result": outcome.result,
+            "method": request.method,
+            "device": request.device,
+            "reason": reason,
+            "scanned_at": request.scanned_at or request.now,
+            "recorded_at": request.now,
+            "response": response,
+            "offline": request.offline,
+            "conflict_with_scan_id": outcome.conflict_with,
+            "request_digest": request.digest,
+            "local_result": request.local_result,
+            "in_history": in_history,
+        },
+    ).inserted_primary_key[0]
 
 
-def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, now: datetime,
-                        device: str | None = None) -> ScanResult:
+def undo_last_admission(
+    *, staff, reason: str, gate: str, client_scan_id: str, now: datetime, device: str | None = None
+) -> ScanResult:
     """Takes back the volunteer's own last admission of the last minute (a wrong person let
     in, a tap too many): the ticket is usable again and its place inside is freed. A new scan
     row records the undo and its reason; the original row stays, pointing to it."""
     staff_id = _staff_id(staff)
-    request = ScanRequest(staff_id, gate, "in", client_scan_id, None, None, now, "undo", device,
-                          digest=_digest("undo", "in", ""))
+    request = ScanRequest(
+        staff_id,
+        gate,
+        "in",
+        client_scan_id,
+        None,
+        None,
+        now,
+        "undo",
+        device,
+        digest=_digest("undo", "in", ""),
+    )
     try:
         with transaction() as session:
             connection = session.connection()
@@ -587,9 +764,14 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
             original = connection.execute(
                 select(Scan.id, Scan.ticket_id, Scan.result, Scan.recorded_at, Scan.undone_by_scan_id)
                 .where(Scan.staff_id == staff_id, Scan.result.in_(("admitted", "reentered")))
-                .order_by(Scan.id.desc()).limit(1)).first()
-            if original is None or original.undone_by_scan_id is not None \
-                    or original.recorded_at < now - UNDO_WINDOW:
+                .order_by(Scan.id.desc())
+                .limit(1)
+            ).first()
+            if (
+                original is None
+                or original.undone_by_scan_id is not None
+                or original.recorded_at < now - UNDO_WINDOW
+            ):
                 raise NothingToUndo()
             ticket, show, _ = _find(connection, request, _Ref("id", original.ticket_id), locked=True)
             back = _UNDO_FIRST_ENTRY if original.result == "admitted" else _LEAVING
@@ -600,8 +782,14 @@ def undo_last_admission(*, staff, reason: str, gate: str, client_scan_id: str, n
             response = _response(outcome)
             response["undone_result"] = original.result
             scan_id = _record(connection, request, outcome, response, reason=reason[:200])
-            if connection.execute(update(Scan).where(Scan.id == original.id, Scan.undone_by_scan_id.is_(None))
-                                  .values(undone_by_scan_id=scan_id)).rowcount == 0:
+            if (
+                connection.execute(
+                    update(Scan)
+                    .where(Scan.id == original.id, Scan.undone_by_scan_id.is_(None))
+                    .values(undone_by_scan_id=scan_id)
+                ).rowcount
+                == 0
+            ):
                 raise NothingToUndo()
             return ScanResult(UNDONE, response, scan_id)
     except IntegrityError:
@@ -622,6 +810,9 @@ def counters(session, show_slug: str, gate: str) -> Counters | None:
     show = session.scalar(select(Show).where(Show.slug == show_slug))
     if show is None:
         return None
-    at_gate = session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.show_id == show.id, Ticket.admitted_gate == gate, Ticket.admitted_at.is_not(None)))
+    at_gate = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.show_id == show.id, Ticket.admitted_gate == gate, Ticket.admitted_at.is_not(None))
+    )
     return Counters(at_gate, show.inside_count, show.venue_capacity)

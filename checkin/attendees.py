@@ -1,5 +1,6 @@
 """Organisers' view of attendees: search, a ticket's whole history, moving a ticket between
 the waitlist and the issued tickets within the quota, resending its e-mail, admitting by hand."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +40,10 @@ def ticket_query(filters: TicketFilter):
     if text:
         # Names without case or diacritics ("nguyen van duc" finds "Nguyễn Văn Đức");
         # e-mail addresses are stored in lower case.
-        matches = [folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
-                   Ticket.email.like(like_pattern(text.lower()), escape="\\")]
+        matches = [
+            folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
+            Ticket.email.like(like_pattern(text.lower()), escape="\\"),
+        ]
         code = parse_code(text)
         if code:
             matches.append(Ticket.code == code)
@@ -72,24 +75,56 @@ def ticket_history(session, ticket: Ticket) -> list[HistoryEvent]:
         events.append(HistoryEvent(ticket.issued_at, "issued"))
     if ticket.cancelled_at:
         events.append(HistoryEvent(ticket.cancelled_at, "cancelled"))
-    for message in session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)
-                                   .order_by(OutboxMessage.id)):
-        events.append(HistoryEvent(message.created_at, "mail", {
-            "kind": message.kind, "sent_at": message.sent_at, "attempts": message.attempts,
-            "last_error": message.last_error}))
+    for message in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)
+    ):
+        events.append(
+            HistoryEvent(
+                message.created_at,
+                "mail",
+                {
+                    "kind": message.kind,
+                    "sent_at": message.sent_at,
+                    "attempts": message.attempts,
+                    "last_error": message.last_error,
+                },
+            )
+        )
     for scan, staff_name in session.execute(
-            select(Scan, Staff.name).outerjoin(Staff, Staff.id == Scan.staff_id)
-            .where(Scan.ticket_id == ticket.id).order_by(Scan.id)):
-        events.append(HistoryEvent(scan.scanned_at, "scan", {
-            "result": scan.result, "gate": scan.gate, "direction": scan.direction, "device": scan.device,
-            "method": scan.method, "staff": staff_name, "reason": scan.reason,
-            "undone": scan.undone_by_scan_id is not None}))
+        select(Scan, Staff.name)
+        .outerjoin(Staff, Staff.id == Scan.staff_id)
+        .where(Scan.ticket_id == ticket.id)
+        .order_by(Scan.id)
+    ):
+        events.append(
+            HistoryEvent(
+                scan.scanned_at,
+                "scan",
+                {
+                    "result": scan.result,
+                    "gate": scan.gate,
+                    "direction": scan.direction,
+                    "device": scan.device,
+                    "method": scan.method,
+                    "staff": staff_name,
+                    "reason": scan.reason,
+                    "undone": scan.undone_by_scan_id is not None,
+                },
+            )
+        )
     for entry, staff_name in session.execute(
-            select(AuditEntry, Staff.name).outerjoin(Staff, Staff.id == AuditEntry.actor_id)
-            .where(AuditEntry.object_type == "ticket", AuditEntry.object_id == ticket.code)
-            .order_by(AuditEntry.id)):
-        events.append(HistoryEvent(entry.at, "action", {
-            "action": entry.action, "staff": staff_name, "before": entry.before, "after": entry.after}))
+        select(AuditEntry, Staff.name)
+        .outerjoin(Staff, Staff.id == AuditEntry.actor_id)
+        .where(AuditEntry.object_type == "ticket", AuditEntry.object_id == ticket.code)
+        .order_by(AuditEntry.id)
+    ):
+        events.append(
+            HistoryEvent(
+                entry.at,
+                "action",
+                {"action": entry.action, "staff": staff_name, "before": entry.before, "after": entry.after},
+            )
+        )
     events.sort(key=lambda event: event.at)
     return events
 
@@ -108,23 +143,36 @@ def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Tick
             waitlist.lock_show(session, ticket.show_id)
             from_status = "waitlisted"
             seat = waitlist.take_seat
-            moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "waitlisted") \
+            moved = (
+                update(Ticket)
+                .where(Ticket.id == ticket.id, Ticket.status == "waitlisted")
                 .values(status="issued", issued_at=now)
+            )
         else:
             # Giving a seat back: the ticket first, then the show, as the gate and cancellation do.
             from_status = "issued"
             seat = waitlist.give_seat_back
-            moved = update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "issued",
-                                         Ticket.admitted_at.is_(None)) \
+            moved = (
+                update(Ticket)
+                .where(Ticket.id == ticket.id, Ticket.status == "issued", Ticket.admitted_at.is_(None))
                 .values(status="waitlisted", issued_at=None)
+            )
         if session.execute(moved.execution_options(synchronize_session=False)).rowcount != 1:
             raise Conflict(f"ticket is not {from_status} (or already admitted)")
         if not seat(session, ticket.show_id):
             raise ShowFull()
         if to_status == "issued":
             enqueue(session, ticket.id, "promoted", now)
-        audit.record(session, actor, "ticket.move", "ticket", ticket.code,
-                     {"status": from_status}, {"status": to_status}, now)
+        audit.record(
+            session,
+            actor,
+            "ticket.move",
+            "ticket",
+            ticket.code,
+            {"status": from_status},
+            {"status": to_status},
+            now,
+        )
         session.expire(ticket)
     return ticket
 
@@ -137,7 +185,9 @@ def resend_mail(code: str, *, now: datetime, actor=None) -> None:
             raise Conflict("ticket cancelled")
         message = enqueue(session, ticket.id, "resend", now)
         session.flush()
-        audit.record(session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message.id}, now)
+        audit.record(
+            session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message.id}, now
+        )
 
 
 REASON_MAX = 200
@@ -166,15 +216,30 @@ def admit_by_hand(code: str, *, gate: str, reason: str, now: datetime, actor) ->
         show_slug = ticket.show.slug if ticket is not None else None
 
     def record(connection, result: admission.ScanResult) -> None:
-        audit.record_on(connection, actor_id, "ticket.admit_by_hand", "ticket", parse_code(code) or code,
-                        None, {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(),
-                               "reason": reason}, now)
+        audit.record_on(
+            connection,
+            actor_id,
+            "ticket.admit_by_hand",
+            "ticket",
+            parse_code(code) or code,
+            None,
+            {"result": result.result, "scan_id": result.scan_id, "gate": gate.strip(), "reason": reason},
+            now,
+        )
 
     if show_slug is None:
         raise NotFound()
-    return admission.admit_ticket(code, staff=actor, gate=gate.strip(), direction="in",
-                                  client_scan_id=f"organiser-{uuid4().hex}", show_slug=show_slug, now=now,
-                                  device="organiser console", then=record)
+    return admission.admit_ticket(
+        code,
+        staff=actor,
+        gate=gate.strip(),
+        direction="in",
+        client_scan_id=f"organiser-{uuid4().hex}",
+        show_slug=show_slug,
+        now=now,
+        device="organiser console",
+        then=record,
+    )
 
 
 def cancel(code: str, *, now: datetime, actor) -> cancellation.Cancellation:

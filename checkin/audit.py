@@ -3,6 +3,7 @@
 Append-only: this module only inserts and reads; nothing in the application updates or deletes
 an entry. Scans are their own log (the scans table); `list_activity` shows both together.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,28 +16,61 @@ from .models import AuditEntry, Scan, Show, Staff, Ticket
 SCAN_ACTION = "scan"
 
 
-def record(session, actor, action: str, object_type: str, object_id, before: dict | None,
-           after: dict | None, now: datetime) -> AuditEntry:
+def record(
+    session,
+    actor,
+    action: str,
+    object_type: str,
+    object_id,
+    before: dict | None,
+    after: dict | None,
+    now: datetime,
+) -> AuditEntry:
     """Adds an entry to the caller's open transaction, so the change and its record commit
     or roll back together."""
-    entry = AuditEntry(**_entry(getattr(actor, "id", None), action, object_type, object_id, before, after, now))
+    entry = AuditEntry(
+        **_entry(getattr(actor, "id", None), action, object_type, object_id, before, after, now)
+    )
     session.add(entry)
     return entry
 
 
-def record_on(connection, actor_id: int | None, action: str, object_type: str, object_id,
-              before: dict | None, after: dict | None, now: datetime) -> None:
+def record_on(
+    connection,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id,
+    before: dict | None,
+    after: dict | None,
+    now: datetime,
+) -> None:
     """record() for a change made with Core statements on a connection (the gate's writes,
     database.group_write, which may run them in another thread: hence the actor's id, read
     beforehand, not the actor's object). The entry joins that connection's transaction."""
-    connection.execute(insert(AuditEntry), _entry(actor_id, action, object_type, object_id, before, after, now))
+    connection.execute(
+        insert(AuditEntry), _entry(actor_id, action, object_type, object_id, before, after, now)
+    )
 
 
-def _entry(actor_id: int | None, action: str, object_type: str, object_id, before: dict | None, after: dict | None,
-           now: datetime) -> dict:
-    return dict(at=now, actor_id=actor_id, action=action, object_type=object_type,
-                object_id=None if object_id is None else str(object_id),
-                before=_plain(before), after=_plain(after))
+def _entry(
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id,
+    before: dict | None,
+    after: dict | None,
+    now: datetime,
+) -> dict:
+    return dict(
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=_plain(before),
+        after=_plain(after),
+    )
 
 
 def _plain(values: dict | None) -> dict | None:
@@ -92,8 +126,10 @@ def _audit_lines(session, filters: ActivityFilter, limit: int) -> list[Activity]
     if filters.day_start is not None:
         query = query.where(AuditEntry.at >= filters.day_start, AuditEntry.at < filters.day_end)
     rows = session.execute(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
-    return [Activity(entry.at, name, entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
-            for entry, name in rows]
+    return [
+        Activity(entry.at, name, entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
+        for entry, name in rows
+    ]
 
 
 def _scan_lines(session, filters: ActivityFilter, limit: int) -> list[Activity]:
@@ -111,9 +147,22 @@ def _scan_lines(session, filters: ActivityFilter, limit: int) -> list[Activity]:
         query = query.where(Scan.recorded_at >= filters.day_start, Scan.recorded_at < filters.day_end)
     rows = session.execute(query.order_by(Scan.recorded_at.desc(), Scan.id.desc()).limit(limit))
     return [
-        Activity(scan.recorded_at, name, f"{SCAN_ACTION}:{scan.result}", "ticket", code,
-                 None, {"show": slug, "gate": scan.gate, "direction": scan.direction, "method": scan.method,
-                        "device": scan.device, "reason": scan.reason,
-                        "scanned_at": scan.scanned_at.isoformat()})
+        Activity(
+            scan.recorded_at,
+            name,
+            f"{SCAN_ACTION}:{scan.result}",
+            "ticket",
+            code,
+            None,
+            {
+                "show": slug,
+                "gate": scan.gate,
+                "direction": scan.direction,
+                "method": scan.method,
+                "device": scan.device,
+                "reason": scan.reason,
+                "scanned_at": scan.scanned_at.isoformat(),
+            },
+        )
         for scan, name, code, slug in rows
     ]

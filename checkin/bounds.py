@@ -1,5 +1,6 @@
 """What the database can hold and what a date may sanely be: the limits every entry point
 checks (the API's schemas, the forms, the CLI and the domain's own validators)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """The calendar file (.ics) of a ticket: the show's times in Asia/Ho_Chi_Minh, for any calendar app."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,16 @@ from .shows import to_local
 PRODUCT_ID = "-//Không Một Mình//checkin//VI"
 
 
-def ticket_calendar(show: Show, *, code: str, title: str, description: str, ticket_url: str,
-                    now: datetime, cancelled: bool = False) -> bytes:
+def ticket_calendar(
+    show: Show,
+    *,
+    code: str,
+    title: str,
+    description: str,
+    ticket_url: str,
+    now: datetime,
+    cancelled: bool = False,
+) -> bytes:
     """One event with its VTIMEZONE, so the times stay right whatever the phone's time zone.
 
     The UID is the ticket's, so a file received again (a resend, a promotion) updates the same

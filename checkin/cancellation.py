@@ -1,5 +1,6 @@
 """Self-cancellation: the ticket stops being valid and its seat goes back to the show, or to the
 first person on the waitlist, in one transaction."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,11 +38,15 @@ def cancel_ticket(token: str, *, now: datetime, actor=None) -> Cancellation:
         return cancel_in(session, found.id, now=now, actor=actor)
 
 
-def cancel_in(session, ticket_id: int, *, now: datetime, actor=None, mail_kind: str = "cancelled") -> Cancellation:
+def cancel_in(
+    session, ticket_id: int, *, now: datetime, actor=None, mail_kind: str = "cancelled"
+) -> Cancellation:
     """cancel_ticket() inside the caller's transaction, for a ticket named by its id (a holder's
     "I can't come", a release at a reconfirmation's deadline: `mail_kind` says which e-mail)."""
     ticket = session.scalars(
-        select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
     was = ticket.status
@@ -65,12 +70,19 @@ def cancel_in(session, ticket_id: int, *, now: datetime, actor=None, mail_kind: 
         promoted = waitlist.promote(session, show, now)
     enqueue(session, ticket.id, mail_kind, now)
     if actor is not None:
-        audit.record(session, actor, "ticket.cancel", "ticket", ticket.code, {"status": was},
-                     {"status": "cancelled", "promoted": promoted}, now)
+        audit.record(
+            session,
+            actor,
+            "ticket.cancel",
+            "ticket",
+            ticket.code,
+            {"status": was},
+            {"status": "cancelled", "promoted": promoted},
+            now,
+        )
     session.expire(ticket)
     return Cancellation(ticket.code, was, tuple(promoted))
 
 
 def can_cancel(ticket: Ticket) -> bool:
     return ticket.status in ("issued", "waitlisted") and ticket.admitted_at is None
-

@@ -1,4 +1,5 @@
 """Organisers' command line: flask --app checkin seed | show update | staff add | staff token."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -79,19 +80,32 @@ show_cli = _Commands("show", help="Change a show.")
 @click.option("--registration", type=click.Choice(["open", "closed"]))
 @click.option("--doors-open", "doors_open", help="ISO time in Hanoi time, or 'now'")
 @click.option("--starts-at", "starts_at", help="ISO time in Hanoi time, or 'now'")
-@click.option("--offline-names", "offline_names", type=click.Choice(["yes", "no"]),
-              help="whether gate phones' offline ticket list carries attendees' names")
-@click.option("--retention-days", "retention_days", type=click.IntRange(min=0),
-              help="days after the show ends before its tickets' personal data is erased")
-def show_update(slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names,
-                retention_days):
+@click.option(
+    "--offline-names",
+    "offline_names",
+    type=click.Choice(["yes", "no"]),
+    help="whether gate phones' offline ticket list carries attendees' names",
+)
+@click.option(
+    "--retention-days",
+    "retention_days",
+    type=click.IntRange(min=0),
+    help="days after the show ends before its tickets' personal data is erased",
+)
+def show_update(
+    slug, ticket_quota, venue_capacity, registration, doors_open, starts_at, offline_names, retention_days
+):
     try:
         show = show_service.update_show(
-            slug, now=utcnow(), ticket_quota=ticket_quota, venue_capacity=venue_capacity,
+            slug,
+            now=utcnow(),
+            ticket_quota=ticket_quota,
+            venue_capacity=venue_capacity,
             registration=registration,
             doors_open_at=_local_time(doors_open) if doors_open else None,
             starts_at=_local_time(starts_at) if starts_at else None,
-            offline_names={"yes": True, "no": False}.get(offline_names), retention_days=retention_days,
+            offline_names={"yes": True, "no": False}.get(offline_names),
+            retention_days=retention_days,
         )
     except DomainError as error:
         _fail(error)
@@ -204,8 +218,10 @@ def keys_rotate():
         kid = keystore.rotate(_secret(), now=utcnow())
     except DomainError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{kid} signs new tickets from now on (running servers switch within "
-               f"{keystore.REFRESH_SECONDS:g} s); older keys still verify until `keys retire KID`")
+    click.echo(
+        f"{kid} signs new tickets from now on (running servers switch within "
+        f"{keystore.REFRESH_SECONDS:g} s); older keys still verify until `keys retire KID`"
+    )
 
 
 @keys_cli.command("retire")
@@ -220,7 +236,9 @@ def keys_retire(kid):
 
 
 @keys_cli.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="file (mode 0600); default stdout")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), help="file (mode 0600); default stdout"
+)
 def keys_export(out):
     """The active private keys as PEM, unencrypted: keep the output as safe as the keys."""
     import os
@@ -248,7 +266,10 @@ def keys_import(source):
         added, present = keystore.import_pem(b"".join(f.read_bytes() for f in files), _secret(), now=utcnow())
     except DomainError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"imported {', '.join(added) or 'nothing'}" + (f"; already present {', '.join(present)}" if present else ""))
+    click.echo(
+        f"imported {', '.join(added) or 'nothing'}"
+        + (f"; already present {', '.join(present)}" if present else "")
+    )
 
 
 @click.command("purge")
@@ -262,13 +283,20 @@ def purge(show_slug, dry_run):
     config = current_app.config
     if show_slug is not None and db.session.scalar(select(Show.id).where(Show.slug == show_slug)) is None:
         raise click.ClickException(f"no show {show_slug}")
-    report = run_purge(now=utcnow(), cancelled_days=int(config["CANCELLED_RETENTION_DAYS"]), show_slug=show_slug,
-                       dry_run=dry_run, outbox_folder=None if config["MAIL_URL"] else config["OUTBOX_PATH"])
+    report = run_purge(
+        now=utcnow(),
+        cancelled_days=int(config["CANCELLED_RETENTION_DAYS"]),
+        show_slug=show_slug,
+        dry_run=dry_run,
+        outbox_folder=None if config["MAIL_URL"] else config["OUTBOX_PATH"],
+    )
     if dry_run:
         click.echo("dry run: nothing erased; due now:")
     for show in report.shows.values():
-        click.echo(f"{show.slug}: {show.tickets} tickets, {show.scans} scans, {show.audit_entries} audit entries, "
-                   f"{show.messages} messages, {show.files} mail files")
+        click.echo(
+            f"{show.slug}: {show.tickets} tickets, {show.scans} scans, {show.audit_entries} audit entries, "
+            f"{show.messages} messages, {show.files} mail files"
+        )
     if not report.shows:
         click.echo("nothing to erase")
     if report.standby:
@@ -285,5 +313,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(purge)
     from .cli_seats import reconfirm_cli, standby_cli  # they build on this module's helpers
+
     app.cli.add_command(reconfirm_cli)
     app.cli.add_command(standby_cli)

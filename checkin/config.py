@@ -1,4 +1,5 @@
 """Configuration: defaults, then instance/config.py, then CHECKIN_* environment, then tests."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def database_uri(uri: str) -> str:
     """Lets people write plain postgresql:// URLs; we drive PostgreSQL with psycopg 3."""
     for prefix in ("postgresql://", "postgres://"):
         if uri.startswith(prefix):
-            return "postgresql+psycopg://" + uri[len(prefix):]
+            return "postgresql+psycopg://" + uri[len(prefix) :]
     return uri
 
 

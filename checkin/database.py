@@ -8,6 +8,7 @@ writes fails at once with SQLITE_BUSY when another writer committed in between, 
 timeout cannot help it. PostgreSQL needs nothing special:
 the domain's conditional UPDATEs lock the rows they change.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -96,7 +97,7 @@ def _sqlite_writers_queue(session):
 @contextmanager
 def _writers_lock(path: str):
     try:
-        lock = open(f"{path}.writers", "a+b")
+        lock = open(f"{path}.writers", "a+b")  # noqa: SIM115 (closed by the with below)
     except OSError as error:  # the database's folder is gone or unwritable: so is the database
         raise Unavailable("database") from error
     with lock:

@@ -4,6 +4,7 @@
 they already name this machine's current addresses) and prints the URLs to open on a phone.
 Production uses a real certificate on the TLS proxy instead (README, "Gate on a phone").
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -25,8 +26,9 @@ def lan_addresses() -> list[str]:
     """This machine's IPv4 addresses, loopback first; read from the system, no traffic sent."""
     found = {"127.0.0.1"}
     try:
-        listing = subprocess.run(["ip", "-o", "-4", "addr", "show", "up"], capture_output=True, text=True,
-                                 timeout=5, check=False).stdout
+        listing = subprocess.run(
+            ["ip", "-o", "-4", "addr", "show", "up"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout
         for line in listing.splitlines():
             parts = line.split()
             if "inet" in parts:
@@ -64,18 +66,23 @@ def ensure_certificate(folder: Path, addresses: list[str]) -> tuple[Path, Path]:
     sans += [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + VALID_FOR)
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + VALID_FOR)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(key, hashes.SHA256())
     )
     key_path.touch(mode=0o600)
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 

@@ -1,6 +1,7 @@
 """A phone described the way a person names it, "Android · Chrome", from its user-agent string:
 what the scan log keeps and the console shows, instead of a long string that half identifies
 the phone and that nobody reads."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,14 +9,22 @@ from functools import lru_cache
 from ua_parser import parse
 
 # Browser names without the "Mobile" that the parser adds; the OS already says it is a phone.
-_BROWSERS = {"Chrome Mobile": "Chrome", "Chrome Mobile WebView": "Android WebView", "Mobile Safari": "Safari",
-             "Mobile Safari UI/WKWebView": "Safari", "Firefox Mobile": "Firefox", "Samsung Internet": "Samsung Internet",
-             "HeadlessChrome": "Chrome (headless)", "Chrome Mobile iOS": "Chrome", "Edge Mobile": "Edge"}
+_BROWSERS = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile WebView": "Android WebView",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Samsung Internet": "Samsung Internet",
+    "HeadlessChrome": "Chrome (headless)",
+    "Chrome Mobile iOS": "Chrome",
+    "Edge Mobile": "Edge",
+}
 
 
 @lru_cache(maxsize=256)
 def describe(user_agent: str | None) -> str:
-    """"Android · Chrome", "iOS · Safari"; the raw string only when nothing is recognised."""
+    """ "Android · Chrome", "iOS · Safari"; the raw string only when nothing is recognised."""
     if not user_agent:
         return ""
     result = parse(user_agent)

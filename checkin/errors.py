@@ -1,4 +1,5 @@
 """Domain errors. Each carries a stable code: the codes of the HTTP contract (DESIGN.md §5)."""
+
 from __future__ import annotations
 
 

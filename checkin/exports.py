@@ -1,5 +1,6 @@
 """CSV exports of attendees and scans: rows straight from the filtered query, streamed, in
 UTF-8 with a byte-order mark so that Excel shows Vietnamese names right."""
+
 from __future__ import annotations
 
 import csv
@@ -57,15 +58,42 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-ATTENDEE_HEADER = ["code", "show", "status", "name", "email", "phone", "birth_year", "guardian_name",
-                   "registered_at", "issued_at", "cancelled_at", "admitted_at", "admitted_gate", "inside"]
+ATTENDEE_HEADER = [
+    "code",
+    "show",
+    "status",
+    "name",
+    "email",
+    "phone",
+    "birth_year",
+    "guardian_name",
+    "registered_at",
+    "issued_at",
+    "cancelled_at",
+    "admitted_at",
+    "admitted_gate",
+    "inside",
+]
 
 
 def attendee_rows(session, filters: TicketFilter) -> Iterator[tuple]:
     for ticket, slug in session.execute(ticket_query(filters).execution_options(yield_per=BATCH)):
-        yield (ticket.code, slug, ticket.status, ticket.name, ticket.email, ticket.phone, ticket.birth_year,
-               ticket.guardian_name, ticket.created_at, ticket.issued_at, ticket.cancelled_at,
-               ticket.admitted_at, ticket.admitted_gate, ticket.inside)
+        yield (
+            ticket.code,
+            slug,
+            ticket.status,
+            ticket.name,
+            ticket.email,
+            ticket.phone,
+            ticket.birth_year,
+            ticket.guardian_name,
+            ticket.created_at,
+            ticket.issued_at,
+            ticket.cancelled_at,
+            ticket.admitted_at,
+            ticket.admitted_gate,
+            ticket.inside,
+        )
 
 
 @dataclass(frozen=True)
@@ -79,10 +107,12 @@ class ScanFilter:
 
 def scan_query(filters: ScanFilter):
     """(Scan, ticket code, show slug, staff name), newest first."""
-    query = (select(Scan, Ticket.code, Show.slug, Staff.name)
-             .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
-             .outerjoin(Show, Show.id == Scan.show_id)
-             .outerjoin(Staff, Staff.id == Scan.staff_id))
+    query = (
+        select(Scan, Ticket.code, Show.slug, Staff.name)
+        .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
+        .outerjoin(Show, Show.id == Scan.show_id)
+        .outerjoin(Staff, Staff.id == Scan.staff_id)
+    )
     if filters.show_id is not None:
         query = query.where(Scan.show_id == filters.show_id)
     if filters.gate:
@@ -96,14 +126,42 @@ def scan_query(filters: ScanFilter):
     return query.order_by(Scan.recorded_at.desc(), Scan.id.desc())
 
 
-SCAN_HEADER = ["id", "recorded_at", "scanned_at", "show", "gate", "direction", "result", "method",
-               "ticket_code", "staff", "device", "reason", "undone"]
+SCAN_HEADER = [
+    "id",
+    "recorded_at",
+    "scanned_at",
+    "show",
+    "gate",
+    "direction",
+    "result",
+    "method",
+    "ticket_code",
+    "staff",
+    "device",
+    "reason",
+    "undone",
+]
 
 
 def scan_rows(session, filters: ScanFilter) -> Iterator[tuple]:
-    for scan, code, slug, staff_name in session.execute(scan_query(filters).execution_options(yield_per=BATCH)):
-        yield (scan.id, scan.recorded_at, scan.scanned_at, slug, scan.gate, scan.direction, scan.result,
-               scan.method, code, staff_name, scan.device, scan.reason, scan.undone_by_scan_id is not None)
+    for scan, code, slug, staff_name in session.execute(
+        scan_query(filters).execution_options(yield_per=BATCH)
+    ):
+        yield (
+            scan.id,
+            scan.recorded_at,
+            scan.scanned_at,
+            slug,
+            scan.gate,
+            scan.direction,
+            scan.result,
+            scan.method,
+            code,
+            staff_name,
+            scan.device,
+            scan.reason,
+            scan.undone_by_scan_id is not None,
+        )
 
 
 def conflict_query(show_id: int):
@@ -112,25 +170,53 @@ def conflict_query(show_id: int):
     volunteer). Newest first by device time is the order of ix_scans_show_result_scanned, so a
     page reads one range of that index."""
     standing, volunteer, standing_volunteer = aliased(Scan), aliased(Staff), aliased(Staff)
-    return (select(Scan, Ticket.code, Ticket.name, volunteer.name, standing, standing_volunteer.name)
-            .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
-            .outerjoin(volunteer, volunteer.id == Scan.staff_id)
-            .outerjoin(standing, standing.id == Scan.conflict_with_scan_id)
-            .outerjoin(standing_volunteer, standing_volunteer.id == standing.staff_id)
-            .where(Scan.show_id == show_id, *TO_REVIEW)
-            .order_by(Scan.scanned_at.desc(), Scan.id.desc()))
+    return (
+        select(Scan, Ticket.code, Ticket.name, volunteer.name, standing, standing_volunteer.name)
+        .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
+        .outerjoin(volunteer, volunteer.id == Scan.staff_id)
+        .outerjoin(standing, standing.id == Scan.conflict_with_scan_id)
+        .outerjoin(standing_volunteer, standing_volunteer.id == standing.staff_id)
+        .where(Scan.show_id == show_id, *TO_REVIEW)
+        .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+    )
 
 
-CONFLICT_HEADER = ["id", "ticket_code", "name", "reason", "gate", "scanned_at", "recorded_at", "staff",
-                   "offline", "standing_scan_id", "standing_gate", "standing_scanned_at", "standing_staff"]
+CONFLICT_HEADER = [
+    "id",
+    "ticket_code",
+    "name",
+    "reason",
+    "gate",
+    "scanned_at",
+    "recorded_at",
+    "staff",
+    "offline",
+    "standing_scan_id",
+    "standing_gate",
+    "standing_scanned_at",
+    "standing_staff",
+]
 
 
 def conflict_rows(session, show_id: int) -> Iterator[tuple]:
     for scan, code, name, staff_name, standing, standing_staff in session.execute(
-            conflict_query(show_id).execution_options(yield_per=BATCH)):
-        yield (scan.id, code, name, conflict_reason(scan), scan.gate, scan.scanned_at, scan.recorded_at,
-               staff_name, scan.offline, standing.id if standing else None, standing.gate if standing else None,
-               standing.scanned_at if standing else None, standing_staff)
+        conflict_query(show_id).execution_options(yield_per=BATCH)
+    ):
+        yield (
+            scan.id,
+            code,
+            name,
+            conflict_reason(scan),
+            scan.gate,
+            scan.scanned_at,
+            scan.recorded_at,
+            staff_name,
+            scan.offline,
+            standing.id if standing else None,
+            standing.gate if standing else None,
+            standing.scanned_at if standing else None,
+            standing_staff,
+        )
 
 
 def conflict_reason(scan: Scan) -> str:

@@ -1,4 +1,5 @@
 """Unbound Flask extensions; create_app() binds them. Imports nothing of ours."""
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter

@@ -6,6 +6,7 @@ search runs in the database: SQLite calls fold() itself, registered on every con
 (database.py); PostgreSQL translates each letter of the Vietnamese alphabet to what fold()
 makes of it, in C. The two agree on every Vietnamese letter (tests/test_folding.py).
 """
+
 from __future__ import annotations
 
 import unicodedata

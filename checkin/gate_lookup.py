@@ -10,6 +10,7 @@ volunteer are the web layer's (Flask-Limiter), like every limit.
 Each row answers as the scanner would for that ticket now (admission.preview): the same
 result, the same words, and the admit button only where a scan would let the person through.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ class Found:
 def choose_gate(staff_id: int, show_slug: str, gate: str, *, now: datetime) -> None:
     """The volunteer's gate: from now on they see that show's tickets only."""
     with transaction() as session:
-        show_id = session.scalar(select(Show.id).join(Gate, Gate.show_id == Show.id)
-                                 .where(Show.slug == show_slug, Gate.label == gate))
+        show_id = session.scalar(
+            select(Show.id)
+            .join(Gate, Gate.show_id == Show.id)
+            .where(Show.slug == show_slug, Gate.label == gate)
+        )
         if show_id is None:
             raise NotFound()
         staff = session.get(Staff, staff_id)
@@ -64,8 +68,9 @@ def check_show(session, staff: Staff, show_slug: str) -> Show:
     return show
 
 
-def lookup(session, staff: Staff, show_slug: str, query: str, *, direction: str = "in",
-           now: datetime) -> list[Found]:
+def lookup(
+    session, staff: Staff, show_slug: str, query: str, *, direction: str = "in", now: datetime
+) -> list[Found]:
     """Tickets of the gate's show by whole code (a ticket of another show is found too, as
     "wrong show", without its holder's name), whole phone number or part of the name."""
     show = check_show(session, staff, show_slug)
@@ -79,8 +84,11 @@ def lookup(session, staff: Staff, show_slug: str, query: str, *, direction: str 
         kind = "phone"
         phone = normalize_phone(query, {})
         if phone is not None:
-            rows = list(session.scalars(select(Ticket).where(Ticket.show_id == show.id, Ticket.phone == phone)
-                                        .limit(LOOKUP_LIMIT)))
+            rows = list(
+                session.scalars(
+                    select(Ticket).where(Ticket.show_id == show.id, Ticket.phone == phone).limit(LOOKUP_LIMIT)
+                )
+            )
     elif not rows:
         kind = "name"
         wanted = fold(query)
@@ -88,20 +96,30 @@ def lookup(session, staff: Staff, show_slug: str, query: str, *, direction: str 
             if code is None:
                 raise InvalidInput({"q": "query_too_short"})
         else:
-            rows = list(session.scalars(
-                select(Ticket).where(Ticket.show_id == show.id,
-                                     folded(Ticket.name).like(like_pattern(wanted), escape="\\"))
-                .order_by(Ticket.name).limit(LOOKUP_LIMIT)))
+            rows = list(
+                session.scalars(
+                    select(Ticket)
+                    .where(
+                        Ticket.show_id == show.id, folded(Ticket.name).like(like_pattern(wanted), escape="\\")
+                    )
+                    .order_by(Ticket.name)
+                    .limit(LOOKUP_LIMIT)
+                )
+            )
     found = [_found(session, ticket, show, direction, now) for ticket in rows]
     with transaction() as writing:  # ends the read; the audit entry is its own short write
-        audit.record(writing, staff, LOOKUP_ACTION, "show", show.id, None, {"kind": kind, "rows": len(found)}, now)
+        audit.record(
+            writing, staff, LOOKUP_ACTION, "show", show.id, None, {"kind": kind, "rows": len(found)}, now
+        )
     return found
 
 
 def _found(session, ticket: Ticket, gate_show: Show, direction: str, now: datetime) -> Found:
     own = ticket.show_id == gate_show.id
     show = gate_show if own else session.get(Show, ticket.show_id)
-    answer, can_admit = admission.preview(ticket, show, show_slug=gate_show.slug, direction=direction, now=now)
+    answer, can_admit = admission.preview(
+        ticket, show, show_slug=gate_show.slug, direction=direction, now=now
+    )
     if not own:
         answer["ticket"] = {**answer["ticket"], "name": ""}
     return Found(
@@ -109,4 +127,6 @@ def _found(session, ticket: Ticket, gate_show: Show, direction: str, now: dateti
         name=ticket.name if own else None,
         under_16=own and needs_guardian(ticket.birth_year, show.starts_at),
         phone_tail=ticket.phone[-3:] if own else None,
-        answer=answer, can_admit=can_admit)
+        answer=answer,
+        can_admit=can_admit,
+    )

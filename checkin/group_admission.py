@@ -8,6 +8,7 @@ and of the show's inside counter (the venue capacity), a log row per person, and
 id made from the step's own id and the ticket's code, so a step sent again (a retry, an offline
 queue) admits nobody twice and answers as the first time. A member's ticket still scans alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,7 +68,8 @@ def _members(group: SchoolGroup) -> list[MemberAtGate]:
         select(Ticket.code, GroupMember.name, GroupMember.kind, Ticket.inside, Ticket.admitted_at)
         .join(GroupMember, GroupMember.ticket_id == Ticket.id)
         .where(GroupMember.group_id == group.id, Ticket.status == "issued")
-        .order_by(GroupMember.kind.desc(), GroupMember.position)).all()
+        .order_by(GroupMember.kind.desc(), GroupMember.position)
+    ).all()
     return [MemberAtGate(r.code, r.name, r.kind, bool(r.inside), r.admitted_at is not None) for r in rows]
 
 
@@ -75,16 +77,32 @@ def look_up(payload: str, *, keyring, show_slug: str) -> GroupAtGate:
     """The group behind a scanned pass; NotFound for a forged pass or another show's group."""
     group = _group(payload, keyring, show_slug)
     members = _members(group)
-    return GroupAtGate(group.pass_code, group.school, group.class_name, len(members),
-                       sum(1 for m in members if m.admitted), members)
+    return GroupAtGate(
+        group.pass_code,
+        group.school,
+        group.class_name,
+        len(members),
+        sum(1 for m in members if m.admitted),
+        members,
+    )
 
 
 def member_scan_id(step_id: str, code: str) -> str:
     return "grp:" + hashlib.sha256(f"{step_id}\n{code}".encode()).hexdigest()[:48]
 
 
-def admit(payload: str, *, keyring, staff, gate: str, show_slug: str, client_scan_id: str, now: datetime,
-          codes: list[str] | None = None, count: int | None = None) -> GroupAdmission:
+def admit(
+    payload: str,
+    *,
+    keyring,
+    staff,
+    gate: str,
+    show_slug: str,
+    client_scan_id: str,
+    now: datetime,
+    codes: list[str] | None = None,
+    count: int | None = None,
+) -> GroupAdmission:
     """Admits the ticked members (their ticket codes) or the first `count` not yet admitted."""
     group = _group(payload, keyring, show_slug)
     members = _members(group)
@@ -106,8 +124,15 @@ def admit(payload: str, *, keyring, staff, gate: str, show_slug: str, client_sca
     db.session.commit()  # the reads end here; each admission is its own transaction
     answer = GroupAdmission()
     for code in chosen:
-        result = admission.admit_ticket(code, staff=staff, gate=gate, direction="in", show_slug=show_slug,
-                                        client_scan_id=member_scan_id(client_scan_id, code), now=now)
+        result = admission.admit_ticket(
+            code,
+            staff=staff,
+            gate=gate,
+            direction="in",
+            show_slug=show_slug,
+            client_scan_id=member_scan_id(client_scan_id, code),
+            now=now,
+        )
         answer.results[result.result] += 1
         answer.admitted += result.result in ("admitted", "reentered")
         answer.people.append({"code": code, "result": result.result})

@@ -3,6 +3,7 @@ page, the printable tickets, each pupil's consent link still waiting), sent when
 asks; and one reminder of missing consents before the roster deadline. Written in the asking
 transaction, delivered by the worker: each message is claimed by a conditional UPDATE, so
 workers side by side never send one twice, and a failure is retried, never lost."""
+
 from __future__ import annotations
 
 import logging
@@ -40,13 +41,22 @@ def send_links(group_token: str, *, now: datetime) -> None:
 def queue_reminders(now: datetime) -> int:
     """One reminder for each held group still missing a consent, once its show's roster
     deadline is less than REMIND_BEFORE away."""
-    missing = exists().where(GroupMember.group_id == SchoolGroup.id, GroupMember.kind == "pupil",
-                             GroupMember.consent_way.is_(None))
+    missing = exists().where(
+        GroupMember.group_id == SchoolGroup.id, GroupMember.kind == "pupil", GroupMember.consent_way.is_(None)
+    )
     reminded = exists().where(GroupMessage.group_id == SchoolGroup.id, GroupMessage.kind == "reminder")
     with transaction() as session:
-        ids = session.scalars(select(SchoolGroup.id).join(GroupSettings, GroupSettings.show_id == SchoolGroup.show_id)
-                              .where(SchoolGroup.state == "held", GroupSettings.roster_deadline > now,
-                                     GroupSettings.roster_deadline <= now + REMIND_BEFORE, missing, ~reminded)).all()
+        ids = session.scalars(
+            select(SchoolGroup.id)
+            .join(GroupSettings, GroupSettings.show_id == SchoolGroup.show_id)
+            .where(
+                SchoolGroup.state == "held",
+                GroupSettings.roster_deadline > now,
+                GroupSettings.roster_deadline <= now + REMIND_BEFORE,
+                missing,
+                ~reminded,
+            )
+        ).all()
     queued = 0
     for group_id in ids:
         try:
@@ -58,16 +68,26 @@ def queue_reminders(now: datetime) -> int:
     return queued
 
 
-def _compose(message: GroupMessage, group: SchoolGroup, session, deployment: Deployment,
-             render: Callable[..., str]) -> EmailMessage:
+def _compose(
+    message: GroupMessage, group: SchoolGroup, session, deployment: Deployment, render: Callable[..., str]
+) -> EmailMessage:
     show = session.get(Show, group.show_id)
     origin = deployment.public_url.rstrip("/")
-    waiting = session.execute(select(GroupMember.name, GroupMember.consent_token).where(
-        GroupMember.group_id == group.id, GroupMember.kind == "pupil", GroupMember.consent_way.is_(None))
-        .order_by(GroupMember.position)).all()
-    context = dict(group=group, show=show, kind=message.kind, group_url=f"{origin}/g/{group.token}",
-                   tickets_url=f"{origin}/g/{group.token}/tickets",
-                   waiting=[(name, f"{origin}/c/{token}") for name, token in waiting if token])
+    waiting = session.execute(
+        select(GroupMember.name, GroupMember.consent_token)
+        .where(
+            GroupMember.group_id == group.id, GroupMember.kind == "pupil", GroupMember.consent_way.is_(None)
+        )
+        .order_by(GroupMember.position)
+    ).all()
+    context = dict(
+        group=group,
+        show=show,
+        kind=message.kind,
+        group_url=f"{origin}/g/{group.token}",
+        tickets_url=f"{origin}/g/{group.token}/tickets",
+        waiting=[(name, f"{origin}/c/{token}") for name, token in waiting if token],
+    )
     email = EmailMessage()
     email["From"] = _sender(deployment.sender)
     email["To"] = group.teacher_email
@@ -79,16 +99,25 @@ def _compose(message: GroupMessage, group: SchoolGroup, session, deployment: Dep
 
 def deliver_due(*, transport, deployment: Deployment, render: Callable[..., str], now: datetime) -> int:
     with transaction() as session:
-        ids = session.scalars(select(GroupMessage.id).where(GroupMessage.sent_at.is_(None),
-                                                            GroupMessage.next_attempt_at <= now)).all()
+        ids = session.scalars(
+            select(GroupMessage.id).where(GroupMessage.sent_at.is_(None), GroupMessage.next_attempt_at <= now)
+        ).all()
     sent = 0
     for message_id in ids:
         with transaction() as session:
-            claimed = session.execute(
-                update(GroupMessage).where(GroupMessage.id == message_id, GroupMessage.sent_at.is_(None),
-                                           GroupMessage.next_attempt_at <= now)
-                .values(attempts=GroupMessage.attempts + 1, next_attempt_at=now + LEASE)
-                .execution_options(synchronize_session=False)).rowcount == 1
+            claimed = (
+                session.execute(
+                    update(GroupMessage)
+                    .where(
+                        GroupMessage.id == message_id,
+                        GroupMessage.sent_at.is_(None),
+                        GroupMessage.next_attempt_at <= now,
+                    )
+                    .values(attempts=GroupMessage.attempts + 1, next_attempt_at=now + LEASE)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
         if not claimed:
             continue
         with transaction() as session:
@@ -98,11 +127,17 @@ def deliver_due(*, transport, deployment: Deployment, render: Callable[..., str]
                 if group.state == "cancelled" or group.erased_at is not None:
                     message.sent_at, message.last_error = now, "not sent: the group is gone"
                     continue
-                transport.send(_compose(message, group, session, deployment, render),
-                               f"{message.created_at:%Y%m%dT%H%M%S}-group-{message.id:06d}-{message.kind}")
+                transport.send(
+                    _compose(message, group, session, deployment, render),
+                    f"{message.created_at:%Y%m%dT%H%M%S}-group-{message.id:06d}-{message.kind}",
+                )
             except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry
-                log.warning("group outbox %s: attempt %s failed (%s)", message_id, message.attempts,
-                            type(error).__name__)
+                log.warning(
+                    "group outbox %s: attempt %s failed (%s)",
+                    message_id,
+                    message.attempts,
+                    type(error).__name__,
+                )
                 message.last_error = f"{type(error).__name__}"[:500]
                 message.next_attempt_at = now + retry_delay(message.attempts)
             else:

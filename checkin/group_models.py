@@ -5,6 +5,7 @@ Held places live in the show's own counter (shows.issued_count), taken by the sa
 UPDATE as a registration; `held_places` says how many of them this group holds, so that a
 cancellation, a resize or the deadline gives back exactly those.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,8 +72,11 @@ class GroupMember(db.Model):
         CheckConstraint("kind IN ('pupil', 'adult')", name="member_kind"),
         CheckConstraint("consent_way IS NULL OR consent_way IN ('online', 'paper')", name="consent_way"),
         # A consent names its way, its time and the notice shown, or it is no consent.
-        CheckConstraint("(consent_way IS NULL) = (consent_at IS NULL) AND (consent_way IS NULL) = "
-                        "(consent_notice_version IS NULL)", name="consent_complete"),
+        CheckConstraint(
+            "(consent_way IS NULL) = (consent_at IS NULL) AND (consent_way IS NULL) = "
+            "(consent_notice_version IS NULL)",
+            name="consent_complete",
+        ),
         Index("ix_group_members_group", "group_id", "kind", "position"),
     )
 

@@ -1,6 +1,7 @@
 """The teacher's group pass: a QR kind of its own, ``G1:<kid>:<pass code>:<signature>``, signed
 with the tickets' Ed25519 keys over ``G1:<kid>:<pass code>``. The prefix is part of what is
 signed, so no ticket's signature makes a group pass nor the reverse. No personal data in it."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,7 @@ from .signing import Keyring
 from .tickets import CODE_ALPHABET, CODE_LENGTH
 
 PASS_VERSION = "G1"
-_PASS_RE = re.compile(r"^G1:([A-Z2-7]{5}):([%s]{%d}):([A-Z2-7]{103})$" % (CODE_ALPHABET, CODE_LENGTH))
+_PASS_RE = re.compile(rf"^G1:([A-Z2-7]{{5}}):([{CODE_ALPHABET}]{{{CODE_LENGTH}}}):([A-Z2-7]{{103}})$")
 
 
 def sign_pass(pass_code: str, keyring: Keyring) -> str:

@@ -7,6 +7,7 @@ pupil), given one of two ways: online by the guardian from the pupil's own conse
 the teacher attesting the school holds the signed paper form. Either way the record names its
 way, its time, the notice version and who gave it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -66,13 +67,21 @@ def _rows_to_pupils(rows, start: int = 1) -> list[tuple[int, dict]]:
     """(row number, values) of the class list's non-empty rows, a header row skipped."""
     out = []
     for number, row in enumerate(rows, start=start):
-        cells = ["" if cell is None else str(cell) if not isinstance(cell, float) or not cell.is_integer()
-                 else str(int(cell)) for cell in row]
+        cells = [
+            ""
+            if cell is None
+            else str(cell)
+            if not isinstance(cell, float) or not cell.is_integer()
+            else str(int(cell))
+            for cell in row
+        ]
         if not any(cell.strip() for cell in cells):
             continue
         if number == start and cells[0].strip().lower() in _NAME_HEADERS | _YEAR_HEADERS:
             continue
-        out.append((number, {"name": cells[0] if cells else "", "birth_year": cells[1] if len(cells) > 1 else ""}))
+        out.append(
+            (number, {"name": cells[0] if cells else "", "birth_year": cells[1] if len(cells) > 1 else ""})
+        )
         if len(out) > ROSTER_MAX_ROWS:
             break
     return out
@@ -117,8 +126,9 @@ def _pupil(number: int, values: dict, now: datetime, bad: list) -> dict | None:
     return None if errors else {"name": name, "birth_year": year}
 
 
-def add_members(group_token: str, pupils: list[tuple[int, dict]], adults: list[tuple[int, str]], *,
-                now: datetime) -> int:
+def add_members(
+    group_token: str, pupils: list[tuple[int, dict]], adults: list[tuple[int, str]], *, now: datetime
+) -> int:
     """Adds pupils (row number, {name, birth_year}) and adults (row number, name) to the roster,
     all or none; RosterInvalid names every bad row. Returns how many were added."""
     bad: list[tuple[int, str, str]] = []
@@ -135,8 +145,13 @@ def add_members(group_token: str, pupils: list[tuple[int, dict]], adults: list[t
     with transaction() as session:
         group = group_by_token(session, group_token)
         session.refresh(group, with_for_update=True)
-        counts = dict(session.execute(select(GroupMember.kind, func.count()).where(
-            GroupMember.group_id == group.id).group_by(GroupMember.kind)).all())
+        counts = dict(
+            session.execute(
+                select(GroupMember.kind, func.count())
+                .where(GroupMember.group_id == group.id)
+                .group_by(GroupMember.kind)
+            ).all()
+        )
         for kind, incoming, allowed in (("pupil", pupils, group.pupils), ("adult", adults, group.adults)):
             room = allowed - counts.get(kind, 0)
             if len(incoming) > room:
@@ -144,12 +159,16 @@ def add_members(group_token: str, pupils: list[tuple[int, dict]], adults: list[t
                 bad.append((incoming[max(room, 0)][0], "name", f"too_many_{kind}s"))
         if bad:
             raise RosterInvalid(sorted(set(bad)))
-        position = session.scalar(select(func.coalesce(func.max(GroupMember.position), 0)).where(
-            GroupMember.group_id == group.id))
+        position = session.scalar(
+            select(func.coalesce(func.max(GroupMember.position), 0)).where(GroupMember.group_id == group.id)
+        )
         for pupil in good_pupils:
             position += 1
-            session.add(GroupMember(group_id=group.id, kind="pupil", position=position,
-                                    consent_token=new_token(), **pupil))
+            session.add(
+                GroupMember(
+                    group_id=group.id, kind="pupil", position=position, consent_token=new_token(), **pupil
+                )
+            )
         for name in good_adults:
             position += 1
             session.add(GroupMember(group_id=group.id, kind="adult", position=position, name=name))
@@ -196,12 +215,17 @@ def consent_request(session, token: str) -> ConsentRequest:
 
 def _record(session, member_id: int, way: str, by: str, now: datetime) -> bool:
     """The consent, once: a conditional UPDATE, so two guardians at once record one."""
-    return session.execute(
-        update(GroupMember)
-        .where(GroupMember.id == member_id, GroupMember.consent_way.is_(None))
-        .values(consent_way=way, consent_at=now, consent_notice_version=PRIVACY_NOTICE_VERSION, consent_by=by)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return (
+        session.execute(
+            update(GroupMember)
+            .where(GroupMember.id == member_id, GroupMember.consent_way.is_(None))
+            .values(
+                consent_way=way, consent_at=now, consent_notice_version=PRIVACY_NOTICE_VERSION, consent_by=by
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def give_online_consent(token: str, values: dict, *, now: datetime) -> bool:

@@ -7,6 +7,7 @@ teacher's private link is the proof) and scans at the gate like any ticket. A me
 e-mail or phone of their own; the ticket's contact columns, unique per show, get addresses
 that are the member's alone and reach nobody (the reserved .invalid domain).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,35 +36,64 @@ def issue(group_token: str, *, now: datetime) -> int:
         session.refresh(group, with_for_update=True)
         if group.state != "held":
             raise Conflict("not_held")
-        ticketed = session.scalar(select(func.count(GroupMember.id)).where(
-            GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)))
-        waiting = session.scalars(select(GroupMember).where(
-            GroupMember.group_id == group.id, GroupMember.ticket_id.is_(None),
-            or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None)))
-            .order_by(GroupMember.position)).all()
+        ticketed = session.scalar(
+            select(func.count(GroupMember.id)).where(
+                GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)
+            )
+        )
+        waiting = session.scalars(
+            select(GroupMember)
+            .where(
+                GroupMember.group_id == group.id,
+                GroupMember.ticket_id.is_(None),
+                or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None)),
+            )
+            .order_by(GroupMember.position)
+        ).all()
         issued = 0
         for member in waiting:
             if ticketed + issued >= group.held_places:
                 break  # never more tickets than the places the group holds
             email, phone = member_contact(member.id)
-            ticket_id = session.execute(insert(Ticket).values(
-                show_id=group.show_id, code=tickets.new_code(), token=tickets.new_token(), status="issued",
-                name=member.name, email=email, phone=phone,
-                birth_year=member.birth_year or OLDEST_BIRTH_YEAR,
-                guardian_name=member.consent_by if member.consent_way == "online" else None,
-                locale="vi", consent_version=member.consent_notice_version or group.notice_version,
-                consent_at=member.consent_at or now, guardian_consent_at=member.consent_at,
-                created_at=now, confirmed_at=now, issued_at=now)).inserted_primary_key[0]
+            ticket_id = session.execute(
+                insert(Ticket).values(
+                    show_id=group.show_id,
+                    code=tickets.new_code(),
+                    token=tickets.new_token(),
+                    status="issued",
+                    name=member.name,
+                    email=email,
+                    phone=phone,
+                    birth_year=member.birth_year or OLDEST_BIRTH_YEAR,
+                    guardian_name=member.consent_by if member.consent_way == "online" else None,
+                    locale="vi",
+                    consent_version=member.consent_notice_version or group.notice_version,
+                    consent_at=member.consent_at or now,
+                    guardian_consent_at=member.consent_at,
+                    created_at=now,
+                    confirmed_at=now,
+                    issued_at=now,
+                )
+            ).inserted_primary_key[0]
             # Conditional: two teachers' tabs issuing at once give each member one ticket.
-            if session.execute(update(GroupMember).where(GroupMember.id == member.id,
-                                                         GroupMember.ticket_id.is_(None))
-                               .values(ticket_id=ticket_id).execution_options(synchronize_session=False)).rowcount != 1:
+            if (
+                session.execute(
+                    update(GroupMember)
+                    .where(GroupMember.id == member.id, GroupMember.ticket_id.is_(None))
+                    .values(ticket_id=ticket_id)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                != 1
+            ):
                 raise Conflict("already_ticketed")
             issued += 1
         return issued
 
 
 def members_with_tickets(session, group: SchoolGroup) -> list[tuple[GroupMember, Ticket]]:
-    return session.execute(select(GroupMember, Ticket).join(Ticket, Ticket.id == GroupMember.ticket_id)
-                           .where(GroupMember.group_id == group.id)
-                           .order_by(GroupMember.kind.desc(), GroupMember.position)).all()
+    return session.execute(
+        select(GroupMember, Ticket)
+        .join(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(GroupMember.group_id == group.id)
+        .order_by(GroupMember.kind.desc(), GroupMember.position)
+    ).all()

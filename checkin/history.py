@@ -14,6 +14,7 @@ are broken by the client id, never by arrival.
 
 Pure: no database access here; admission.py reads the rows and writes the outcome.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -5,6 +5,7 @@ Each recipient is a row unique per (message, ticket) written in the same transac
 outbox row, so a batch run twice (two workers, a retry) queues nobody twice; the message itself
 is unique per form (its one-time key), so a double click makes one message.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,14 +26,28 @@ BATCH = 200
 Recipient = HolderMessageRecipient
 
 
-def create(slug: str, *, audience: str, subject_vi: str, subject_en: str, body_vi: str, body_en: str,
-           request_key: str, now: datetime, actor=None) -> int:
+def create(
+    slug: str,
+    *,
+    audience: str,
+    subject_vi: str,
+    subject_en: str,
+    body_vi: str,
+    body_en: str,
+    request_key: str,
+    now: datetime,
+    actor=None,
+) -> int:
     """The message, audit-logged; its id (the same id for the same form sent again)."""
     errors = {}
     if audience not in AUDIENCES:
         errors["audience"] = "invalid_choice"
-    for name, value, limit in (("subject_vi", subject_vi, 200), ("subject_en", subject_en, 200),
-                               ("body_vi", body_vi, 5000), ("body_en", body_en, 5000)):
+    for name, value, limit in (
+        ("subject_vi", subject_vi, 200),
+        ("subject_en", subject_en, 200),
+        ("body_vi", body_vi, 5000),
+        ("body_en", body_en, 5000),
+    ):
         if not (value or "").strip():
             errors[name] = "required"
         elif len(value) > limit:
@@ -42,14 +57,29 @@ def create(slug: str, *, audience: str, subject_vi: str, subject_en: str, body_v
     try:
         with transaction() as session:
             show = get_show(session, slug)
-            message = HolderMessage(show_id=show.id, audience=audience, subject_vi=subject_vi.strip(),
-                                    subject_en=subject_en.strip(), body_vi=body_vi.strip(), body_en=body_en.strip(),
-                                    request_key=request_key, created_at=now,
-                                    created_by_id=getattr(actor, "id", None))
+            message = HolderMessage(
+                show_id=show.id,
+                audience=audience,
+                subject_vi=subject_vi.strip(),
+                subject_en=subject_en.strip(),
+                body_vi=body_vi.strip(),
+                body_en=body_en.strip(),
+                request_key=request_key,
+                created_at=now,
+                created_by_id=getattr(actor, "id", None),
+            )
             session.add(message)
             session.flush()
-            audit.record(session, actor, "message.send", "show", show.slug, None,
-                         {"message": message.id, "audience": audience, "subject": subject_vi.strip()[:80]}, now)
+            audit.record(
+                session,
+                actor,
+                "message.send",
+                "show",
+                show.slug,
+                None,
+                {"message": message.id, "audience": audience, "subject": subject_vi.strip()[:80]},
+                now,
+            )
             return message.id
     except IntegrityError:
         with transaction() as session:
@@ -62,14 +92,28 @@ def queue_batch(message_id: int, now: datetime, *, batch: int = BATCH) -> int:
         message = session.get(HolderMessage, message_id)
         if message is None or message.queued_at is not None:
             return 0
-        already = select(Recipient.id).where(Recipient.message_id == message_id, Recipient.ticket_id == Ticket.id)
+        already = select(Recipient.id).where(
+            Recipient.message_id == message_id, Recipient.ticket_id == Ticket.id
+        )
         ticket_ids = session.scalars(
-            select(Ticket.id).where(Ticket.show_id == message.show_id, Ticket.status.in_(AUDIENCES[message.audience]),
-                                    Ticket.confirmed_at.is_not(None), Ticket.erased_at.is_(None), ~already.exists())
-            .order_by(Ticket.id).limit(batch)).all()
+            select(Ticket.id)
+            .where(
+                Ticket.show_id == message.show_id,
+                Ticket.status.in_(AUDIENCES[message.audience]),
+                Ticket.confirmed_at.is_not(None),
+                Ticket.erased_at.is_(None),
+                ~already.exists(),
+            )
+            .order_by(Ticket.id)
+            .limit(batch)
+        ).all()
         if not ticket_ids:
-            session.execute(update(HolderMessage).where(HolderMessage.id == message_id, HolderMessage.queued_at.is_(None))
-                            .values(queued_at=now).execution_options(synchronize_session=False))
+            session.execute(
+                update(HolderMessage)
+                .where(HolderMessage.id == message_id, HolderMessage.queued_at.is_(None))
+                .values(queued_at=now)
+                .execution_options(synchronize_session=False)
+            )
             return 0
         for ticket_id in ticket_ids:
             outbox_row = enqueue(session, ticket_id, "message", now)
@@ -107,22 +151,39 @@ class Progress:
 def progress(session, show_id: int) -> list[Progress]:
     """Each message of the show: queued, sent, failed (an attempt failed and it is not sent yet)."""
     sent = func.count(OutboxMessage.sent_at)
-    failed = func.count(OutboxMessage.id).filter(and_(OutboxMessage.sent_at.is_(None),
-                                                      OutboxMessage.last_error.is_not(None)))
+    failed = func.count(OutboxMessage.id).filter(
+        and_(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None))
+    )
     rows = session.execute(
-        select(HolderMessage.id, HolderMessage.subject_vi, HolderMessage.audience, HolderMessage.created_at,
-               HolderMessage.queued_at, func.count(Recipient.id), sent, failed)
+        select(
+            HolderMessage.id,
+            HolderMessage.subject_vi,
+            HolderMessage.audience,
+            HolderMessage.created_at,
+            HolderMessage.queued_at,
+            func.count(Recipient.id),
+            sent,
+            failed,
+        )
         .outerjoin(Recipient, Recipient.message_id == HolderMessage.id)
         .outerjoin(OutboxMessage, OutboxMessage.id == Recipient.outbox_id)
-        .where(HolderMessage.show_id == show_id).group_by(HolderMessage.id).order_by(HolderMessage.id.desc())).all()
+        .where(HolderMessage.show_id == show_id)
+        .group_by(HolderMessage.id)
+        .order_by(HolderMessage.id.desc())
+    ).all()
     return [Progress(r[0], r[1], r[2], r[3], int(r[5]), int(r[6]), int(r[7]), r[4] is not None) for r in rows]
 
 
 def mail_context(session, outbox_id: int, locale: str) -> dict:
-    message = session.scalar(select(HolderMessage).join(Recipient, Recipient.message_id == HolderMessage.id)
-                             .where(Recipient.outbox_id == outbox_id))
+    message = session.scalar(
+        select(HolderMessage)
+        .join(Recipient, Recipient.message_id == HolderMessage.id)
+        .where(Recipient.outbox_id == outbox_id)
+    )
     if message is None:
         return {}
     english = locale == "en"
-    return {"message_subject": message.subject_en if english else message.subject_vi,
-            "message_body": message.body_en if english else message.body_vi}
+    return {
+        "message_subject": message.subject_en if english else message.subject_vi,
+        "message_body": message.body_en if english else message.body_vi,
+    }

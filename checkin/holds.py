@@ -6,6 +6,7 @@ link opened too late, sweep their own show first (expire_lapsed), so a lapsed ho
 a seat from anyone even while the worker is down. Whoever typed a wrong address registers again
 once the hold has lapsed.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +20,8 @@ from .models import LIVE_TICKET, Ticket
 
 def _lapsed(session, now: datetime, *, show_id: int | None = None, ticket_id: int | None = None):
     query = select(Ticket.id, Ticket.show_id, Ticket.status).where(
-        Ticket.confirmed_at.is_(None), LIVE_TICKET, Ticket.hold_expires_at <= now)
+        Ticket.confirmed_at.is_(None), LIVE_TICKET, Ticket.hold_expires_at <= now
+    )
     if show_id is not None:
         query = query.where(Ticket.show_id == show_id)
     if ticket_id is not None:
@@ -56,8 +58,10 @@ def expire_due(now: datetime) -> int:
     """The worker's sweep: every show's lapsed holds, a transaction per show."""
     with transaction() as session:
         show_ids = session.scalars(
-            select(Ticket.show_id).distinct().where(Ticket.confirmed_at.is_(None), LIVE_TICKET,
-                                                    Ticket.hold_expires_at <= now)).all()
+            select(Ticket.show_id)
+            .distinct()
+            .where(Ticket.confirmed_at.is_(None), LIVE_TICKET, Ticket.hold_expires_at <= now)
+        ).all()
     expired = 0
     for show_id in show_ids:
         # No lock on the show first: the tickets' rows, then the show's, is the order every
@@ -69,6 +73,6 @@ def expire_due(now: datetime) -> int:
 
 def is_lapsed(ticket: Ticket, now: datetime) -> bool:
     """An unconfirmed hold past its time (the sweep may not have reached it yet)."""
-    return ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.hold_expires_at <= now
-
-
+    return (
+        ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.hold_expires_at <= now
+    )

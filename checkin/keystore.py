@@ -8,6 +8,7 @@ deployment's instance/keys/*.ed25519.pem are taken over instead, so its tickets 
 Rotation adds a key that signs from then on; retiring a key ends its tickets' validity.
 Running servers re-read the keys every REFRESH_SECONDS (and at once for an unknown key id).
 """
+
 from __future__ import annotations
 
 import threading
@@ -39,14 +40,20 @@ class WrongSecretKey(RuntimeError):
         super().__init__(
             "The signing keys in the database were sealed with another secret key: this "
             "server's CHECKIN_SECRET_KEY differs from the one the deployment uses. Give every app "
-            "server, the mail worker and the command line the same CHECKIN_SECRET_KEY.")
+            "server, the mail worker and the command line the same CHECKIN_SECRET_KEY."
+        )
 
 
 class StoredKeyring(Keyring):
     """The active keys of the database, read on first use and refreshed now and then."""
 
-    def __init__(self, engine: Engine, secret: str, legacy_folder: Path | None = None,
-                 refresh_seconds: float = REFRESH_SECONDS):
+    def __init__(
+        self,
+        engine: Engine,
+        secret: str,
+        legacy_folder: Path | None = None,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ):
         super().__init__()
         self._engine = engine
         self._secret = secret
@@ -86,7 +93,10 @@ class StoredKeyring(Keyring):
         if not rows:
             _create_first(self._engine, self._secret, self._legacy_folder)
             rows = _active_rows(self._engine)
-        return [SigningKey(kid, _unseal(sealed, self._secret, kid), generation) for kid, generation, sealed in rows]
+        return [
+            SigningKey(kid, _unseal(sealed, self._secret, kid), generation)
+            for kid, generation, sealed in rows
+        ]
 
 
 def _unseal(sealed: bytes, secret: str, kid: str) -> Ed25519PrivateKey:
@@ -98,14 +108,22 @@ def _unseal(sealed: bytes, secret: str, kid: str) -> Ed25519PrivateKey:
 
 def _active_rows(engine: Engine) -> list:
     with engine.connect() as conn:
-        return conn.execute(select(_keys.c.kid, _keys.c.generation, _keys.c.sealed_private_key)
-                            .where(_keys.c.retired_at.is_(None))).all()
+        return conn.execute(
+            select(_keys.c.kid, _keys.c.generation, _keys.c.sealed_private_key).where(
+                _keys.c.retired_at.is_(None)
+            )
+        ).all()
 
 
 def _row(private_key: Ed25519PrivateKey, generation: int, secret: str, now: datetime) -> dict:
     key = SigningKey.of(private_key, generation)
-    return {"kid": key.kid, "generation": generation, "public_key": raw_public(key.public_key),
-            "sealed_private_key": seal(private_key, secret, key.kid), "created_at": now}
+    return {
+        "kid": key.kid,
+        "generation": generation,
+        "public_key": raw_public(key.public_key),
+        "sealed_private_key": seal(private_key, secret, key.kid),
+        "created_at": now,
+    }
 
 
 def legacy_keys(folder: Path | None) -> list[Ed25519PrivateKey]:
@@ -121,7 +139,9 @@ def _create_first(engine: Engine, secret: str, legacy_folder: Path | None) -> No
     now = utcnow()
     try:
         with engine.begin() as conn:
-            conn.execute(insert(_keys), [_row(k, rank, secret, now) for rank, k in enumerate(private_keys, 1)])
+            conn.execute(
+                insert(_keys), [_row(k, rank, secret, now) for rank, k in enumerate(private_keys, 1)]
+            )
     except IntegrityError:
         pass  # another process made the first key at the same moment: its keys are the ones
 
@@ -140,8 +160,11 @@ class KeyInfo:
 
 
 def list_keys(session) -> list[KeyInfo]:
-    rows = session.execute(select(_keys.c.kid, _keys.c.generation, _keys.c.created_at, _keys.c.retired_at)
-                           .order_by(_keys.c.generation.desc())).all()
+    rows = session.execute(
+        select(_keys.c.kid, _keys.c.generation, _keys.c.created_at, _keys.c.retired_at).order_by(
+            _keys.c.generation.desc()
+        )
+    ).all()
     signing = max((r.generation for r in rows if r.retired_at is None), default=None)
     return [KeyInfo(r.kid, r.generation, r.created_at, r.retired_at, r.generation == signing) for r in rows]
 
@@ -182,8 +205,11 @@ def retire(kid: str, *, now: datetime, actor=None) -> None:
 
 def export_pem(session, secret: str) -> bytes:
     """Every active private key as PEM, oldest first (`keys import` reads it back)."""
-    rows = session.execute(select(_keys.c.kid, _keys.c.sealed_private_key).where(_keys.c.retired_at.is_(None))
-                           .order_by(_keys.c.generation)).all()
+    rows = session.execute(
+        select(_keys.c.kid, _keys.c.sealed_private_key)
+        .where(_keys.c.retired_at.is_(None))
+        .order_by(_keys.c.generation)
+    ).all()
     return b"".join(to_pem(_unseal(sealed, secret, kid)) for kid, sealed in rows)
 
 
@@ -198,6 +224,7 @@ def import_pem(data: bytes, secret: str, *, now: datetime, actor=None) -> tuple[
         new = [k for k in private_keys if SigningKey.of(k).kid not in present]
         added = _add(session, new, secret, now) if new else []
         if added:
-            audit.record(session, actor, "keys.import", "signing_key", ",".join(added)[:40], None,
-                         {"kids": added}, now)
+            audit.record(
+                session, actor, "keys.import", "signing_key", ",".join(added)[:40], None, {"kids": added}, now
+            )
     return added, [SigningKey.of(k).kid for k in private_keys if SigningKey.of(k).kid in present]

@@ -3,6 +3,7 @@
 Every invariant of DESIGN.md §4 that a database can hold is held here too (unique and partial
 unique indexes, check constraints); the domain modules give the friendly answer first.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -73,7 +74,11 @@ class Show(db.Model):
 
     def programme(self, locale: str) -> str:
         """In the page's language; the other language's when only that one is written."""
-        first, second = (self.programme_en, self.programme_vi) if locale == "en" else (self.programme_vi, self.programme_en)
+        first, second = (
+            (self.programme_en, self.programme_vi)
+            if locale == "en"
+            else (self.programme_vi, self.programme_en)
+        )
         return first or second or ""
 
     @property
@@ -101,10 +106,22 @@ class Ticket(db.Model):
         CheckConstraint("status IN ('issued', 'waitlisted', 'cancelled')", name="ticket_status"),
         CheckConstraint("email = lower(email)", name="email_lower_case"),
         # Invariant 4 under races: one live ticket per show per e-mail and per phone.
-        Index("uq_live_ticket_email", "show_id", "email", unique=True,
-              sqlite_where=LIVE_TICKET, postgresql_where=LIVE_TICKET),
-        Index("uq_live_ticket_phone", "show_id", "phone", unique=True,
-              sqlite_where=LIVE_TICKET, postgresql_where=LIVE_TICKET),
+        Index(
+            "uq_live_ticket_email",
+            "show_id",
+            "email",
+            unique=True,
+            sqlite_where=LIVE_TICKET,
+            postgresql_where=LIVE_TICKET,
+        ),
+        Index(
+            "uq_live_ticket_phone",
+            "show_id",
+            "phone",
+            unique=True,
+            sqlite_where=LIVE_TICKET,
+            postgresql_where=LIVE_TICKET,
+        ),
         Index("ix_tickets_show_status", "show_id", "status", "id"),
         Index("ix_tickets_email", "email"),
         Index("ix_tickets_phone", "phone"),
@@ -113,8 +130,13 @@ class Ticket(db.Model):
         # The gate phones' incremental sync: what changed in a show since a time.
         Index("ix_tickets_show_updated", "show_id", "updated_at"),
         # Holds waiting for their e-mail's confirmation, by when they lapse (checkin/holds.py).
-        Index("ix_tickets_unconfirmed", "show_id", "hold_expires_at",
-              sqlite_where=UNCONFIRMED, postgresql_where=UNCONFIRMED),
+        Index(
+            "ix_tickets_unconfirmed",
+            "show_id",
+            "hold_expires_at",
+            sqlite_where=UNCONFIRMED,
+            postgresql_where=UNCONFIRMED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,7 +348,10 @@ class AuditEntry(db.Model):
     triggers refuse UPDATE and DELETE (migration 0006) except through AuditUnlock."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action_object", "action", "object_id", "actor_id"))
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_action_object", "action", "object_id", "actor_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
@@ -455,6 +480,7 @@ class HolderMessageRecipient(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("holder_messages.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
+
 
 # School groups (issue 19) share this metadata.
 from . import group_models  # noqa: E402,F401

@@ -7,6 +7,7 @@ overwrites the personal columns (checkin/retention.py), in one transaction. A gu
 withdraws consent erases the child's registration the same way: without consent there is no
 ground to keep it.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,18 +34,27 @@ def personal_data(session, token: str) -> dict:
     show = session.get(Show, ticket.show_id)
     scans = session.execute(
         select(Scan.scanned_at, Scan.gate, Scan.direction, Scan.result)
-        .where(Scan.ticket_id == ticket.id).order_by(Scan.id)).all()
+        .where(Scan.ticket_id == ticket.id)
+        .order_by(Scan.id)
+    ).all()
     messages = session.execute(
         select(OutboxMessage.kind, OutboxMessage.created_at, OutboxMessage.sent_at)
-        .where(OutboxMessage.ticket_id == ticket.id).order_by(OutboxMessage.id)).all()
+        .where(OutboxMessage.ticket_id == ticket.id)
+        .order_by(OutboxMessage.id)
+    ).all()
     erased = ticket.erased_at is not None
     return {
         "show": show.slug,
         "ticket_code": ticket.code,
         "status": ticket.status,
-        "personal": None if erased else {
-            "name": ticket.name, "email": ticket.email, "phone": ticket.phone,
-            "birth_year": ticket.birth_year, "guardian_name": ticket.guardian_name,
+        "personal": None
+        if erased
+        else {
+            "name": ticket.name,
+            "email": ticket.email,
+            "phone": ticket.phone,
+            "birth_year": ticket.birth_year,
+            "guardian_name": ticket.guardian_name,
         },
         "language": ticket.locale,
         "privacy_notice_version": ticket.consent_version,
@@ -57,18 +67,25 @@ def personal_data(session, token: str) -> dict:
         "erased_at": _iso(ticket.erased_at),
         "admitted_at": _iso(ticket.admitted_at),
         "admitted_gate": ticket.admitted_gate,
-        "scans": [{"at": _iso(at), "gate": gate, "direction": direction, "result": result}
-                  for at, gate, direction, result in scans],
-        "emails": [{"kind": kind, "queued_at": _iso(created), "sent_at": _iso(sent)}
-                   for kind, created, sent in messages],
+        "scans": [
+            {"at": _iso(at), "gate": gate, "direction": direction, "result": result}
+            for at, gate, direction, result in scans
+        ],
+        "emails": [
+            {"kind": kind, "queued_at": _iso(created), "sent_at": _iso(sent)}
+            for kind, created, sent in messages
+        ],
     }
 
 
 def _locked(session, token: str) -> Ticket:
     found = ticket_by_token(session, token)
     return session.scalars(
-        select(Ticket).where(Ticket.id == found.id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+        select(Ticket)
+        .where(Ticket.id == found.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def correct_name(token: str, raw_name: object, *, now: datetime) -> None:
@@ -81,13 +98,22 @@ def correct_name(token: str, raw_name: object, *, now: datetime) -> None:
         ticket = _locked(session, token)
         if ticket.erased_at is not None:
             raise NotFound()
-        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(name=name)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(name=name)
+            .execution_options(synchronize_session=False)
+        )
         audit.record(session, None, "ticket.name_corrected_by_holder", "ticket", ticket.code, None, None, now)
 
 
-def erase(token: str, *, now: datetime, guardian_withdrawal: bool = False,
-          outbox_folder: str | os.PathLike | None = None) -> None:
+def erase(
+    token: str,
+    *,
+    now: datetime,
+    guardian_withdrawal: bool = False,
+    outbox_folder: str | os.PathLike | None = None,
+) -> None:
     """Cancels the ticket if it is live and unused, and erases its personal data, and then the
     copies of its e-mails in `outbox_folder` (the demo's mail folder); raises NotFound.
     Erasing twice changes nothing more."""
@@ -99,9 +125,12 @@ def erase(token: str, *, now: datetime, guardian_withdrawal: bool = False,
             return
         was = ticket.status
         if was in ("issued", "waitlisted") and ticket.admitted_at is None:
-            session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == was)
-                            .values(status="cancelled", cancelled_at=now)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket.id, Ticket.status == was)
+                .values(status="cancelled", cancelled_at=now)
+                .execution_options(synchronize_session=False)
+            )
             if was == "issued":
                 show = waitlist.lock_show(session, ticket.show_id)
                 if not waitlist.give_seat_back(session, show.id):

@@ -11,6 +11,7 @@ only when it commits, a moment later. A download at that moment misses the row w
 cursor already lies past it; asking again from a little before the cursor finds it. Rows
 sent twice are harmless: the phone replaces a ticket's entry with the newer one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def decode_cursor(cursor: str | None) -> datetime | None:
     """The time a cursor names; None for a missing or unreadable one (a full download then)."""
     if not cursor or not cursor.startswith(CURSOR_PREFIX):
         return None
-    digits = cursor[len(CURSOR_PREFIX):]
+    digits = cursor[len(CURSOR_PREFIX) :]
     if not digits.isdigit() or len(digits) > 18:
         return None
     return _EPOCH + timedelta(microseconds=int(digits))
@@ -82,17 +83,26 @@ def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetim
         others = others.where(Ticket.updated_at >= after)
     entries = [_entry(row, show.offline_names) for row in session.execute(own.order_by(Ticket.id))]
     entries.extend([code, OTHER_SHOW] for code in session.scalars(others.order_by(Ticket.id)))
-    return GateList(show=show, admits_until=show_day_end(show), gates=[gate.label for gate in show.gates], cursor=encode_cursor(now),
-                    full=full, tickets=entries)
+    return GateList(
+        show=show,
+        admits_until=show_day_end(show),
+        gates=[gate.label for gate in show.gates],
+        cursor=encode_cursor(now),
+        full=full,
+        tickets=entries,
+    )
 
 
 def _entry(row, with_name: bool) -> list:
     """[code, state, name?, admitted HH:MM?, admitted gate?], trailing nulls left out."""
     code, status, admitted_at, inside, admitted_gate = row[:5]
-    entry = [code, state_of(status, admitted_at is not None, inside),
-             row[5] if with_name else None,
-             to_local(admitted_at).strftime("%H:%M") if admitted_at is not None else None,
-             admitted_gate if admitted_at is not None else None]
+    entry = [
+        code,
+        state_of(status, admitted_at is not None, inside),
+        row[5] if with_name else None,
+        to_local(admitted_at).strftime("%H:%M") if admitted_at is not None else None,
+        admitted_gate if admitted_at is not None else None,
+    ]
     while len(entry) > 2 and entry[-1] is None:
         entry.pop()
     return entry

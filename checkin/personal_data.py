@@ -3,6 +3,7 @@
 Errors are codes per field; the web layer turns them into translated messages
 (checkin/messages.py). Normal forms: names NFC, e-mail lower-case, phone E.164 (Vietnam).
 """
+
 from __future__ import annotations
 
 import re

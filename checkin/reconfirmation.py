@@ -12,6 +12,7 @@ release goes back to the show and to the first in line in the same transaction
 
 Lock order: the answer row, then the ticket, then the show, as a cancellation and the gate do.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,17 +47,25 @@ class Counts:
     state: str  # "running", "released" (the deadline passed and the silent were released), "cancelled"
 
     def to_json(self, local) -> dict:
-        return {"asked": self.asked, "confirmed": self.confirmed, "declined": self.declined,
-                "silent": self.silent, "released": self.released, "promoted": self.promoted,
-                "deadline": local(self.deadline).isoformat(), "state": self.state}
+        return {
+            "asked": self.asked,
+            "confirmed": self.confirmed,
+            "declined": self.declined,
+            "silent": self.silent,
+            "released": self.released,
+            "promoted": self.promoted,
+            "deadline": local(self.deadline).isoformat(),
+            "state": self.state,
+        }
 
 
 def _round(session, show_id: int) -> Reconfirmation | None:
     return session.scalar(select(Reconfirmation).where(Reconfirmation.show_id == show_id))
 
 
-def start(slug: str, *, deadline: datetime, now: datetime, remind_before: timedelta | None = None,
-          actor=None) -> Counts:
+def start(
+    slug: str, *, deadline: datetime, now: datetime, remind_before: timedelta | None = None, actor=None
+) -> Counts:
     """Asks every holder of an issued, confirmed, unused ticket of the show (an e-mail each,
     through the outbox). Starting again while it runs asks only those not asked yet (tickets
     issued since) and keeps the deadline, so a second click changes nothing; after a
@@ -70,8 +79,9 @@ def start(slug: str, *, deadline: datetime, now: datetime, remind_before: timede
         remind_at = deadline - remind_before if remind_before else None
         if remind_at is not None and remind_at <= now:
             remind_at = None  # too late to remind: the question itself is the reminder
-        found = session.scalars(select(Reconfirmation).where(Reconfirmation.show_id == show.id)
-                                .with_for_update()).first()
+        found = session.scalars(
+            select(Reconfirmation).where(Reconfirmation.show_id == show.id).with_for_update()
+        ).first()
         if found is None:
             found = Reconfirmation(show_id=show.id, deadline=deadline, remind_at=remind_at, started_at=now)
             session.add(found)
@@ -82,35 +92,62 @@ def start(slug: str, *, deadline: datetime, now: datetime, remind_before: timede
             session.flush()
         newly_asked = _ask(session, found.id, show.id, now)
         if actor is not None:
-            audit.record(session, actor, "reconfirmation.start", "show", show.slug, None,
-                         {"deadline": found.deadline.isoformat(), "asked": newly_asked}, now)
+            audit.record(
+                session,
+                actor,
+                "reconfirmation.start",
+                "show",
+                show.slug,
+                None,
+                {"deadline": found.deadline.isoformat(), "asked": newly_asked},
+                now,
+            )
         return counts(session, show.id)
 
 
 def _ask(session, round_id: int, show_id: int, now: datetime) -> int:
     """Answer rows and question e-mails for the show's tickets not asked yet: two INSERT ...
     SELECTs, however many holders."""
-    askable = (select(literal(round_id), Ticket.id)
-               .where(Ticket.show_id == show_id, Ticket.status == "issued", Ticket.confirmed_at.is_not(None),
-                      Ticket.admitted_at.is_(None), ~select(Answer.id).where(Answer.ticket_id == Ticket.id).exists()))
-    before = session.scalar(select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id))
+    askable = select(literal(round_id), Ticket.id).where(
+        Ticket.show_id == show_id,
+        Ticket.status == "issued",
+        Ticket.confirmed_at.is_not(None),
+        Ticket.admitted_at.is_(None),
+        ~select(Answer.id).where(Answer.ticket_id == Ticket.id).exists(),
+    )
+    before = session.scalar(
+        select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id)
+    )
     session.execute(insert(Answer).from_select(["reconfirmation_id", "ticket_id"], askable))
-    after = session.scalar(select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id))
+    after = session.scalar(
+        select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id)
+    )
     _mail_silent(session, round_id, "reconfirm", now, not_mailed_yet=True)
     return after - before
 
 
 def _mail_silent(session, round_id: int, kind: str, now: datetime, *, not_mailed_yet: bool = False) -> None:
-    silent = (select(Answer.ticket_id, literal(kind), literal(now), literal(now), literal(0))
-              .join(Ticket, Ticket.id == Answer.ticket_id)
-              .where(Answer.reconfirmation_id == round_id, Answer.answer.is_(None), Ticket.status == "issued"))
+    silent = (
+        select(Answer.ticket_id, literal(kind), literal(now), literal(now), literal(0))
+        .join(Ticket, Ticket.id == Answer.ticket_id)
+        .where(Answer.reconfirmation_id == round_id, Answer.answer.is_(None), Ticket.status == "issued")
+    )
     if not_mailed_yet:
-        silent = silent.where(~select(OutboxMessage.id).where(
-            OutboxMessage.ticket_id == Answer.ticket_id, OutboxMessage.kind == kind,
-            OutboxMessage.created_at >= select(Reconfirmation.started_at)
-            .where(Reconfirmation.id == round_id).scalar_subquery()).exists())
-    session.execute(insert(OutboxMessage).from_select(
-        ["ticket_id", "kind", "created_at", "next_attempt_at", "attempts"], silent))
+        silent = silent.where(
+            ~select(OutboxMessage.id)
+            .where(
+                OutboxMessage.ticket_id == Answer.ticket_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.created_at
+                >= select(Reconfirmation.started_at).where(Reconfirmation.id == round_id).scalar_subquery(),
+            )
+            .exists()
+        )
+    session.execute(
+        insert(OutboxMessage).from_select(
+            ["ticket_id", "kind", "created_at", "next_attempt_at", "attempts"], silent
+        )
+    )
 
 
 def cancel(slug: str, *, now: datetime, actor=None) -> Counts:
@@ -120,16 +157,24 @@ def cancel(slug: str, *, now: datetime, actor=None) -> Counts:
         show = get_show(session, slug)
         changed = session.execute(
             update(Reconfirmation)
-            .where(Reconfirmation.show_id == show.id, Reconfirmation.cancelled_at.is_(None),
-                   Reconfirmation.released_at.is_(None), Reconfirmation.deadline > now)
-            .values(cancelled_at=now).execution_options(synchronize_session=False)).rowcount
+            .where(
+                Reconfirmation.show_id == show.id,
+                Reconfirmation.cancelled_at.is_(None),
+                Reconfirmation.released_at.is_(None),
+                Reconfirmation.deadline > now,
+            )
+            .values(cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         found = counts(session, show.id)
         if found is None:
             raise NotAsked()
         if not changed and found.state != "cancelled":
             raise ReconfirmationClosed()
         if changed and actor is not None:
-            audit.record(session, actor, "reconfirmation.cancel", "show", show.slug, None, {"state": "cancelled"}, now)
+            audit.record(
+                session, actor, "reconfirmation.cancel", "show", show.slug, None, {"state": "cancelled"}, now
+            )
         return found
 
 
@@ -146,7 +191,8 @@ def asked(session, ticket_id: int, now: datetime) -> Asked | None:
     row = session.execute(
         select(Answer.answer, Reconfirmation.deadline, Reconfirmation.cancelled_at)
         .join(Reconfirmation, Reconfirmation.id == Answer.reconfirmation_id)
-        .where(Answer.ticket_id == ticket_id)).first()
+        .where(Answer.ticket_id == ticket_id)
+    ).first()
     if row is None or row.cancelled_at is not None:
         return None
     return Asked(row.answer, row.deadline, now <= row.deadline and row.answer in (None, COMING))
@@ -160,10 +206,16 @@ def reply(token: str, answer: str, *, now: datetime) -> str:
     with transaction() as session:
         ticket = ticket_by_token(session, token)
         row = session.execute(
-            select(Answer.id, Answer.answer, Answer.reconfirmation_id.label("round_id"), Reconfirmation.deadline,
-                   Reconfirmation.cancelled_at)
+            select(
+                Answer.id,
+                Answer.answer,
+                Answer.reconfirmation_id.label("round_id"),
+                Reconfirmation.deadline,
+                Reconfirmation.cancelled_at,
+            )
             .join(Reconfirmation, Reconfirmation.id == Answer.reconfirmation_id)
-            .where(Answer.ticket_id == ticket.id)).first()
+            .where(Answer.ticket_id == ticket.id)
+        ).first()
         if row is None or row.cancelled_at is not None:
             raise NotAsked()
         if row.answer == answer:
@@ -171,10 +223,17 @@ def reply(token: str, answer: str, *, now: datetime) -> str:
         if now > row.deadline:
             raise ReconfirmationClosed()
         # "coming" only from silence (the guard against the release); "can't come" also after "coming".
-        silent_or = Answer.answer.is_(None) if answer == COMING else Answer.answer.is_(None) | (Answer.answer == COMING)
+        silent_or = (
+            Answer.answer.is_(None)
+            if answer == COMING
+            else Answer.answer.is_(None) | (Answer.answer == COMING)
+        )
         changed = session.execute(
-            update(Answer).where(Answer.id == row.id, silent_or)
-            .values(answer=answer, answered_at=now).execution_options(synchronize_session=False)).rowcount
+            update(Answer)
+            .where(Answer.id == row.id, silent_or)
+            .values(answer=answer, answered_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not changed:
             # Someone else changed the row first: the release at the deadline, or the same
             # holder's other click.
@@ -193,9 +252,12 @@ def reply(token: str, answer: str, *, now: datetime) -> str:
 
 def _count_promoted(session, round_id: int, promoted: int) -> None:
     if promoted:
-        session.execute(update(Reconfirmation).where(Reconfirmation.id == round_id)
-                        .values(promoted=Reconfirmation.promoted + promoted)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Reconfirmation)
+            .where(Reconfirmation.id == round_id)
+            .values(promoted=Reconfirmation.promoted + promoted)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def sweep(now: datetime) -> dict:
@@ -203,9 +265,14 @@ def sweep(now: datetime) -> dict:
     Safe to run in several workers at once and again: every change is conditional."""
     with transaction() as session:
         rounds = session.execute(
-            select(Reconfirmation.id, Reconfirmation.show_id, Reconfirmation.deadline, Reconfirmation.remind_at,
-                   Reconfirmation.reminded_at)
-            .where(Reconfirmation.cancelled_at.is_(None), Reconfirmation.released_at.is_(None))).all()
+            select(
+                Reconfirmation.id,
+                Reconfirmation.show_id,
+                Reconfirmation.deadline,
+                Reconfirmation.remind_at,
+                Reconfirmation.reminded_at,
+            ).where(Reconfirmation.cancelled_at.is_(None), Reconfirmation.released_at.is_(None))
+        ).all()
     done = {"reminded": 0, "released": 0}
     for found in rounds:
         if found.deadline <= now:
@@ -219,9 +286,15 @@ def _remind(round_id: int, now: datetime) -> int:
     with transaction() as session:
         claimed = session.execute(
             update(Reconfirmation)
-            .where(Reconfirmation.id == round_id, Reconfirmation.reminded_at.is_(None),
-                   Reconfirmation.cancelled_at.is_(None), Reconfirmation.deadline > now)
-            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+            .where(
+                Reconfirmation.id == round_id,
+                Reconfirmation.reminded_at.is_(None),
+                Reconfirmation.cancelled_at.is_(None),
+                Reconfirmation.deadline > now,
+            )
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not claimed:
             return 0
         _mail_silent(session, round_id, "reminder", now)
@@ -229,9 +302,12 @@ def _remind(round_id: int, now: datetime) -> int:
 
 
 def _silent(session, round_id: int, limit: int):
-    return session.execute(select(Answer.id, Answer.ticket_id)
-                           .where(Answer.reconfirmation_id == round_id, Answer.answer.is_(None))
-                           .order_by(Answer.id).limit(limit)).all()
+    return session.execute(
+        select(Answer.id, Answer.ticket_id)
+        .where(Answer.reconfirmation_id == round_id, Answer.answer.is_(None))
+        .order_by(Answer.id)
+        .limit(limit)
+    ).all()
 
 
 def release_due(round_id: int, now: datetime) -> int:
@@ -245,9 +321,15 @@ def release_due(round_id: int, now: datetime) -> int:
         if not batch:
             break
         with transaction() as session:
-            open_round = session.scalar(select(Reconfirmation.id).where(
-                Reconfirmation.id == round_id, Reconfirmation.cancelled_at.is_(None),
-                Reconfirmation.deadline <= now).with_for_update())
+            open_round = session.scalar(
+                select(Reconfirmation.id)
+                .where(
+                    Reconfirmation.id == round_id,
+                    Reconfirmation.cancelled_at.is_(None),
+                    Reconfirmation.deadline <= now,
+                )
+                .with_for_update()
+            )
             if open_round is None:
                 return released
             promoted = 0
@@ -257,25 +339,41 @@ def release_due(round_id: int, now: datetime) -> int:
                 try:
                     done = cancel_in(session, ticket_id, now=now, mail_kind="released")
                 except (AlreadyCancelled, TicketUsed):
-                    session.execute(update(Answer).where(Answer.id == answer_id).values(answer=VOID)
-                                    .execution_options(synchronize_session=False))
+                    session.execute(
+                        update(Answer)
+                        .where(Answer.id == answer_id)
+                        .values(answer=VOID)
+                        .execution_options(synchronize_session=False)
+                    )
                     continue
                 released += 1
                 promoted += len(done.promoted)
             _count_promoted(session, round_id, promoted)
     with transaction() as session:
-        session.execute(update(Reconfirmation)
-                        .where(Reconfirmation.id == round_id, Reconfirmation.released_at.is_(None),
-                               Reconfirmation.cancelled_at.is_(None))
-                        .values(released_at=now).execution_options(synchronize_session=False))
+        session.execute(
+            update(Reconfirmation)
+            .where(
+                Reconfirmation.id == round_id,
+                Reconfirmation.released_at.is_(None),
+                Reconfirmation.cancelled_at.is_(None),
+            )
+            .values(released_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return released
 
 
 def _take_silent(session, answer_id: int, answer: str, now: datetime) -> bool:
     """The guard: the row leaves silence once, whoever asks first."""
-    return session.execute(
-        update(Answer).where(Answer.id == answer_id, Answer.answer.is_(None))
-        .values(answer=answer, answered_at=now).execution_options(synchronize_session=False)).rowcount == 1
+    return (
+        session.execute(
+            update(Answer)
+            .where(Answer.id == answer_id, Answer.answer.is_(None))
+            .values(answer=answer, answered_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def counts(session, show_id: int) -> Counts | None:
@@ -289,22 +387,38 @@ def counts(session, show_id: int) -> Counts | None:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     row = session.execute(
-        select(func.count(Answer.id), count(Answer.answer == COMING), count(Answer.answer == DECLINED),
-               count(issued), count(Answer.answer == RELEASED))
-        .select_from(Answer).join(Ticket, Ticket.id == Answer.ticket_id)
-        .where(Answer.reconfirmation_id == found.id)).one()
+        select(
+            func.count(Answer.id),
+            count(Answer.answer == COMING),
+            count(Answer.answer == DECLINED),
+            count(issued),
+            count(Answer.answer == RELEASED),
+        )
+        .select_from(Answer)
+        .join(Ticket, Ticket.id == Answer.ticket_id)
+        .where(Answer.reconfirmation_id == found.id)
+    ).one()
     state = "cancelled" if found.cancelled_at else "released" if found.released_at else "running"
-    return Counts(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), found.promoted,
-                  found.deadline, state)
+    return Counts(
+        int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), found.promoted, found.deadline, state
+    )
 
 
 def is_pending(session, ticket_id: int) -> bool:
     """A question or reminder still worth sending: asked, silent, the round running."""
-    return session.execute(
-        select(Answer.id).join(Reconfirmation, Reconfirmation.id == Answer.reconfirmation_id)
-        .where(Answer.ticket_id == ticket_id, Answer.answer.is_(None), Reconfirmation.cancelled_at.is_(None),
-               Reconfirmation.released_at.is_(None))).first() is not None
-
+    return (
+        session.execute(
+            select(Answer.id)
+            .join(Reconfirmation, Reconfirmation.id == Answer.reconfirmation_id)
+            .where(
+                Answer.ticket_id == ticket_id,
+                Answer.answer.is_(None),
+                Reconfirmation.cancelled_at.is_(None),
+                Reconfirmation.released_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
 
 
 def mail_context(session, kind: str, ticket_id: int) -> dict:
@@ -312,6 +426,9 @@ def mail_context(session, kind: str, ticket_id: int) -> dict:
     reminder (the links are the ticket's own: /t/<token>/reconfirm)."""
     if kind not in ("reconfirm", "reminder", "released"):
         return {}
-    deadline = session.scalar(select(Reconfirmation.deadline).join(Answer, Answer.reconfirmation_id == Reconfirmation.id)
-                              .where(Answer.ticket_id == ticket_id))
+    deadline = session.scalar(
+        select(Reconfirmation.deadline)
+        .join(Answer, Answer.reconfirmation_id == Reconfirmation.id)
+        .where(Answer.ticket_id == ticket_id)
+    )
     return {"deadline": deadline, "reminder": kind == "reminder"}

@@ -2,6 +2,7 @@
 to the e-mail address on each ticket. The caller learns nothing about whether any exist, not even
 from the time the answer takes: the page only queues the request (one INSERT, whatever the
 address), and the worker looks it up and queues the messages (process_lookups)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,7 +40,8 @@ def process_lookups(*, now: datetime, limit: int = 50) -> int:
     queued = 0
     with transaction() as session:
         requests = session.execute(
-            select(LookupRequest.id, LookupRequest.contact).order_by(LookupRequest.id).limit(limit)).all()
+            select(LookupRequest.id, LookupRequest.contact).order_by(LookupRequest.id).limit(limit)
+        ).all()
         for request in requests:
             queued += _resend(session, request.contact, now)
             session.execute(delete(LookupRequest).where(LookupRequest.id == request.id))
@@ -57,9 +59,13 @@ def _resend(session, contact: str, now: datetime) -> int:
     hold still unconfirmed); returns how many, for tests and logs, never for the person asking.
     A resend still waiting is not doubled."""
     rows = session.execute(
-        select(Ticket.id, Ticket.confirmed_at).join(Show)
-        .where(or_(Ticket.email == contact, Ticket.phone == contact),
-               Ticket.status.in_(("issued", "waitlisted")), Show.ends_at > now)
+        select(Ticket.id, Ticket.confirmed_at)
+        .join(Show)
+        .where(
+            or_(Ticket.email == contact, Ticket.phone == contact),
+            Ticket.status.in_(("issued", "waitlisted")),
+            Show.ends_at > now,
+        )
         .order_by(Ticket.id)
     ).all()
     queued = 0

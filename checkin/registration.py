@@ -6,6 +6,7 @@ travels only by e-mail; opening the link confirms it (confirm()), a hold left un
 lapses (checkin/holds.py). A repeated e-mail or phone gets the same answer as a new one, does
 the same writes (the seat is taken and given back), and its ticket's holder gets a notice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,11 +34,16 @@ DEFAULT_HOLD = timedelta(minutes=30)
 # A newcomer reads the show without a lock (_SHOW_READ): its seat's conditional UPDATE is the
 # last statement before the commit, so on PostgreSQL the show's row is locked only for that
 # statement and the commit, never across Python work or the other statements (issue 20).
-_SHOW_READ = (
-    select(Show.id, Show.registration_open, Show.registration_opens_at, Show.registration_closes_at,
-           Show.issued_count, Show.ticket_quota, Show.doors_open_at, Show.waitlist_cutoff_minutes)
-    .where(Show.slug == bindparam("slug"))
-)
+_SHOW_READ = select(
+    Show.id,
+    Show.registration_open,
+    Show.registration_opens_at,
+    Show.registration_closes_at,
+    Show.issued_count,
+    Show.ticket_quota,
+    Show.doors_open_at,
+    Show.waitlist_cutoff_minutes,
+).where(Show.slug == bindparam("slug"))
 _SHOW = _SHOW_READ.with_for_update()
 _INSERT_TICKET = insert(Ticket)
 
@@ -57,11 +63,16 @@ class Registration:
 # Two lookups in the partial unique indexes of live tickets. Their WHERE must be the indexes'
 # own literal text for SQLite to use them; as one query with `status IN (?, ?)` and an OR it read
 # every issued ticket of the show (45 ms a registration at 50,000 tickets).
-_LIVE_TICKET_OF = select(select(Ticket.id).where(
-    Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.email == bindparam("email")
-).scalar_subquery().label("by_email"), select(Ticket.id).where(
-    Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.phone == bindparam("phone")
-).scalar_subquery().label("by_phone"))
+_LIVE_TICKET_OF = select(
+    select(Ticket.id)
+    .where(Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.email == bindparam("email"))
+    .scalar_subquery()
+    .label("by_email"),
+    select(Ticket.id)
+    .where(Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.phone == bindparam("phone"))
+    .scalar_subquery()
+    .label("by_phone"),
+)
 
 
 def _live_ticket_of(connection, show_id: int, email: str, phone: str) -> int | None:
@@ -76,8 +87,15 @@ def _notify_holder(connection, ticket_id: int, now: datetime) -> None:
     outbox.enqueue_now(connection, ticket_id, "notice", now)
 
 
-def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
-             join_waitlist: bool = False, hold: timedelta = DEFAULT_HOLD) -> Registration:
+def register(
+    show_slug: str,
+    values: dict,
+    *,
+    now: datetime,
+    locale: str = "vi",
+    join_waitlist: bool = False,
+    hold: timedelta = DEFAULT_HOLD,
+) -> Registration:
     """Holds a seat, or a waitlist place when asked and the show is full, until `now + hold`;
     the "confirm" e-mail carries the link that confirms it.
 
@@ -91,10 +109,16 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
     """
     person = validate_registrant(values, now)
     ticket = {
-        "name": person.name, "email": person.email, "phone": person.phone,
-        "birth_year": person.birth_year, "guardian_name": person.guardian_name, "locale": locale,
-        "consent_version": PRIVACY_NOTICE_VERSION, "consent_at": now,
-        "guardian_consent_at": now if person.guardian_consent else None, "created_at": now,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "birth_year": person.birth_year,
+        "guardian_name": person.guardian_name,
+        "locale": locale,
+        "consent_version": PRIVACY_NOTICE_VERSION,
+        "consent_at": now,
+        "guardian_consent_at": now if person.guardian_consent else None,
+        "created_at": now,
         "hold_expires_at": now + hold,
     }
     newcomer = True
@@ -103,7 +127,9 @@ def register(show_slug: str, values: dict, *, now: datetime, locale: str = "vi",
         ticket.update(code=tickets.new_code(), token=tickets.new_token())
         try:
             if newcomer:
-                status = group_write(lambda connection: _issue_to_newcomer(connection, show_slug, ticket, now))
+                status = group_write(
+                    lambda connection: _issue_to_newcomer(connection, show_slug, ticket, now)
+                )
             else:
                 with transaction() as session:
                     status = _insert(session, show_slug, ticket, now, join_waitlist)
@@ -213,8 +239,12 @@ def ticket_by_token(session, token: str) -> Ticket:
 
 _CONFIRM = (
     update(Ticket)
-    .where(Ticket.id == bindparam("ticket_id"), Ticket.confirmed_at.is_(None), LIVE_TICKET,
-           Ticket.hold_expires_at > bindparam("now"))
+    .where(
+        Ticket.id == bindparam("ticket_id"),
+        Ticket.confirmed_at.is_(None),
+        LIVE_TICKET,
+        Ticket.hold_expires_at > bindparam("now"),
+    )
     .values(confirmed_at=bindparam("now"))
 )
 

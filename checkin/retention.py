@@ -14,6 +14,7 @@ anyone and never collide.
 Schedule: tickets of a show `retention_days` after it ends; cancelled tickets (and lapsed holds)
 `cancelled_days` after their cancellation; waitlist places once the show has ended.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,14 @@ class PurgeReport:
         return sum(show.tickets for show in self.shows.values())
 
 
-def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = None, dry_run: bool = False,
-          outbox_folder: str | os.PathLike | None = None) -> PurgeReport:
+def purge(
+    *,
+    now: datetime,
+    cancelled_days: int = 7,
+    show_slug: str | None = None,
+    dry_run: bool = False,
+    outbox_folder: str | os.PathLike | None = None,
+) -> PurgeReport:
     """Erases what is due, a transaction per batch of tickets; with `dry_run`, only counts."""
     report = PurgeReport(dry_run)
     cancelled_before = now - timedelta(days=cancelled_days)
@@ -79,8 +86,10 @@ def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = Non
             conditions.append(literal(True))
         with transaction() as session:
             ids = session.scalars(
-                select(Ticket.id).where(Ticket.show_id == show.id, Ticket.erased_at.is_(None), or_(*conditions))
-                .order_by(Ticket.id)).all()
+                select(Ticket.id)
+                .where(Ticket.show_id == show.id, Ticket.erased_at.is_(None), or_(*conditions))
+                .order_by(Ticket.id)
+            ).all()
         if not ids:
             continue
         counts = report.shows.setdefault(show.slug, ShowPurge(show.slug))
@@ -90,19 +99,21 @@ def purge(*, now: datetime, cancelled_days: int = 7, show_slug: str | None = Non
         message_ids: list[int] = []
         for start in range(0, len(ids), _BATCH):
             with transaction() as session:
-                message_ids += _erase(session, ids[start:start + _BATCH], now, counts)
+                message_ids += _erase(session, ids[start : start + _BATCH], now, counts)
         if outbox_folder:
             counts.files = _delete_files(outbox_folder, message_ids)
     with transaction() as session:
-        group_ids = group_retention.due_group_ids(session, now=now, cancelled_days=cancelled_days,
-                                                  show_slug=show_slug)
+        group_ids = group_retention.due_group_ids(
+            session, now=now, cancelled_days=cancelled_days, show_slug=show_slug
+        )
         report.groups = len(group_ids) if dry_run else group_retention.erase_groups(session, group_ids, now)
     with transaction() as session:
         report.standby = _erase_standby(session, now=now, show_slug=show_slug, dry_run=dry_run)
     if not dry_run:
         with transaction() as session:
             report.lookups = session.execute(
-                delete(LookupRequest).where(LookupRequest.created_at <= now - LOOKUP_MAX_AGE)).rowcount
+                delete(LookupRequest).where(LookupRequest.created_at <= now - LOOKUP_MAX_AGE)
+            ).rowcount
     return report
 
 
@@ -117,9 +128,12 @@ def _erase_standby(session, *, now: datetime, show_slug: str | None, dry_run: bo
     if dry_run:
         return len(session.scalars(select(StandbyPass.id).where(due)).all())
     placeholder = literal("erased-") + cast(StandbyPass.id, String(12))
-    return session.execute(update(StandbyPass).where(due)
-                           .values(name="", phone=placeholder, token=placeholder)
-                           .execution_options(synchronize_session=False)).rowcount
+    return session.execute(
+        update(StandbyPass)
+        .where(due)
+        .values(name="", phone=placeholder, token=placeholder)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def erase_ticket(session, ticket_id: int, now: datetime) -> list[int]:
@@ -132,16 +146,24 @@ def _erase(session, ids: list[int], now: datetime, counts: ShowPurge) -> list[in
     """Returns the ids of the tickets' messages (their .eml copies go too)."""
     placeholder = literal(ERASED) + cast(Ticket.id, String(12))
     counts.tickets += session.execute(
-        update(Ticket).where(Ticket.id.in_(ids), Ticket.erased_at.is_(None))
-        .values(name="", email=placeholder, phone=placeholder, birth_year=0, guardian_name=None, erased_at=now)
+        update(Ticket)
+        .where(Ticket.id.in_(ids), Ticket.erased_at.is_(None))
+        .values(
+            name="", email=placeholder, phone=placeholder, birth_year=0, guardian_name=None, erased_at=now
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     counts.scans += _scrub_scans(session, ids)
     counts.audit_entries += _scrub_audit(session, ids)
-    messages = session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.ticket_id.in_(ids))).scalars().all()
-    session.execute(update(OutboxMessage).where(OutboxMessage.ticket_id.in_(ids), OutboxMessage.last_error.is_not(None))
-                    .values(last_error=None).execution_options(synchronize_session=False))
+    messages = (
+        session.execute(select(OutboxMessage.id).where(OutboxMessage.ticket_id.in_(ids))).scalars().all()
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ticket_id.in_(ids), OutboxMessage.last_error.is_not(None))
+        .values(last_error=None)
+        .execution_options(synchronize_session=False)
+    )
     counts.messages += len(messages)
     return list(messages)
 
@@ -156,8 +178,12 @@ def _scrub_scans(session, ids: list[int]) -> int:
         if reason:
             values["reason"] = None
         if values:
-            session.execute(update(Scan).where(Scan.id == scan_id).values(**values)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Scan)
+                .where(Scan.id == scan_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
     return len(rows)
 
 
@@ -166,8 +192,10 @@ def _scrub_audit(session, ids: list[int]) -> int:
     only inside this transaction."""
     codes = session.scalars(select(Ticket.code).where(Ticket.id.in_(ids))).all()
     entries = session.execute(
-        select(AuditEntry.id, AuditEntry.before, AuditEntry.after)
-        .where(AuditEntry.object_type == "ticket", AuditEntry.object_id.in_(codes))).all()
+        select(AuditEntry.id, AuditEntry.before, AuditEntry.after).where(
+            AuditEntry.object_type == "ticket", AuditEntry.object_id.in_(codes)
+        )
+    ).all()
     changes = []
     for entry_id, before, after in entries:
         new_before, new_after = _without_free_text(before), _without_free_text(after)
@@ -176,8 +204,12 @@ def _scrub_audit(session, ids: list[int]) -> int:
     if changes:
         session.execute(insert(AuditUnlock).values(id=1))
         for entry_id, before, after in changes:
-            session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(before=before, after=after)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(AuditEntry)
+                .where(AuditEntry.id == entry_id)
+                .values(before=before, after=after)
+                .execution_options(synchronize_session=False)
+            )
         session.execute(delete(AuditUnlock))
     return len(changes)
 
@@ -185,7 +217,9 @@ def _scrub_audit(session, ids: list[int]) -> int:
 def _without_free_text(values: dict | None) -> dict | None:
     if not values:
         return values
-    return {key: ("[erased]" if key in _AUDIT_FREE_TEXT and value else value) for key, value in values.items()}
+    return {
+        key: ("[erased]" if key in _AUDIT_FREE_TEXT and value else value) for key, value in values.items()
+    }
 
 
 def delete_mail_files(folder: str | os.PathLike | None, message_ids: Iterable[int]) -> int:

@@ -4,6 +4,7 @@ same conditional UPDATE of the show's counter as a registration, so groups and p
 registrations together never pass the quota (invariant 1). Cancelling, shrinking and the roster
 deadline give back exactly the places the group holds and promote the waitlist.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -26,8 +27,11 @@ CLASS_MAX = 40
 # n places at once, only if all fit and nobody waits in line (they are served first).
 _TAKE_PLACES = (
     update(Show)
-    .where(Show.id == bindparam("show_id"), Show.issued_count + bindparam("n") <= Show.ticket_quota,
-           ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted"))
+    .where(
+        Show.id == bindparam("show_id"),
+        Show.issued_count + bindparam("n") <= Show.ticket_quota,
+        ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted"),
+    )
     .values(issued_count=Show.issued_count + bindparam("n"))
 )
 _GIVE_PLACES_BACK = (
@@ -92,10 +96,15 @@ def validate_request(values: dict, settings: GroupSettings) -> dict:
     for ours, theirs in (("teacher_email", "email"), ("teacher_phone", "phone")):
         if theirs in errors:
             errors[ours] = errors.pop(theirs)
-    if "pupils" not in errors and "adults" not in errors and \
-            group["pupils"] + group["adults"] > settings.max_group_size:
+    if (
+        "pupils" not in errors
+        and "adults" not in errors
+        and group["pupils"] + group["adults"] > settings.max_group_size
+    ):
         errors["pupils"] = "group_too_large"
-    if not (values.get("consent") is True or str(values.get("consent")).lower() in ("y", "yes", "on", "true", "1")):
+    if not (
+        values.get("consent") is True or str(values.get("consent")).lower() in ("y", "yes", "on", "true", "1")
+    ):
         errors["consent"] = "consent_required"
     if errors:
         raise InvalidInput(errors)
@@ -139,9 +148,16 @@ def request_group(show_slug: str, values: dict, *, now: datetime) -> GroupReques
             session.flush()
             if not take_places(session.connection(), show.id, places):
                 raise ShowFull()
-        row = SchoolGroup(show_id=show.id, token=new_token(), pass_code=tickets.new_code(), state=state, created_at=now,
-                          held_places=places if state == "held" else 0,
-                          notice_version=PRIVACY_NOTICE_VERSION, **group)
+        row = SchoolGroup(
+            show_id=show.id,
+            token=new_token(),
+            pass_code=tickets.new_code(),
+            state=state,
+            created_at=now,
+            held_places=places if state == "held" else 0,
+            notice_version=PRIVACY_NOTICE_VERSION,
+            **group,
+        )
         session.add(row)
         session.flush()
         return GroupRequest(row.id, row.token, state)
@@ -174,15 +190,26 @@ def approve(group_id: int, *, now: datetime, actor=None) -> None:
         if not take_places(session.connection(), group.show_id, places):
             raise ShowFull()
         group.state, group.held_places, group.approved_at = "held", places, now
-        audit.record(session, actor, "group.approve", "school_group", group.id, {"state": "requested"},
-                     {"state": "held", "held_places": places}, now)
+        audit.record(
+            session,
+            actor,
+            "group.approve",
+            "school_group",
+            group.id,
+            {"state": "requested"},
+            {"state": "held", "held_places": places},
+            now,
+        )
 
 
 def filled(session, group_id: int) -> int:
     """Members on the roster who may get a ticket: adults, and pupils with a recorded consent."""
-    return session.scalar(select(func.count(GroupMember.id)).where(
-        GroupMember.group_id == group_id,
-        or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None))))
+    return session.scalar(
+        select(func.count(GroupMember.id)).where(
+            GroupMember.group_id == group_id,
+            or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None)),
+        )
+    )
 
 
 def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None) -> None:
@@ -194,12 +221,20 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
         if group.state == "cancelled":
             raise Conflict("cancelled")
         if pupils < 0 or adults < 1 or pupils + adults > settings.max_group_size:
-            raise InvalidInput({"pupils": "group_too_large" if pupils + adults > settings.max_group_size
-                                else "invalid_number"})
+            raise InvalidInput(
+                {
+                    "pupils": "group_too_large"
+                    if pupils + adults > settings.max_group_size
+                    else "invalid_number"
+                }
+            )
         places = pupils + adults
         if group.state == "held":
-            ticketed = session.scalar(select(func.count(GroupMember.id)).where(
-                GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)))
+            ticketed = session.scalar(
+                select(func.count(GroupMember.id)).where(
+                    GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)
+                )
+            )
             if places < ticketed:
                 raise Conflict("below_ticketed")
             delta = places - group.held_places
@@ -208,8 +243,16 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
                 raise ShowFull()
             group.held_places = places
             _give_back(session, group.show_id, -delta, now)
-        audit.record(session, actor, "group.resize", "school_group", group.id,
-                     {"pupils": group.pupils, "adults": group.adults}, {"pupils": pupils, "adults": adults}, now)
+        audit.record(
+            session,
+            actor,
+            "group.resize",
+            "school_group",
+            group.id,
+            {"pupils": group.pupils, "adults": group.adults},
+            {"pupils": pupils, "adults": adults},
+            now,
+        )
         group.pupils, group.adults = pupils, adults
 
 
@@ -221,17 +264,40 @@ def cancel(group_id: int, *, now: datetime, actor=None) -> None:
             return
         released, group.held_places = group.held_places, 0
         group.state, group.cancelled_at = "cancelled", now
-        session.execute(update(GroupMember).where(GroupMember.group_id == group.id)
-                        .values(consent_token=None).execution_options(synchronize_session=False))
-        audit.record(session, actor, "group.cancel", "school_group", group.id, {"held_places": released},
-                     {"state": "cancelled"}, now)
+        session.execute(
+            update(GroupMember)
+            .where(GroupMember.group_id == group.id)
+            .values(consent_token=None)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            session,
+            actor,
+            "group.cancel",
+            "school_group",
+            group.id,
+            {"held_places": released},
+            {"state": "cancelled"},
+            now,
+        )
         _give_back(session, group.show_id, released, now)
 
 
-def set_settings(show_id: int, *, max_group_size: int, approval_required: bool,
-                 roster_deadline: datetime | None, now: datetime, actor=None) -> None:
+def set_settings(
+    show_id: int,
+    *,
+    max_group_size: int,
+    approval_required: bool,
+    roster_deadline: datetime | None,
+    now: datetime,
+    actor=None,
+) -> None:
     """A show's rules for groups; a show gets them to take groups at all."""
-    if isinstance(max_group_size, bool) or not isinstance(max_group_size, int) or not 1 <= max_group_size <= 500:
+    if (
+        isinstance(max_group_size, bool)
+        or not isinstance(max_group_size, int)
+        or not 1 <= max_group_size <= 500
+    ):
         raise InvalidInput({"max_group_size": "out_of_range"})
     with transaction() as session:
         settings = session.get(GroupSettings, show_id, with_for_update=True)
@@ -240,9 +306,20 @@ def set_settings(show_id: int, *, max_group_size: int, approval_required: bool,
             session.add(settings)
         settings.max_group_size, settings.approval_required = max_group_size, approval_required
         settings.roster_deadline = roster_deadline
-        audit.record(session, actor, "group.settings", "show", show_id, None,
-                     {"max_group_size": max_group_size, "approval_required": approval_required,
-                      "roster_deadline": roster_deadline}, now)
+        audit.record(
+            session,
+            actor,
+            "group.settings",
+            "show",
+            show_id,
+            None,
+            {
+                "max_group_size": max_group_size,
+                "approval_required": approval_required,
+                "roster_deadline": roster_deadline,
+            },
+            now,
+        )
 
 
 def release_unfilled(show_id: int, *, now: datetime) -> int:
@@ -253,8 +330,11 @@ def release_unfilled(show_id: int, *, now: datetime) -> int:
         settings = settings_of(session, show_id)
         if settings is None or settings.roster_deadline is None or now < settings.roster_deadline:
             return 0
-        groups = session.scalars(select(SchoolGroup).where(
-            SchoolGroup.show_id == show_id, SchoolGroup.state == "held").with_for_update()).all()
+        groups = session.scalars(
+            select(SchoolGroup)
+            .where(SchoolGroup.show_id == show_id, SchoolGroup.state == "held")
+            .with_for_update()
+        ).all()
         for group in groups:
             keep = filled(session, group.id)
             if keep < group.held_places:
@@ -279,7 +359,9 @@ class GroupState:
 def group_state(session, group: SchoolGroup) -> GroupState:
     members = session.execute(
         select(GroupMember.kind, GroupMember.consent_way, GroupMember.ticket_id, Ticket.admitted_at)
-        .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id).where(GroupMember.group_id == group.id)).all()
+        .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(GroupMember.group_id == group.id)
+    ).all()
     missing = sum(1 for m in members if m.kind == "pupil" and m.consent_way is None)
     ticketed = sum(1 for m in members if m.ticket_id is not None)
     inside = sum(1 for m in members if m.admitted_at is not None)
@@ -300,5 +382,7 @@ def release_due(now: datetime) -> int:
     """The worker's pass: every show whose roster deadline has passed (a group already trimmed
     gives nothing back again)."""
     with transaction() as session:
-        show_ids = session.scalars(select(GroupSettings.show_id).where(GroupSettings.roster_deadline <= now)).all()
+        show_ids = session.scalars(
+            select(GroupSettings.show_id).where(GroupSettings.roster_deadline <= now)
+        ).all()
     return sum(release_unfilled(show_id, now=now) for show_id in show_ids)

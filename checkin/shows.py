@@ -1,4 +1,5 @@
 """Shows: the festival's seed, registration windows, organisers' changes to a show, its gates."""
+
 from __future__ import annotations
 
 import re
@@ -73,24 +74,42 @@ class _SeedShow:
 
 
 FESTIVAL = (
-    _SeedShow("minishow", "Minishow tài năng học đường", "School talent minishow",
-              0, time(14, 0), time(14, 30), time(17, 30), 2000, 1500,
-              "14:30 Khai mạc: an toàn trên mạng bắt đầu từ đâu?\n"
-              "15:00 Tài năng học đường: nhảy, hát, kịch ngắn của các trường THPT Hà Nội\n"
-              "16:30 Giao lưu: chuyện thật về bắt nạt trên mạng và cách tìm trợ giúp\n"
-              "17:15 Trao giải và chụp ảnh chung",
-              "14:30 Opening: where online safety starts\n"
-              "15:00 School talent: dance, song and short plays from Hanoi high schools\n"
-              "16:30 Talk: true stories of online bullying and where to find help\n"
-              "17:15 Awards and group photo"),
-    _SeedShow("gala", 'Gala âm nhạc "Không Một Mình"', 'Music gala "Không Một Mình"',
-              1, time(18, 30), time(19, 30), time(22, 30), 5000, 4000,
-              "19:30 Mở màn: dàn hợp xướng thanh niên\n"
-              "20:00 Các nghệ sĩ khách mời và câu chuyện \"Không Một Mình\"\n"
-              "21:45 Đêm nhạc kết thúc với ca khúc chủ đề",
-              "19:30 Opening: youth choir\n"
-              "20:00 Guest artists and \"Không Một Mình\" stories\n"
-              "21:45 Closing with the festival song"),
+    _SeedShow(
+        "minishow",
+        "Minishow tài năng học đường",
+        "School talent minishow",
+        0,
+        time(14, 0),
+        time(14, 30),
+        time(17, 30),
+        2000,
+        1500,
+        "14:30 Khai mạc: an toàn trên mạng bắt đầu từ đâu?\n"
+        "15:00 Tài năng học đường: nhảy, hát, kịch ngắn của các trường THPT Hà Nội\n"
+        "16:30 Giao lưu: chuyện thật về bắt nạt trên mạng và cách tìm trợ giúp\n"
+        "17:15 Trao giải và chụp ảnh chung",
+        "14:30 Opening: where online safety starts\n"
+        "15:00 School talent: dance, song and short plays from Hanoi high schools\n"
+        "16:30 Talk: true stories of online bullying and where to find help\n"
+        "17:15 Awards and group photo",
+    ),
+    _SeedShow(
+        "gala",
+        'Gala âm nhạc "Không Một Mình"',
+        'Music gala "Không Một Mình"',
+        1,
+        time(18, 30),
+        time(19, 30),
+        time(22, 30),
+        5000,
+        4000,
+        "19:30 Mở màn: dàn hợp xướng thanh niên\n"
+        '20:00 Các nghệ sĩ khách mời và câu chuyện "Không Một Mình"\n'
+        "21:45 Đêm nhạc kết thúc với ca khúc chủ đề",
+        "19:30 Opening: youth choir\n"
+        '20:00 Guest artists and "Không Một Mình" stories\n'
+        "21:45 Closing with the festival song",
+    ),
 )
 
 
@@ -112,14 +131,23 @@ def seed_festival(now: datetime) -> list[str]:
             day = first_day + timedelta(days=spec.day_offset)
             doors = to_utc(datetime.combine(day, spec.doors))
             show = Show(
-                slug=spec.slug, title_vi=spec.title_vi, title_en=spec.title_en, venue=VENUE,
-                programme_vi=spec.programme_vi, programme_en=spec.programme_en,
+                slug=spec.slug,
+                title_vi=spec.title_vi,
+                title_en=spec.title_en,
+                venue=VENUE,
+                programme_vi=spec.programme_vi,
+                programme_en=spec.programme_en,
                 doors_open_at=doors,
                 starts_at=to_utc(datetime.combine(day, spec.starts)),
                 ends_at=to_utc(datetime.combine(day, spec.ends)),
-                ticket_quota=spec.ticket_quota, venue_capacity=spec.venue_capacity,
-                issued_count=0, inside_count=0, reentry_allowed=False,
-                registration_open=True, registration_opens_at=now, registration_closes_at=doors,
+                ticket_quota=spec.ticket_quota,
+                venue_capacity=spec.venue_capacity,
+                issued_count=0,
+                inside_count=0,
+                reentry_allowed=False,
+                registration_open=True,
+                registration_opens_at=now,
+                registration_closes_at=doors,
                 waitlist_cutoff_minutes=120,
             )
             show.gates = [Gate(label=label, position=i) for i, label in enumerate(DEFAULT_GATES)]
@@ -129,10 +157,24 @@ def seed_festival(now: datetime) -> list[str]:
 
 
 # The fields an organiser may set on a show (the counters are the domain's alone).
-SHOW_FIELDS = ("title_vi", "title_en", "venue", "doors_open_at", "starts_at", "ends_at",
-               "ticket_quota", "venue_capacity", "reentry_allowed", "registration_opens_at",
-               "registration_closes_at", "waitlist_cutoff_minutes", "offline_names",
-               "programme_vi", "programme_en", "retention_days")
+SHOW_FIELDS = (
+    "title_vi",
+    "title_en",
+    "venue",
+    "doors_open_at",
+    "starts_at",
+    "ends_at",
+    "ticket_quota",
+    "venue_capacity",
+    "reentry_allowed",
+    "registration_opens_at",
+    "registration_closes_at",
+    "waitlist_cutoff_minutes",
+    "offline_names",
+    "programme_vi",
+    "programme_en",
+    "retention_days",
+)
 SHOW_TIMES = ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 # Fields a new show may leave out, and what they then are.
 SHOW_DEFAULTS = {"offline_names": False, "programme_vi": "", "programme_en": "", "retention_days": 90}
@@ -160,8 +202,9 @@ def _field_errors(changes: dict) -> dict[str, str]:
                 errors[name] = "too_long"
             changes[name] = text
     for name in ("ticket_quota", "venue_capacity", "waitlist_cutoff_minutes", "retention_days"):
-        if name in changes and (not isinstance(changes[name], int) or isinstance(changes[name], bool)
-                                or changes[name] < 0):
+        if name in changes and (
+            not isinstance(changes[name], int) or isinstance(changes[name], bool) or changes[name] < 0
+        ):
             errors[name] = "not_negative"
         elif name in changes and not int_in_range(changes[name]):
             errors[name] = "out_of_range"
@@ -198,8 +241,9 @@ def _order_errors(show: Show) -> dict[str, str]:
 
 def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES) -> Show:
     """A new show, closed counters, with the given gates. Raises InvalidInput or Duplicate."""
-    values = {name: values.get(name, SHOW_DEFAULTS.get(name)) for name in SHOW_FIELDS} \
-        | {"slug": (values.get("slug") or "").strip()}
+    values = {name: values.get(name, SHOW_DEFAULTS.get(name)) for name in SHOW_FIELDS} | {
+        "slug": (values.get("slug") or "").strip()
+    }
     errors = _field_errors(values)
     if not _SLUG_RE.match(values["slug"]):
         errors["slug"] = "invalid_slug"
@@ -220,8 +264,7 @@ def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES)
     return show
 
 
-def update_show(slug: str, *, now: datetime, actor=None, registration: str | None = None,
-                **changes) -> Show:
+def update_show(slug: str, *, now: datetime, actor=None, registration: str | None = None, **changes) -> Show:
     """Changes a show's fields (any of SHOW_FIELDS; None leaves one as it is) and opens or
     closes registration now. A quota below the tickets already issued is refused by a
     conditional UPDATE, so a registration racing the change cannot slip past it."""
@@ -263,9 +306,16 @@ def update_show(slug: str, *, now: datetime, actor=None, registration: str | Non
         waitlist.promote(session, show, now)
         after = show_values(show)
         if after != before:
-            audit.record(session, actor, "show.update", "show", show.slug,
-                         {k: v for k, v in before.items() if after[k] != v},
-                         {k: v for k, v in after.items() if before[k] != v}, now)
+            audit.record(
+                session,
+                actor,
+                "show.update",
+                "show",
+                show.slug,
+                {k: v for k, v in before.items() if after[k] != v},
+                {k: v for k, v in after.items() if before[k] != v},
+                now,
+            )
     return show
 
 
@@ -285,8 +335,9 @@ def add_gate(slug: str, label: str, *, now: datetime, actor=None) -> Gate:
     try:
         with transaction() as session:
             show = get_show(session, slug)
-            position = session.scalar(select(func.coalesce(func.max(Gate.position), -1) + 1)
-                                      .where(Gate.show_id == show.id))
+            position = session.scalar(
+                select(func.coalesce(func.max(Gate.position), -1) + 1).where(Gate.show_id == show.id)
+            )
             gate = Gate(show_id=show.id, label=label, position=position)
             session.add(gate)
             session.flush()

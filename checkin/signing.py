@@ -4,6 +4,7 @@ The newest key (highest rank) signs; every key on the ring still verifies, so ti
 before a rotation stay valid until their key is retired. Public keys are published at
 GET /api/v1/keys for offline scanners. Where the keys are kept is keystore.py's business.
 """
+
 from __future__ import annotations
 
 import base64
@@ -112,12 +113,15 @@ class SealError(Exception):
 
 
 def _sealing_key(secret: str) -> AESGCM:
-    return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(secret.encode()))
+    return AESGCM(
+        HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(secret.encode())
+    )
 
 
 def seal(private_key: Ed25519PrivateKey, secret: str, kid: str) -> bytes:
-    raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                    serialization.NoEncryption())
+    raw = private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     nonce = os.urandom(_NONCE_BYTES)
     return nonce + _sealing_key(secret).encrypt(nonce, raw, kid.encode())
 
@@ -131,8 +135,9 @@ def unseal(sealed: bytes, secret: str, kid: str) -> Ed25519PrivateKey:
 
 
 def to_pem(private_key: Ed25519PrivateKey) -> bytes:
-    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def from_pem(data: bytes) -> list[Ed25519PrivateKey]:

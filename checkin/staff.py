@@ -1,5 +1,6 @@
 """Staff accounts: volunteers and organisers, their passwords, API tokens, deactivation and
 the one-time codes that pair a volunteer's phone."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_staff(name: str, role: str, *, now: datetime, password: str | None = None,
-              actor=None) -> tuple[Staff, str]:
+def add_staff(
+    name: str, role: str, *, now: datetime, password: str | None = None, actor=None
+) -> tuple[Staff, str]:
     """Creates an account and returns it with its password (generated unless given)."""
     errors: dict[str, str] = {}
     clean_name = normalize_name(name, "name", errors)
@@ -45,12 +47,19 @@ def add_staff(name: str, role: str, *, now: datetime, password: str | None = Non
     password = password or new_password()
     try:
         with transaction() as session:
-            staff = Staff(name=clean_name, role=role, password_hash=generate_password_hash(password),
-                          active=True, session_version=1, created_at=now)
+            staff = Staff(
+                name=clean_name,
+                role=role,
+                password_hash=generate_password_hash(password),
+                active=True,
+                session_version=1,
+                created_at=now,
+            )
             session.add(staff)
             session.flush()
-            audit.record(session, actor, "staff.add", "staff", staff.id, None,
-                         {"name": staff.name, "role": role}, now)
+            audit.record(
+                session, actor, "staff.add", "staff", staff.id, None, {"name": staff.name, "role": role}, now
+            )
     except IntegrityError:
         raise Duplicate("staff name taken") from None
     return staff, password
@@ -84,9 +93,11 @@ def issue_token(name: str, *, now: datetime) -> str:
 
 # Every scan request looks its token up: one prebuilt Core statement, and the Staff built from
 # its row outside the session (the ORM's loading cost as much CPU as the whole scan decision).
-_TOKEN_LOOKUP = (select(*Staff.__table__.columns, ApiToken.expires_at.label("token_expires_at"))
-                 .join(ApiToken, ApiToken.staff_id == Staff.id)
-                 .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+_TOKEN_LOOKUP = (
+    select(*Staff.__table__.columns, ApiToken.expires_at.label("token_expires_at"))
+    .join(ApiToken, ApiToken.staff_id == Staff.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
 
 
 def staff_for_token(session, token: str, now: datetime) -> Staff | None:
@@ -110,9 +121,16 @@ def reset_password(name: str, *, now: datetime, actor=None) -> str:
         staff = find_staff(session, name)
         staff.password_hash = generate_password_hash(password)
         staff.session_version += 1
-        audit.record(session, actor, "staff.reset_password", "staff", staff.id,
-                     {"session_version": staff.session_version - 1},
-                     {"session_version": staff.session_version}, now)
+        audit.record(
+            session,
+            actor,
+            "staff.reset_password",
+            "staff",
+            staff.id,
+            {"session_version": staff.session_version - 1},
+            {"session_version": staff.session_version},
+            now,
+        )
     return password
 
 
@@ -121,9 +139,12 @@ def sign_out_everywhere(staff_id: int) -> None:
     cookie taken before (a shared phone, a stolen cookie) names the old session version and is
     refused. Every device of the account signs out with it; a volunteer signs in again."""
     with transaction() as session:
-        session.execute(update(Staff).where(Staff.id == staff_id)
-                        .values(session_version=Staff.session_version + 1)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Staff)
+            .where(Staff.id == staff_id)
+            .values(session_version=Staff.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def list_staff(session) -> list[Staff]:
@@ -143,15 +164,27 @@ def deactivate(staff_id: int, *, now: datetime, actor=None) -> Staff:
         staff.active = False
         staff.session_version += 1
         revoked = session.execute(
-            update(ApiToken).where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now).execution_options(synchronize_session=False)
+            update(ApiToken)
+            .where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         session.execute(
-            update(PairingCode).where(PairingCode.staff_id == staff.id, PairingCode.used_at.is_(None))
-            .values(expires_at=now).execution_options(synchronize_session=False)
+            update(PairingCode)
+            .where(PairingCode.staff_id == staff.id, PairingCode.used_at.is_(None))
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
         )
-        audit.record(session, actor, "staff.deactivate", "staff", staff.id, before,
-                     {"active": False, "session_version": staff.session_version, "tokens_revoked": revoked}, now)
+        audit.record(
+            session,
+            actor,
+            "staff.deactivate",
+            "staff",
+            staff.id,
+            before,
+            {"active": False, "session_version": staff.session_version, "tokens_revoked": revoked},
+            now,
+        )
     return staff
 
 
@@ -165,8 +198,9 @@ class Pairing:
     gate: str
 
 
-def create_pairing(staff_id: int, show_slug: str, gate: str, *, now: datetime,
-                   actor=None) -> tuple[str, datetime]:
+def create_pairing(
+    staff_id: int, show_slug: str, gate: str, *, now: datetime, actor=None
+) -> tuple[str, datetime]:
     """A one-time code that signs a phone in as this volunteer at this show and gate; only
     its hash is stored. Returns the code and when it expires."""
     code = secrets.token_urlsafe(16)
@@ -180,10 +214,26 @@ def create_pairing(staff_id: int, show_slug: str, gate: str, *, now: datetime,
             raise InvalidInput({"show": "invalid_choice"})
         if session.scalar(select(Gate.id).where(Gate.show_id == show.id, Gate.label == gate)) is None:
             raise InvalidInput({"gate": "invalid_choice"})
-        session.add(PairingCode(staff_id=staff.id, show_id=show.id, gate=gate, code_hash=hash_token(code),
-                                created_at=now, expires_at=expires_at))
-        audit.record(session, actor, "staff.pair", "staff", staff.id, None,
-                     {"show": show.slug, "gate": gate, "expires_at": expires_at}, now)
+        session.add(
+            PairingCode(
+                staff_id=staff.id,
+                show_id=show.id,
+                gate=gate,
+                code_hash=hash_token(code),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "staff.pair",
+            "staff",
+            staff.id,
+            None,
+            {"show": show.slug, "gate": gate, "expires_at": expires_at},
+            now,
+        )
     return code, expires_at
 
 
@@ -199,12 +249,21 @@ def redeem_pairing(code: str, *, now: datetime) -> Pairing:
         used = session.execute(
             update(PairingCode)
             .where(PairingCode.id == pairing.id, PairingCode.used_at.is_(None), PairingCode.expires_at > now)
-            .values(used_at=now).execution_options(synchronize_session=False)
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         staff = session.get(Staff, pairing.staff_id)
         if not used or not staff.active:
             raise NotFound()
         show_slug = session.scalar(select(Show.slug).where(Show.id == pairing.show_id))
-        audit.record(session, staff, "staff.paired", "staff", staff.id, None,
-                     {"show": show_slug, "gate": pairing.gate}, now)
+        audit.record(
+            session,
+            staff,
+            "staff.paired",
+            "staff",
+            staff.id,
+            None,
+            {"show": show_slug, "gate": pairing.gate},
+            now,
+        )
     return Pairing(staff, show_slug, pairing.gate)

@@ -16,6 +16,7 @@ free up under the venue's capacity.
 The pass's QR is its own kind: ``S1:<kid>:<code>:<signature>``, signed like a ticket
 (checkin/tickets.py) over its own prefix, so neither kind's signature passes for the other.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,8 +36,9 @@ from .shows import get_show
 from .signing import Keyring
 
 PREFIX = "S1"
-_PAYLOAD_RE = re.compile(r"^S1:([A-Z2-7]{5}):([%s]{%d}):([A-Z2-7]{103})$"
-                         % (tickets.CODE_ALPHABET, tickets.CODE_LENGTH))
+_PAYLOAD_RE = re.compile(
+    rf"^S1:([A-Z2-7]{{5}}):([{tickets.CODE_ALPHABET}]{{{tickets.CODE_LENGTH}}}):([A-Z2-7]{{103}})$"
+)
 
 
 def sign_pass(code: str, keyring: Keyring) -> str:
@@ -83,7 +85,9 @@ def _line(session, show_id: int, *, lock: bool = False) -> StandbyLine:
         return found
     try:
         with session.begin_nested():
-            session.execute(insert(StandbyLine).values(show_id=show_id, last_number=0, called_up_to=0, kept_places=0))
+            session.execute(
+                insert(StandbyLine).values(show_id=show_id, last_number=0, called_up_to=0, kept_places=0)
+            )
     except IntegrityError:
         pass
     return session.scalars(query.execution_options(populate_existing=True)).one()
@@ -104,53 +108,100 @@ def join(slug: str, values: dict, *, now: datetime, staff_id: int | None = None)
             if now >= show.ends_at:
                 raise NotFound()
             _line(session, show.id)
-            session.execute(update(StandbyLine).where(StandbyLine.show_id == show.id)
-                            .values(last_number=StandbyLine.last_number + 1)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(StandbyLine)
+                .where(StandbyLine.show_id == show.id)
+                .values(last_number=StandbyLine.last_number + 1)
+                .execution_options(synchronize_session=False)
+            )
             number = session.scalar(select(StandbyLine.last_number).where(StandbyLine.show_id == show.id))
-            session.execute(insert(StandbyPass).values(
-                show_id=show.id, number=number, code=code, token=token, name=name, phone=phone,
-                created_at=now, added_by_id=staff_id, inside=False))
+            session.execute(
+                insert(StandbyPass).values(
+                    show_id=show.id,
+                    number=number,
+                    code=code,
+                    token=token,
+                    name=name,
+                    phone=phone,
+                    created_at=now,
+                    added_by_id=staff_id,
+                    inside=False,
+                )
+            )
     except IntegrityError:
         raise Duplicate() from None
     return Joined(number, code, token)
 
 
 def pass_by_token(session, token: str) -> StandbyPass:
-    found = session.scalar(select(StandbyPass).where(StandbyPass.token == token)) if isinstance(token, str) else None
+    found = (
+        session.scalar(select(StandbyPass).where(StandbyPass.token == token))
+        if isinstance(token, str)
+        else None
+    )
     if found is None:
         raise NotFound()
     return found
 
 
-def configure(slug: str, *, now: datetime, starts_at: datetime | None, below_expected: int | None,
-              kept_places: int, actor=None) -> StandbyLine:
+def configure(
+    slug: str,
+    *,
+    now: datetime,
+    starts_at: datetime | None,
+    below_expected: int | None,
+    kept_places: int,
+    actor=None,
+) -> StandbyLine:
     if kept_places < 0 or (below_expected is not None and below_expected < 0):
         raise InvalidInput({"kept_places" if kept_places < 0 else "below_expected": "not_negative"})
     with transaction() as session:
         show = get_show(session, slug)
         line = _line(session, show.id, lock=True)
-        before = {"starts_at": line.admission_starts_at and line.admission_starts_at.isoformat(),
-                  "below_expected": line.start_below_expected, "kept_places": line.kept_places}
-        line.admission_starts_at, line.start_below_expected, line.kept_places = starts_at, below_expected, kept_places
+        before = {
+            "starts_at": line.admission_starts_at and line.admission_starts_at.isoformat(),
+            "below_expected": line.start_below_expected,
+            "kept_places": line.kept_places,
+        }
+        line.admission_starts_at, line.start_below_expected, line.kept_places = (
+            starts_at,
+            below_expected,
+            kept_places,
+        )
         if actor is not None:
-            audit.record(session, actor, "standby.configure", "show", show.slug, before,
-                         {"starts_at": starts_at and starts_at.isoformat(), "below_expected": below_expected,
-                          "kept_places": kept_places}, now)
+            audit.record(
+                session,
+                actor,
+                "standby.configure",
+                "show",
+                show.slug,
+                before,
+                {
+                    "starts_at": starts_at and starts_at.isoformat(),
+                    "below_expected": below_expected,
+                    "kept_places": kept_places,
+                },
+                now,
+            )
         session.flush()
         return line
 
 
 def _expected(session, show_id: int) -> int:
     """Ticket holders still expected: issued and not yet admitted."""
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.show_id == show_id, Ticket.status == "issued", Ticket.admitted_at.is_(None)))
+    return session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.show_id == show_id, Ticket.status == "issued", Ticket.admitted_at.is_(None))
+    )
 
 
 def started(session, line: StandbyLine, now: datetime) -> bool:
     if line.admission_starts_at is not None and now >= line.admission_starts_at:
         return True
-    return line.start_below_expected is not None and _expected(session, line.show_id) < line.start_below_expected
+    return (
+        line.start_below_expected is not None and _expected(session, line.show_id) < line.start_below_expected
+    )
 
 
 def call(slug: str, *, now: datetime) -> int:
@@ -161,21 +212,34 @@ def call(slug: str, *, now: datetime) -> int:
         line = _line(session, show.id, lock=True)
         if now >= show.ends_at or not started(session, line, now):
             return line.called_up_to
-        waiting_inside = session.scalar(select(func.count()).select_from(StandbyPass).where(
-            StandbyPass.show_id == show.id, StandbyPass.number <= line.called_up_to, StandbyPass.admitted_at.is_(None)))
+        waiting_inside = session.scalar(
+            select(func.count())
+            .select_from(StandbyPass)
+            .where(
+                StandbyPass.show_id == show.id,
+                StandbyPass.number <= line.called_up_to,
+                StandbyPass.admitted_at.is_(None),
+            )
+        )
         room = show.venue_capacity - line.kept_places - show.inside_count - waiting_inside
         target = min(line.last_number, line.called_up_to + max(room, 0))
         if target > line.called_up_to:
-            session.execute(update(StandbyLine)
-                            .where(StandbyLine.show_id == show.id, StandbyLine.called_up_to < target)
-                            .values(called_up_to=target).execution_options(synchronize_session=False))
+            session.execute(
+                update(StandbyLine)
+                .where(StandbyLine.show_id == show.id, StandbyLine.called_up_to < target)
+                .values(called_up_to=target)
+                .execution_options(synchronize_session=False)
+            )
         return max(target, line.called_up_to)
 
 
 def call_all(now: datetime) -> int:
     with transaction() as session:
-        slugs = session.scalars(select(Show.slug).join(StandbyLine, StandbyLine.show_id == Show.id)
-                                .where(Show.ends_at > now, StandbyLine.last_number > StandbyLine.called_up_to)).all()
+        slugs = session.scalars(
+            select(Show.slug)
+            .join(StandbyLine, StandbyLine.show_id == Show.id)
+            .where(Show.ends_at > now, StandbyLine.last_number > StandbyLine.called_up_to)
+        ).all()
     return sum(1 for slug in slugs if call(slug, now=now))
 
 
@@ -188,8 +252,13 @@ class Board:
     started: bool
 
     def to_json(self) -> dict:
-        return {"issued": self.issued, "called_up_to": self.called_up_to, "admitted": self.admitted,
-                "inside": self.inside, "started": self.started}
+        return {
+            "issued": self.issued,
+            "called_up_to": self.called_up_to,
+            "admitted": self.admitted,
+            "inside": self.inside,
+            "started": self.started,
+        }
 
 
 def board(session, show: Show, now: datetime) -> Board | None:
@@ -197,35 +266,75 @@ def board(session, show: Show, now: datetime) -> Board | None:
     if line is None:
         return None
     admitted, inside = session.execute(
-        select(func.count(StandbyPass.admitted_at), func.coalesce(func.sum(func.cast(StandbyPass.inside, Integer)), 0))
-        .where(StandbyPass.show_id == show.id)).one()
+        select(
+            func.count(StandbyPass.admitted_at),
+            func.coalesce(func.sum(func.cast(StandbyPass.inside, Integer)), 0),
+        ).where(StandbyPass.show_id == show.id)
+    ).one()
     return Board(line.last_number, line.called_up_to, int(admitted), int(inside), started(session, line, now))
 
 
-
 # The gate. A place inside is the show's counter, taken only below capacity less the kept places.
-_TAKE_PLACE = (update(Show).where(
-    Show.id == bindparam("show"),
-    Show.inside_count < Show.venue_capacity
-    - select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery())
-    .values(inside_count=Show.inside_count + 1))
-_GIVE_PLACE = (update(Show).where(Show.id == bindparam("show"), Show.inside_count > 0)
-               .values(inside_count=Show.inside_count - 1))
-_FIRST_ENTRY = (update(StandbyPass).where(
-    StandbyPass.id == bindparam("pass_id"), StandbyPass.admitted_at.is_(None),
-    StandbyPass.number <= select(StandbyLine.called_up_to)
-    .where(StandbyLine.show_id == StandbyPass.show_id).scalar_subquery())
-    .values(admitted_at=bindparam("at"), admitted_gate=bindparam("gate"), inside=True))
-_UNDO_ENTRY = update(StandbyPass).where(StandbyPass.id == bindparam("pass_id")).values(
-    admitted_at=None, admitted_gate=None, inside=False)
-_LEAVING = (update(StandbyPass).where(StandbyPass.id == bindparam("pass_id"), StandbyPass.inside.is_(True))
-            .values(inside=False))
-_REENTRY = (update(StandbyPass).where(StandbyPass.id == bindparam("pass_id"), StandbyPass.admitted_at.is_not(None),
-                                      StandbyPass.inside.is_(False)).values(inside=True))
+_TAKE_PLACE = (
+    update(Show)
+    .where(
+        Show.id == bindparam("show"),
+        Show.inside_count
+        < Show.venue_capacity
+        - select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery(),
+    )
+    .values(inside_count=Show.inside_count + 1)
+)
+_GIVE_PLACE = (
+    update(Show)
+    .where(Show.id == bindparam("show"), Show.inside_count > 0)
+    .values(inside_count=Show.inside_count - 1)
+)
+_FIRST_ENTRY = (
+    update(StandbyPass)
+    .where(
+        StandbyPass.id == bindparam("pass_id"),
+        StandbyPass.admitted_at.is_(None),
+        StandbyPass.number
+        <= select(StandbyLine.called_up_to)
+        .where(StandbyLine.show_id == StandbyPass.show_id)
+        .scalar_subquery(),
+    )
+    .values(admitted_at=bindparam("at"), admitted_gate=bindparam("gate"), inside=True)
+)
+_UNDO_ENTRY = (
+    update(StandbyPass)
+    .where(StandbyPass.id == bindparam("pass_id"))
+    .values(admitted_at=None, admitted_gate=None, inside=False)
+)
+_LEAVING = (
+    update(StandbyPass)
+    .where(StandbyPass.id == bindparam("pass_id"), StandbyPass.inside.is_(True))
+    .values(inside=False)
+)
+_REENTRY = (
+    update(StandbyPass)
+    .where(
+        StandbyPass.id == bindparam("pass_id"),
+        StandbyPass.admitted_at.is_not(None),
+        StandbyPass.inside.is_(False),
+    )
+    .values(inside=True)
+)
 
 
-def scan(payload_text: str, *, keyring: Keyring, staff_id: int | None, gate: str, direction: str,
-         client_scan_id: str, show_slug: str | None, now: datetime, method: str = "qr") -> tuple[dict, int, bool]:
+def scan(
+    payload_text: str,
+    *,
+    keyring: Keyring,
+    staff_id: int | None,
+    gate: str,
+    direction: str,
+    client_scan_id: str,
+    show_slug: str | None,
+    now: datetime,
+    method: str = "qr",
+) -> tuple[dict, int, bool]:
     """A standby pass at the gate: (the stored answer, its scan row's id, replayed). The answer
     uses the scan results of admission.RESULTS; a number not yet called is "not_open" with
     the called number, after the show's day "not_open" with show_over."""
@@ -234,33 +343,79 @@ def scan(payload_text: str, *, keyring: Keyring, staff_id: int | None, gate: str
     code = verify_pass(payload_text, keyring)
     try:
         with transaction() as session:
-            stored = session.execute(select(Scan.id, Scan.response).where(Scan.client_scan_id == client_scan_id)).first()
+            stored = session.execute(
+                select(Scan.id, Scan.response).where(Scan.client_scan_id == client_scan_id)
+            ).first()
             if stored is not None:
                 return stored.response, stored.id, True
             connection = session.connection()
-            found = connection.execute(
-                select(StandbyPass.id, StandbyPass.number, StandbyPass.name, StandbyPass.code, StandbyPass.admitted_at,
-                       StandbyPass.inside, Show.id.label("show_id"), Show.slug, Show.title_vi, Show.title_en,
-                       Show.doors_open_at, Show.ends_at, Show.reentry_allowed, StandbyLine.called_up_to)
-                .join(Show, Show.id == StandbyPass.show_id).join(StandbyLine, StandbyLine.show_id == Show.id)
-                .where(StandbyPass.code == code).with_for_update(of=StandbyPass)).first() if code else None
-            show_id = found.show_id if found else session.scalar(select(Show.id).where(Show.slug == show_slug))
+            found = (
+                connection.execute(
+                    select(
+                        StandbyPass.id,
+                        StandbyPass.number,
+                        StandbyPass.name,
+                        StandbyPass.code,
+                        StandbyPass.admitted_at,
+                        StandbyPass.inside,
+                        Show.id.label("show_id"),
+                        Show.slug,
+                        Show.title_vi,
+                        Show.title_en,
+                        Show.doors_open_at,
+                        Show.ends_at,
+                        Show.reentry_allowed,
+                        StandbyLine.called_up_to,
+                    )
+                    .join(Show, Show.id == StandbyPass.show_id)
+                    .join(StandbyLine, StandbyLine.show_id == Show.id)
+                    .where(StandbyPass.code == code)
+                    .with_for_update(of=StandbyPass)
+                ).first()
+                if code
+                else None
+            )
+            show_id = (
+                found.show_id if found else session.scalar(select(Show.id).where(Show.slug == show_slug))
+            )
             result, extra = _decide(connection, found, show_slug, direction, now, gate, show_day_end)
-            response = {"result": result, "ok": result in ("admitted", "exited", "reentered"),
-                        "tone": "green" if result in ("admitted", "exited") else "red", **extra}
+            response = {
+                "result": result,
+                "ok": result in ("admitted", "exited", "reentered"),
+                "tone": "green" if result in ("admitted", "exited") else "red",
+                **extra,
+            }
             if found is not None:
-                response["ticket"] = {"code": found.code, "name": found.name, "show": found.slug,
-                                      "show_title": {"vi": found.title_vi, "en": found.title_en}}
+                response["ticket"] = {
+                    "code": found.code,
+                    "name": found.name,
+                    "show": found.slug,
+                    "show_title": {"vi": found.title_vi, "en": found.title_en},
+                }
                 response["standby"] = {"number": found.number, "called_up_to": found.called_up_to}
-            scan_id = connection.execute(insert(Scan).values(
-                client_scan_id=client_scan_id, staff_id=staff_id, ticket_id=None, show_id=show_id, gate=gate,
-                direction=direction, result=result, method="standby" if method == "qr" else method,
-                scanned_at=now, recorded_at=now, response=response, offline=False, in_history=False)
+            scan_id = connection.execute(
+                insert(Scan).values(
+                    client_scan_id=client_scan_id,
+                    staff_id=staff_id,
+                    ticket_id=None,
+                    show_id=show_id,
+                    gate=gate,
+                    direction=direction,
+                    result=result,
+                    method="standby" if method == "qr" else method,
+                    scanned_at=now,
+                    recorded_at=now,
+                    response=response,
+                    offline=False,
+                    in_history=False,
+                )
             ).inserted_primary_key[0]
             return response, scan_id, False
     except IntegrityError:
         with transaction() as session:
-            stored = session.execute(select(Scan.id, Scan.response).where(Scan.client_scan_id == client_scan_id)).first()
+            stored = session.execute(
+                select(Scan.id, Scan.response).where(Scan.client_scan_id == client_scan_id)
+            ).first()
         if stored is None:
             raise
         return stored.response, stored.id, True
@@ -281,12 +436,15 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
     if now >= show_day_end(found):
         return "not_open", {"show_over": True}
     if found.admitted_at is not None:
-        if found.reentry_allowed and not found.inside:
-            if connection.execute(_REENTRY, {"pass_id": found.id}).rowcount == 1:
-                if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 1:
-                    return "reentered", {}
-                connection.execute(_LEAVING, {"pass_id": found.id})
-                return "venue_full", {}
+        if (
+            found.reentry_allowed
+            and not found.inside
+            and connection.execute(_REENTRY, {"pass_id": found.id}).rowcount == 1
+        ):
+            if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 1:
+                return "reentered", {}
+            connection.execute(_LEAVING, {"pass_id": found.id})
+            return "venue_full", {}
         return "already_inside", {}
     if connection.execute(_FIRST_ENTRY, {"pass_id": found.id, "at": now, "gate": gate}).rowcount == 0:
         return "not_open", {"standby_not_called": True}

@@ -9,6 +9,7 @@ snapshot and one round trip. Gate labels are found by a loose index scan (one se
 Conflicts (admissions decided offline that the server could not honour, checkin/offline.py)
 are counted like the rest: result = 'conflict' is one range of ix_scans_show_result_scanned.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -17,8 +18,8 @@ from functools import lru_cache
 
 from sqlalchemy import DateTime, and_, bindparam, func, select, text
 
-from . import reconfirmation as reconfirmation_counts
 from . import holder_messages, standby
+from . import reconfirmation as reconfirmation_counts
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
 from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
@@ -120,23 +121,38 @@ def _message_totals(session, show_id: int) -> dict | None:
     sent = holder_messages.progress(session, show_id)
     if not sent:
         return None
-    return {"messages": len(sent), "queued": sum(m.queued for m in sent), "sent": sum(m.sent for m in sent),
-            "failed": sum(m.failed for m in sent)}
+    return {
+        "messages": len(sent),
+        "queued": sum(m.queued for m in sent),
+        "sent": sum(m.sent for m in sent),
+        "failed": sum(m.failed for m in sent),
+    }
 
 
 # Both are ranges of an index (ix_audit_action_object, ix_scans_show_method): hand actions are few.
-_LOOKUPS = (select(Staff.name, func.count()).select_from(AuditEntry).join(Staff, Staff.id == AuditEntry.actor_id)
-            .where(AuditEntry.action == LOOKUP_ACTION, AuditEntry.object_id == bindparam("object_id"))
-            .group_by(Staff.name))
-_BY_HAND = (select(Staff.name, func.count()).select_from(Scan).join(Staff, Staff.id == Scan.staff_id)
-            .where(Scan.show_id == bindparam("show_id"), Scan.method == "manual").group_by(Staff.name))
+_LOOKUPS = (
+    select(Staff.name, func.count())
+    .select_from(AuditEntry)
+    .join(Staff, Staff.id == AuditEntry.actor_id)
+    .where(AuditEntry.action == LOOKUP_ACTION, AuditEntry.object_id == bindparam("object_id"))
+    .group_by(Staff.name)
+)
+_BY_HAND = (
+    select(Staff.name, func.count())
+    .select_from(Scan)
+    .join(Staff, Staff.id == Scan.staff_id)
+    .where(Scan.show_id == bindparam("show_id"), Scan.method == "manual")
+    .group_by(Staff.name)
+)
 
 
 def volunteer_counts(session, show_id: int) -> dict[str, dict[str, int]]:
     """{staff name: {"lookups": n, "by_hand": n}} for the show's gates."""
     counts: dict[str, dict[str, int]] = {}
-    for kind, statement, params in (("lookups", _LOOKUPS, {"object_id": str(show_id)}),
-                                    ("by_hand", _BY_HAND, {"show_id": show_id})):
+    for kind, statement, params in (
+        ("lookups", _LOOKUPS, {"object_id": str(show_id)}),
+        ("by_hand", _BY_HAND, {"show_id": show_id}),
+    ):
         for name, count in session.execute(statement, params):
             counts.setdefault(name, {"lookups": 0, "by_hand": 0})[kind] = int(count)
     return counts
@@ -170,11 +186,18 @@ def _ticket_statement():
         "issued": select(Show.issued_count).where(this_show).scalar_subquery(),
         "inside": select(Show.inside_count).where(this_show).scalar_subquery(),
     }
-    counts.update({status: _count(Ticket, of_show, Ticket.status == status)
-                   for status in STATUSES if status != "issued"})
+    counts.update(
+        {
+            status: _count(Ticket, of_show, Ticket.status == status)
+            for status in STATUSES
+            if status != "issued"
+        }
+    )
     counts["admitted_issued"] = _count(Ticket, of_show, Ticket.status == "issued", admitted)
     # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
-    counts["admitted_other"] = _count(Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted)
+    counts["admitted_other"] = _count(
+        Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted
+    )
     counts["conflicts"] = _conflicts()
     return select(*(value.label(name) for name, value in counts.items()))
 
@@ -213,20 +236,37 @@ _SCAN_RESULTS = (*RESULTS, UNDONE)
 @lru_cache(maxsize=16)
 def _gate_statement(labels: int):
     """For `labels` gate labels: one count per label and scan result, parameters g0, g1, ..."""
-    return select(*(
-        _count(Scan, Scan.show_id == bindparam("show_id"), Scan.gate == bindparam(f"g{i}"),
-               Scan.result == result, Scan.undone_by_scan_id.is_(None)).label(f"c{i}_{j}")
-        for i in range(labels) for j, result in enumerate(_SCAN_RESULTS)))
+    return select(
+        *(
+            _count(
+                Scan,
+                Scan.show_id == bindparam("show_id"),
+                Scan.gate == bindparam(f"g{i}"),
+                Scan.result == result,
+                Scan.undone_by_scan_id.is_(None),
+            ).label(f"c{i}_{j}")
+            for i in range(labels)
+            for j, result in enumerate(_SCAN_RESULTS)
+        )
+    )
 
 
 def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
-    gates = {label: GateStats() for label in session.scalars(
-        select(Gate.label).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id))}
+    gates = {
+        label: GateStats()
+        for label in session.scalars(
+            select(Gate.label).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id)
+        )
+    }
     labels = list(session.scalars(_GATE_LABELS, {"show_id": show_id}))
     if not labels:
         return gates
-    counts = iter(session.execute(_gate_statement(len(labels)), {
-        "show_id": show_id, **{f"g{i}": label for i, label in enumerate(labels)}}).one())
+    counts = iter(
+        session.execute(
+            _gate_statement(len(labels)),
+            {"show_id": show_id, **{f"g{i}": label for i, label in enumerate(labels)}},
+        ).one()
+    )
     for label in labels:
         gate = gates.setdefault(label, GateStats())
         for result in _SCAN_RESULTS:
@@ -242,19 +282,29 @@ def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
     return gates
 
 
-_FIRST_ENTRY = and_(Scan.show_id == bindparam("show_id"), Scan.result == "admitted",
-                    Scan.undone_by_scan_id.is_(None))
-_ARRIVAL_SPAN = select(select(func.min(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
-                       select(func.max(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery())
+_FIRST_ENTRY = and_(
+    Scan.show_id == bindparam("show_id"), Scan.result == "admitted", Scan.undone_by_scan_id.is_(None)
+)
+_ARRIVAL_SPAN = select(
+    select(func.min(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
+    select(func.max(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
+)
 
 
 @lru_cache(maxsize=64)
 def _arrivals_statement(buckets: int):
     """One count per bucket [b{i}, b{i+1})."""
-    return select(*(
-        _count(Scan, _FIRST_ENTRY, Scan.scanned_at >= bindparam(f"b{i}", type_=DateTime()),
-               Scan.scanned_at < bindparam(f"b{i + 1}", type_=DateTime())).label(f"n{i}")
-        for i in range(buckets)))
+    return select(
+        *(
+            _count(
+                Scan,
+                _FIRST_ENTRY,
+                Scan.scanned_at >= bindparam(f"b{i}", type_=DateTime()),
+                Scan.scanned_at < bindparam(f"b{i + 1}", type_=DateTime()),
+            ).label(f"n{i}")
+            for i in range(buckets)
+        )
+    )
 
 
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
@@ -267,9 +317,11 @@ def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
     last = _bucket(latest)
     first = max(_bucket(earliest), last - MAX_BUCKETS)
     edges = [_EPOCH + timedelta(seconds=b * BUCKET_SECONDS) for b in range(first, last + 2)]
-    counts = session.execute(_arrivals_statement(len(edges) - 1), {
-        "show_id": show_id, **{f"b{i}": edge for i, edge in enumerate(edges)}}).one()
-    return list(zip(edges, (int(count) for count in counts)))
+    counts = session.execute(
+        _arrivals_statement(len(edges) - 1),
+        {"show_id": show_id, **{f"b{i}": edge for i, edge in enumerate(edges)}},
+    ).one()
+    return list(zip(edges, (int(count) for count in counts), strict=False))
 
 
 def _bucket(at: datetime) -> int:

@@ -5,6 +5,7 @@ Payload (version 1): ``K1:<kid>:<code>:<signature>``, all in the QR alphanumeric
 121 characters fit a version 5 symbol (37x37 modules) at error correction M. The signature
 is Ed25519 over ``K1:<kid>:<code>``, base32 without padding. It carries no personal data.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,7 @@ from .signing import Keyring
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 PAYLOAD_VERSION = "K1"
-_PAYLOAD_RE = re.compile(r"^K1:([A-Z2-7]{5}):([%s]{%d}):([A-Z2-7]{103})$" % (CODE_ALPHABET, CODE_LENGTH))
+_PAYLOAD_RE = re.compile(rf"^K1:([A-Z2-7]{{5}}):([{CODE_ALPHABET}]{{{CODE_LENGTH}}}):([A-Z2-7]{{103}})$")
 QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 # RFC 4648 base32 spelled in int()'s base-32 digits.
 _BASE32_AS_DIGITS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
@@ -122,8 +123,10 @@ def qr_svg(payload: str) -> str:
                 runs.append(f"M{start},{y}H{x}V{y + 1}H{start}z")
             else:
                 x += 1
-    return (f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
-            f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" id="qr-path" fill="#000000"/></svg>')
+    return (
+        f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
+        f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" id="qr-path" fill="#000000"/></svg>'
+    )
 
 
 def payload_etag(payload: str) -> str:

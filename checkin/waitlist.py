@@ -6,6 +6,7 @@ show's row; the seat is taken by the same conditional UPDATE of issued_count as 
 registration, then the ticket turns from waitlisted to issued by a conditional UPDATE. Holding
 the show's row serialises promotions, so nobody is promoted twice and nobody is skipped.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -26,14 +27,16 @@ def position(session, ticket: Ticket) -> int | None:
     if ticket.status != "waitlisted":
         return None
     return session.scalar(
-        select(func.count(Ticket.id))
-        .where(Ticket.show_id == ticket.show_id, Ticket.status == "waitlisted", Ticket.id <= ticket.id)
+        select(func.count(Ticket.id)).where(
+            Ticket.show_id == ticket.show_id, Ticket.status == "waitlisted", Ticket.id <= ticket.id
+        )
     )
 
 
 def waiting_count(session, show_id: int) -> int:
     return session.scalar(
-        select(func.count(Ticket.id)).where(Ticket.show_id == show_id, Ticket.status == "waitlisted"))
+        select(func.count(Ticket.id)).where(Ticket.show_id == show_id, Ticket.status == "waitlisted")
+    )
 
 
 def lock_show(session, show_id: int) -> Show:
@@ -55,7 +58,8 @@ _TAKE_SEAT = (
 # statement's snapshot is taken with the show's row already locked, so a ticket that began
 # waiting just before is seen.
 _TAKE_SEAT_UNLESS_SOMEONE_WAITS = _TAKE_SEAT.where(
-    ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted"))
+    ~exists().where(Ticket.show_id == Show.id, Ticket.status == "waitlisted")
+)
 _GIVE_SEAT_BACK = (
     update(Show)
     .where(Show.id == bindparam("show_id"), Show.issued_count > 0)
@@ -101,12 +105,15 @@ def _first_in_line(session, show_id: int) -> int | None:
 
 
 def _issue(session, ticket_id: int, now: datetime) -> bool:
-    return session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "waitlisted")
-        .values(status="issued", issued_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return (
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == "waitlisted")
+            .values(status="issued", issued_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def promote(session, show: Show, now: datetime) -> list[int]:

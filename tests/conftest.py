@@ -4,6 +4,7 @@ CHECKIN_TEST_DATABASE_URL is set (CI sets it: .ci/run). Every test that takes `a
 The schema comes from the migrations, applied once per run into a template; each test then
 gets a copy (SQLite) or emptied tables (PostgreSQL, in a database of this run's own).
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,14 @@ def _migrate(uri: str, instance: Path) -> None:
     from checkin import create_app
     from checkin.extensions import db
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "test-secret-key"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -71,11 +78,19 @@ def _empty_pg(uri: str) -> None:
 
     engine = sa.create_engine(uri)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
     engine.dispose()
 
 
@@ -180,17 +195,26 @@ def make_show(app, slug="test", *, quota=10, capacity=10, now: datetime | None =
 
     now = now or utcnow()
     values = dict(
-        slug=slug, title_vi=f"Buổi {slug}", title_en=f"Show {slug}", venue="Hà Nội",
-        doors_open_at=now + timedelta(days=7), starts_at=now + timedelta(days=7, hours=1),
-        ends_at=now + timedelta(days=7, hours=4), ticket_quota=quota, venue_capacity=capacity,
-        issued_count=0, inside_count=0, reentry_allowed=False, registration_open=True,
-        registration_opens_at=now - timedelta(hours=1), registration_closes_at=now + timedelta(days=7),
+        slug=slug,
+        title_vi=f"Buổi {slug}",
+        title_en=f"Show {slug}",
+        venue="Hà Nội",
+        doors_open_at=now + timedelta(days=7),
+        starts_at=now + timedelta(days=7, hours=1),
+        ends_at=now + timedelta(days=7, hours=4),
+        ticket_quota=quota,
+        venue_capacity=capacity,
+        issued_count=0,
+        inside_count=0,
+        reentry_allowed=False,
+        registration_open=True,
+        registration_opens_at=now - timedelta(hours=1),
+        registration_closes_at=now + timedelta(days=7),
         waitlist_cutoff_minutes=120,
     )
     values.update(fields)
-    with app.app_context():
-        with transaction() as session:
-            session.add(Show(**values))
+    with app.app_context(), transaction() as session:
+        session.add(Show(**values))
 
 
 def person(i: int = 0, **overrides) -> dict:
@@ -208,8 +232,9 @@ def person(i: int = 0, **overrides) -> dict:
 
 def csrf_token(client, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 

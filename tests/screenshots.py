@@ -4,6 +4,7 @@ so that a reviewer sees the whole product in a minute.
 
     .venv/bin/python -m tests.screenshots [OUTPUT_FOLDER]
 """
+
 from __future__ import annotations
 
 import shutil
@@ -27,8 +28,14 @@ def _app(folder: Path):
 
     uri = f"sqlite:///{folder / 'checkin.db'}"
     _migrate(uri, folder / "instance")
-    return create_app({"SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(folder / "instance"),
-                       "SECRET_KEY": "screenshots", "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_PATH": str(folder / "instance"),
+            "SECRET_KEY": "screenshots",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
 def main(output: Path) -> int:
@@ -48,8 +55,9 @@ def main(output: Path) -> int:
         count = 0
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
-                                             args=list(CHROMIUM_ARGS))
+                browser = pw.chromium.launch(
+                    executable_path=shutil.which("chromium"), headless=True, args=list(CHROMIUM_ARGS)
+                )
                 for lang in LANGUAGES:
                     for width, viewport in VIEWPORTS.items():
                         folder = output / f"{lang}-{width}"
@@ -57,8 +65,12 @@ def main(output: Path) -> int:
                         url = tour.with_lang(lambda path: base + path, lang)
                         contexts, pages = [], {}
                         for role in ("public", "organiser", "volunteer"):
-                            context = browser.new_context(viewport=viewport, locale=f"{lang}-VN" if lang == "vi" else "en-GB",
-                                                          is_mobile=width == "390", has_touch=width == "390")
+                            context = browser.new_context(
+                                viewport=viewport,
+                                locale=f"{lang}-VN" if lang == "vi" else "en-GB",
+                                is_mobile=width == "390",
+                                has_touch=width == "390",
+                            )
                             contexts.append(context)
                             pages[role] = context.new_page()
                         tour.sign_in(pages["organiser"], url, *tour.ORGANISER, then="organiser")
@@ -66,7 +78,9 @@ def main(output: Path) -> int:
                         for number, step in enumerate(tour.steps(data), start=1):
                             page = pages[step.role]
                             step.go(page, url)
-                            page.screenshot(path=str(folder / f"{number:02d}-{step.name}.png"), full_page=True)
+                            page.screenshot(
+                                path=str(folder / f"{number:02d}-{step.name}.png"), full_page=True
+                            )
                             count += 1
                         for context in contexts:
                             context.close()

@@ -1,4 +1,5 @@
 """The gate's rules, one per test, through checkin.admission (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,14 +12,32 @@ from checkin.errors import NothingToUndo
 from tests.support.gate import add_volunteer, issue, open_show, payload, scan_id
 
 
-def do_scan(app, text, *, gate="Cổng A", direction="in", show="gate", now=None, client=None,
-            scanned_at=None, staff=None):
+def do_scan(
+    app,
+    text,
+    *,
+    gate="Cổng A",
+    direction="in",
+    show="gate",
+    now=None,
+    client=None,
+    scanned_at=None,
+    staff=None,
+):
     from checkin.database import utcnow
 
     with app.app_context():
-        return admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=staff, gate=gate,
-                              direction=direction, client_scan_id=client or scan_id(),
-                              scanned_at=scanned_at, show_slug=show, now=now or utcnow())
+        return admission.scan(
+            text,
+            keyring=app.extensions["checkin_keyring"],
+            staff=staff,
+            gate=gate,
+            direction=direction,
+            client_scan_id=client or scan_id(),
+            scanned_at=scanned_at,
+            show_slug=show,
+            now=now or utcnow(),
+        )
 
 
 def show_row(app, slug="gate"):
@@ -77,9 +96,16 @@ def test_second_scan_is_already_inside_with_first_time_and_gate(app):
     assert scan_count(app) == 2  # the refusal is in the log too
 
 
-@pytest.mark.parametrize("text", [
-    "", "https://example.com/t/abc", "hello world", "K1:AAAAA:ABCDEFGH:" + "A" * 103, "x" * 5000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "https://example.com/t/abc",
+        "hello world",
+        "K1:AAAAA:ABCDEFGH:" + "A" * 103,
+        "x" * 5000,
+    ],
+)
 def test_anything_but_our_signature_is_invalid_and_recorded(app, text):
     open_show(app)
     result = do_scan(app, text)
@@ -161,7 +187,9 @@ def test_online_the_server_clock_decides_the_doors_whatever_the_device_says(app,
     open_show(app, now=now)
     a, b = issue(app, "gate", 2)
     after_the_show = admission.show_day_end(show_row(app)) + timedelta(minutes=5)
-    set_back = do_scan(app, payload(app, a), now=after_the_show, scanned_at=after_the_show - timedelta(hours=3))
+    set_back = do_scan(
+        app, payload(app, a), now=after_the_show, scanned_at=after_the_show - timedelta(hours=3)
+    )
     assert set_back.result == "not_open" and set_back.response.get("show_over") is True
     # Nor does a device clock ahead of the server open the doors early.
     open_show(app, "later", now=now, doors_open_at=now + timedelta(minutes=30))
@@ -182,9 +210,18 @@ def test_offline_the_device_time_decides_the_doors_only_when_plausible(app, now)
 
     def offline(code, scanned_at):
         with app.app_context():
-            return admission.scan(payload(app, code), keyring=app.extensions["checkin_keyring"], staff=None,
-                                  gate="Cổng A", direction="in", client_scan_id=scan_id(), scanned_at=scanned_at,
-                                  show_slug="gate", now=now, local_result="admitted")
+            return admission.scan(
+                payload(app, code),
+                keyring=app.extensions["checkin_keyring"],
+                staff=None,
+                gate="Cổng A",
+                direction="in",
+                client_scan_id=scan_id(),
+                scanned_at=scanned_at,
+                show_slug="gate",
+                now=now,
+                local_result="admitted",
+            )
 
     # Let in offline before the doors opened, sent now: a conflict, as it would have been then.
     early = offline(a, now - timedelta(minutes=20))
@@ -199,10 +236,9 @@ def test_cancelled_and_waitlisted_tickets_are_refused(app, now):
 
     open_show(app)
     a, b = issue(app, "gate", 2)
-    with app.app_context():
-        with transaction() as session:
-            session.scalar(select(Ticket).where(Ticket.code == a)).status = "cancelled"
-            session.scalar(select(Ticket).where(Ticket.code == b)).status = "waitlisted"
+    with app.app_context(), transaction() as session:
+        session.scalar(select(Ticket).where(Ticket.code == a)).status = "cancelled"
+        session.scalar(select(Ticket).where(Ticket.code == b)).status = "waitlisted"
     assert do_scan(app, payload(app, a)).result == "cancelled"
     assert do_scan(app, payload(app, b)).result == "waitlisted"
     assert show_row(app).inside_count == 0
@@ -248,7 +284,10 @@ def test_a_ticket_admitted_by_another_gate_after_it_was_read_is_already_inside(a
     assert late.result == "already_inside" and late.response["first_gate"] == "Cổng B"
     assert show_row(app).inside_count == 1
     with app.app_context():
-        assert db.session.scalars(select(Scan.result).order_by(Scan.id)).all() == ["admitted", "already_inside"]
+        assert db.session.scalars(select(Scan.result).order_by(Scan.id)).all() == [
+            "admitted",
+            "already_inside",
+        ]
 
 
 def test_a_ticket_cancelled_after_it_was_read_is_not_admitted(app, monkeypatch):
@@ -347,24 +386,46 @@ def test_a_client_scan_id_reused_for_another_ticket_or_by_another_volunteer_is_r
 
 
 def test_manual_admission_names_the_ticket_by_its_code_never_its_id(app, now):
-    from checkin.models import Scan
     from checkin.extensions import db
+    from checkin.models import Scan
 
     open_show(app)
     a, b = issue(app, "gate", 2)
     with app.app_context():
-        typed = admission.admit_ticket(f"{a[:4].lower()}-{a[4:].lower()}", staff=None, gate="G",
-                                       direction="in", client_scan_id=scan_id(), show_slug="gate", now=now)
+        typed = admission.admit_ticket(
+            f"{a[:4].lower()}-{a[4:].lower()}",
+            staff=None,
+            gate="G",
+            direction="in",
+            client_scan_id=scan_id(),
+            show_slug="gate",
+            now=now,
+        )
         assert typed.result == "admitted"
         assert db.session.scalar(select(Scan.method).where(Scan.id == typed.scan_id)) == "manual"
-        again = admission.admit_ticket(a, staff=None, gate="G", direction="in", client_scan_id=scan_id(),
-                                       show_slug="gate", now=now)
+        again = admission.admit_ticket(
+            a, staff=None, gate="G", direction="in", client_scan_id=scan_id(), show_slug="gate", now=now
+        )
         assert again.result == "already_inside"
         with pytest.raises(TypeError):
-            admission.admit_ticket(ticket_row(app, b).id, staff=None, gate="G", direction="in",
-                                   client_scan_id=scan_id(), show_slug="gate", now=now)
-        nonsense = admission.admit_ticket("no such", staff=None, gate="G", direction="in",
-                                          client_scan_id=scan_id(), show_slug="gate", now=now)
+            admission.admit_ticket(
+                ticket_row(app, b).id,
+                staff=None,
+                gate="G",
+                direction="in",
+                client_scan_id=scan_id(),
+                show_slug="gate",
+                now=now,
+            )
+        nonsense = admission.admit_ticket(
+            "no such",
+            staff=None,
+            gate="G",
+            direction="in",
+            client_scan_id=scan_id(),
+            show_slug="gate",
+            now=now,
+        )
         assert nonsense.result == "unknown"
 
 
@@ -377,16 +438,26 @@ def test_undo_gives_the_ticket_back_and_keeps_both_rows(app, now):
     staff = add_volunteer(app)
     first = do_scan(app, payload(app, code), staff=staff, now=now)
     with app.app_context():
-        undone = admission.undo_last_admission(staff=staff, reason="wrong person", gate="Cổng A",
-                                               client_scan_id=scan_id(), now=now + timedelta(seconds=30))
+        undone = admission.undo_last_admission(
+            staff=staff,
+            reason="wrong person",
+            gate="Cổng A",
+            client_scan_id=scan_id(),
+            now=now + timedelta(seconds=30),
+        )
         assert undone.result == "undone"
         original = db.session.get(Scan, first.scan_id)
         assert original.undone_by_scan_id == undone.scan_id and original.result == "admitted"
         assert db.session.get(Scan, undone.scan_id).reason == "wrong person"
     assert ticket_row(app, code).admitted_at is None and show_row(app).inside_count == 0
     with app.app_context(), pytest.raises(NothingToUndo):
-        admission.undo_last_admission(staff=staff, reason="again", gate="Cổng A",
-                                      client_scan_id=scan_id(), now=now + timedelta(seconds=31))
+        admission.undo_last_admission(
+            staff=staff,
+            reason="again",
+            gate="Cổng A",
+            client_scan_id=scan_id(),
+            now=now + timedelta(seconds=31),
+        )
     assert do_scan(app, payload(app, code), staff=staff).result == "admitted"
 
 
@@ -398,10 +469,13 @@ def test_undo_is_refused_after_a_minute_and_for_another_volunteers_scan(app, now
     do_scan(app, payload(app, code), staff=mine, now=now)
     with app.app_context():
         with pytest.raises(NothingToUndo):
-            admission.undo_last_admission(staff=theirs, reason="x", gate="A", client_scan_id=scan_id(), now=now)
+            admission.undo_last_admission(
+                staff=theirs, reason="x", gate="A", client_scan_id=scan_id(), now=now
+            )
         with pytest.raises(NothingToUndo):
-            admission.undo_last_admission(staff=mine, reason="x", gate="A", client_scan_id=scan_id(),
-                                          now=now + timedelta(seconds=61))
+            admission.undo_last_admission(
+                staff=mine, reason="x", gate="A", client_scan_id=scan_id(), now=now + timedelta(seconds=61)
+            )
     assert ticket_row(app, code).inside
 
 

@@ -1,4 +1,5 @@
 """Invariants 2 and 3 under real races: threads and "spawn" processes, SQLite file and PostgreSQL."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -18,19 +19,27 @@ TICKETS = 30
 GATES = ("Cổng A", "Cổng B")
 
 
-def race(app, app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None) -> list[tuple]:
+def race(
+    app, app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None
+) -> list[tuple]:
     """Runs one worker per gate (thread or process); returns every (gate, result, response, scan id)."""
     if kind == "threads":
         barrier, results = threading.Barrier(len(shares)), queue.Queue()
-        workers = [threading.Thread(target=scan_rounds_in,
-                                    args=(app, gate, texts, barrier, results, direction, client_ids))
-                   for gate, texts in shares.items()]
+        workers = [
+            threading.Thread(
+                target=scan_rounds_in, args=(app, gate, texts, barrier, results, direction, client_ids)
+            )
+            for gate, texts in shares.items()
+        ]
     else:
         ctx = multiprocessing.get_context("spawn")
         barrier, results = ctx.Barrier(len(shares)), ctx.Queue()
-        workers = [ctx.Process(target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction,
-                                                         client_ids))
-                   for gate, texts in shares.items()]
+        workers = [
+            ctx.Process(
+                target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction, client_ids)
+            )
+            for gate, texts in shares.items()
+        ]
     for worker in workers:
         worker.start()
     answers = []
@@ -133,14 +142,25 @@ def test_a_crowd_of_scanners_at_once_admits_each_ticket_once_within_capacity(app
 
     open_show(app, capacity=8)
     codes = issue(app, "gate", 10)
-    scans = [(payload(app, code), f"{code}:{n // 2}" if n < 2 else f"{code}:gate-{n}")
-             for code in codes for n in range(4)]
+    scans = [
+        (payload(app, code), f"{code}:{n // 2}" if n < 2 else f"{code}:gate-{n}")
+        for code in codes
+        for n in range(4)
+    ]
 
     def scanner(i: int):
         text, client_scan_id = scans[i]
-        return admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None,
-                              gate=GATES[i % 2], direction="in", client_scan_id=client_scan_id,
-                              scanned_at=None, show_slug="gate", now=utcnow())
+        return admission.scan(
+            text,
+            keyring=app.extensions["checkin_keyring"],
+            staff=None,
+            gate=GATES[i % 2],
+            direction="in",
+            client_scan_id=client_scan_id,
+            scanned_at=None,
+            show_slug="gate",
+            now=utcnow(),
+        )
 
     answers = release_together(in_app(app, scanner), len(scans))
     admitted_rows = {a.scan_id for a in answers if a.result == "admitted"}

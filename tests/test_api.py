@@ -1,4 +1,5 @@
 """The public JSON API as DESIGN.md §5 gives it: shows, registrations, keys, errors."""
+
 from __future__ import annotations
 
 import base64
@@ -12,12 +13,22 @@ from tests.support.registering import registered
 
 def test_shows_lists_each_show_with_seats_left_and_state(app, client, now):
     make_show(app, "alpha", quota=3)
-    make_show(app, "later", quota=5, registration_opens_at=now + timedelta(days=1),
-              starts_at=now + timedelta(days=8))
+    make_show(
+        app,
+        "later",
+        quota=5,
+        registration_opens_at=now + timedelta(days=1),
+        starts_at=now + timedelta(days=8),
+    )
     client.post("/api/v1/shows/alpha/registrations", json=person(1))
     body = client.get("/api/v1/shows").json
     alpha, later = body["shows"]
-    assert (alpha["slug"], alpha["ticket_quota"], alpha["seats_left"], alpha["registration"]) == ("alpha", 3, 2, "open")
+    assert (alpha["slug"], alpha["ticket_quota"], alpha["seats_left"], alpha["registration"]) == (
+        "alpha",
+        3,
+        2,
+        "open",
+    )
     assert (later["slug"], later["registration"]) == ("later", "not_yet")
     assert alpha["doors_open_at"].endswith("+07:00")
     assert {"title", "venue", "starts_at", "ends_at"} <= set(alpha)
@@ -46,11 +57,14 @@ def test_keys_publishes_raw_ed25519_keys_that_verify_a_ticket(app, client):
         from checkin.extensions import db
         from checkin.registration import ticket_by_token
 
-        payload = tickets.sign_payload(ticket_by_token(db.session, token).code, app.extensions["checkin_keyring"])
+        payload = tickets.sign_payload(
+            ticket_by_token(db.session, token).code, app.extensions["checkin_keyring"]
+        )
     message, _, signature = payload.rpartition(":")
     assert message.split(":")[1] == key["kid"]
     Ed25519PublicKey.from_public_bytes(raw).verify(
-        base64.b32decode(signature + "=" * (-len(signature) % 8)), message.encode())
+        base64.b32decode(signature + "=" * (-len(signature) % 8)), message.encode()
+    )
 
 
 def test_api_errors_are_json_with_a_stable_code(app, client):

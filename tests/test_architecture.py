@@ -1,6 +1,7 @@
 """The dependency arrows of DESIGN.md §3, read from the import statements: blueprints and CLI
 -> domain -> models. Domain modules never import flask (they get `db` through
 checkin.extensions), nor a blueprint or the web layer; blueprints never import each other."""
+
 from __future__ import annotations
 
 import ast
@@ -52,17 +53,28 @@ def owner(module: str, packages: set[str]) -> str | None:
 
 def domain_files():
     blueprints = blueprint_packages()
-    return [p for p in python_files()
-            if module_name(p) not in ENTRY_POINTS
-            and owner(module_name(p), blueprints | NOT_DOMAIN_PACKAGES) is None]
+    return [
+        p
+        for p in python_files()
+        if module_name(p) not in ENTRY_POINTS
+        and owner(module_name(p), blueprints | NOT_DOMAIN_PACKAGES) is None
+    ]
 
 
 def test_the_expected_blueprints_and_domain_modules_are_found():
     blueprints = blueprint_packages()
     assert {"checkin.public", "checkin.api", "checkin.auth"} <= blueprints
     names = {module_name(p) for p in domain_files()}
-    assert {"checkin.registration", "checkin.tickets", "checkin.signing", "checkin.personal_data",
-            "checkin.shows", "checkin.staff", "checkin.models", "checkin.database"} <= names
+    assert {
+        "checkin.registration",
+        "checkin.tickets",
+        "checkin.signing",
+        "checkin.personal_data",
+        "checkin.shows",
+        "checkin.staff",
+        "checkin.models",
+        "checkin.database",
+    } <= names
 
 
 def test_domain_modules_never_import_flask():
@@ -101,6 +113,9 @@ def test_the_import_reader_sees_a_violation():
 
 
 def test_every_module_starts_with_a_docstring():
-    missing = [module_name(p) for p in python_files()
-               if p.read_text().strip() and ast.get_docstring(ast.parse(p.read_text())) is None]
+    missing = [
+        module_name(p)
+        for p in python_files()
+        if p.read_text().strip() and ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
     assert missing == []

@@ -1,5 +1,6 @@
 """The audit log: an entry with before/after for each organiser action, written in the same
 transaction as the change; the log page shows actions and scans; nothing updates or deletes it."""
+
 from __future__ import annotations
 
 import ast
@@ -57,7 +58,9 @@ def test_each_action_is_recorded_with_before_and_after(app, client, now):
     org.post(f"/organiser/tickets/{second}/move", data={"status": "waitlisted", "csrf_token": token})
     org.post(f"/organiser/tickets/{waiting}/cancel", data={"csrf_token": token})
     open_doors(app, "demo", now)
-    org.post(f"/organiser/tickets/{first}/admit", data={"gate": "G2", "reason": "Mất vé", "csrf_token": token})
+    org.post(
+        f"/organiser/tickets/{first}/admit", data={"gate": "G2", "reason": "Mất vé", "csrf_token": token}
+    )
     org.post(f"/organiser/staff/{lan}/deactivate", data={"csrf_token": token})
 
     by_action = {}
@@ -68,7 +71,10 @@ def test_each_action_is_recorded_with_before_and_after(app, client, now):
     assert by_action["staff.reset_password"][0].before == {"session_version": 1}
     assert by_action["staff.reset_password"][0].after == {"session_version": 2}
     assert by_action["gate.add"][0].after == {"gate": "G1"}
-    assert (by_action["gate.rename"][0].before, by_action["gate.rename"][0].after) == ({"gate": "G1"}, {"gate": "G2"})
+    assert (by_action["gate.rename"][0].before, by_action["gate.rename"][0].after) == (
+        {"gate": "G1"},
+        {"gate": "G2"},
+    )
     assert by_action["gate.remove"][0].before == {"gate": "G2"}
     assert by_action["staff.pair"][0].after["gate"] == "G2"
     closed, opened = by_action["show.update"][:2]
@@ -76,9 +82,17 @@ def test_each_action_is_recorded_with_before_and_after(app, client, now):
     assert (opened.before, opened.after) == ({"registration_open": False}, {"registration_open": True})
     assert by_action["ticket.resend"][0].object_id == first
     move = by_action["ticket.move"][0]
-    assert (move.object_id, move.before, move.after) == (second, {"status": "issued"}, {"status": "waitlisted"})
+    assert (move.object_id, move.before, move.after) == (
+        second,
+        {"status": "issued"},
+        {"status": "waitlisted"},
+    )
     cancel = by_action["ticket.cancel"][0]
-    assert (cancel.object_id, cancel.before["status"], cancel.after["status"]) == (waiting, "waitlisted", "cancelled")
+    assert (cancel.object_id, cancel.before["status"], cancel.after["status"]) == (
+        waiting,
+        "waitlisted",
+        "cancelled",
+    )
     admitted = by_action["ticket.admit_by_hand"][0]
     assert admitted.after["reason"] == "Mất vé" and admitted.after["result"] == "admitted"
     deactivated = by_action["staff.deactivate"][0]
@@ -94,9 +108,8 @@ def test_a_failed_change_leaves_no_entry(app, client, now):
     make_show(app, "demo", quota=5)
     for i in range(3):
         client.post("/api/v1/shows/demo/registrations", json=person(i))
-    with app.app_context():
-        with pytest.raises(Conflict):
-            update_show("demo", now=now, ticket_quota=2, venue_capacity=1)
+    with app.app_context(), pytest.raises(Conflict):
+        update_show("demo", now=now, ticket_quota=2, venue_capacity=1)
     assert _entries(app, "show.update") == []
     with app.app_context():
         update_show("demo", now=now, ticket_quota=7)
@@ -112,8 +125,7 @@ def test_an_organisers_cancellation_or_admission_and_its_entry_commit_together(a
     from checkin.models import Scan, Staff, Ticket
 
     make_show(app, "demo", quota=5, capacity=5)
-    cancelled, admitted = (registered(client, "demo", person(i))["code"]
-                           for i in (1, 2))
+    cancelled, admitted = (registered(client, "demo", person(i))["code"] for i in (1, 2))
     open_doors(app, "demo", now)
     add_account(app, "Mai", "organiser", now)
 
@@ -144,7 +156,11 @@ def test_an_organisers_cancellation_or_admission_and_its_entry_commit_together(a
     [cancel] = _entries(app, "ticket.cancel")
     [admission] = _entries(app, "ticket.admit_by_hand")
     assert (cancel.object_id, cancel.after["status"]) == (cancelled, "cancelled")
-    assert (admission.object_id, admission.after["result"], admission.actor_id) == (admitted, "admitted", mai_id)
+    assert (admission.object_id, admission.after["result"], admission.actor_id) == (
+        admitted,
+        "admitted",
+        mai_id,
+    )
 
 
 def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now):
@@ -160,8 +176,10 @@ def test_the_log_page_shows_actions_and_scans_and_filters_them(app, client, now)
         admit(app, code, "Cổng Hồ", now, staff=hoa.id)
         hoa_id = hoa.id
     org = organiser_client(app, now)
-    org.post("/organiser/shows/demo/registration",
-             data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")})
+    org.post(
+        "/organiser/shows/demo/registration",
+        data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")},
+    )
     html = org.get("/organiser/audit").get_data(as_text=True)
     assert "Cổng Hồ" in html and code in html and "Hoa" in html
     # The changed field by its name in the page's language, never the column's (issue 17).
@@ -189,9 +207,15 @@ def test_nothing_in_the_application_updates_or_deletes_the_logs():
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("update", "delete"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("update", "delete")
+            ):
                 targets = [arg.id for arg in node.args if isinstance(arg, ast.Name)]
                 assert "AuditEntry" not in targets, f"{path}: {node.func.id}(AuditEntry)"
                 if node.func.id == "delete":
                     assert "Scan" not in targets, f"{path}: delete(Scan)"
-        assert "DELETE FROM AUDIT_LOG" not in source.upper() and "UPDATE AUDIT_LOG" not in source.upper(), path
+        assert "DELETE FROM AUDIT_LOG" not in source.upper() and "UPDATE AUDIT_LOG" not in source.upper(), (
+            path
+        )

@@ -1,4 +1,5 @@
 """Self-cancellation: a confirmation step, the seat back to the show, the link then says cancelled."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,8 @@ from checkin.database import transaction, utcnow
 from checkin.errors import AlreadyCancelled, NotFound, TicketUsed
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
-from tests.support.registering import registered
 from tests.conftest import csrf_token, make_show, person
+from tests.support.registering import registered
 
 
 def _register(client, i, slug="gala", **extra):
@@ -26,10 +27,18 @@ def _state(app, code):
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.code == code))
         show = db.session.get(Show, ticket.show_id)
-        issued = db.session.scalar(select(db.func.count()).select_from(Ticket)
-                                   .where(Ticket.show_id == show.id, Ticket.status == "issued"))
-        kinds = list(db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.ticket_id == ticket.id)
-                                        .order_by(OutboxMessage.id)))
+        issued = db.session.scalar(
+            select(db.func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
+        kinds = list(
+            db.session.scalars(
+                select(OutboxMessage.kind)
+                .where(OutboxMessage.ticket_id == ticket.id)
+                .order_by(OutboxMessage.id)
+            )
+        )
         return ticket.status, ticket.cancelled_at, show.issued_count, issued, kinds
 
 
@@ -52,7 +61,9 @@ def test_the_ticket_page_links_to_a_confirmation_page(client, ticket):
 
 def test_confirming_cancels_and_gives_the_seat_back(app, client, ticket):
     code, token = ticket
-    response = client.post(f"/t/{token}/cancel", data={"csrf_token": csrf_token(client, f"/t/{token}/cancel")})
+    response = client.post(
+        f"/t/{token}/cancel", data={"csrf_token": csrf_token(client, f"/t/{token}/cancel")}
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/t/{token}")
     status, cancelled_at, issued_count, issued_rows, kinds = _state(app, code)
     assert status == "cancelled" and cancelled_at is not None
@@ -128,7 +139,16 @@ def test_the_qr_of_a_cancelled_ticket_is_refused_at_the_gate(app, client):
         cancel_ticket(db.session.scalar(select(Ticket.token).where(Ticket.code == code)), now=utcnow())
     volunteer = add_volunteer(app)
     with app.app_context():
-        result = scan(saved_qr, keyring=app.extensions["checkin_keyring"], staff=volunteer, gate="A",
-                      direction="in", client_scan_id=scan_id(), scanned_at=None, show_slug="gate", now=utcnow())
+        result = scan(
+            saved_qr,
+            keyring=app.extensions["checkin_keyring"],
+            staff=volunteer,
+            gate="A",
+            direction="in",
+            client_scan_id=scan_id(),
+            scanned_at=None,
+            show_slug="gate",
+            now=utcnow(),
+        )
     assert result.result == "cancelled" and not result.ok
     assert _state(app, code)[2:4] == (0, 0)

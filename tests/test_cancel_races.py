@@ -1,6 +1,7 @@
 """A holder cancels while a volunteer scans the same ticket, many tickets at once (threads;
 SQLite file and PostgreSQL): each ticket ends either cancelled and refused at the gate, or
 admitted and kept; never both, never a deadlock or an error; the counters match the rows."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,9 +46,17 @@ def test_cancel_and_scan_of_one_ticket_at_once(app):
 
     def gate(code):
         try:
-            outcomes[code, "scan"] = scan(payloads[code], keyring=keyring, staff=volunteer, gate="A",
-                                          direction="in", client_scan_id=scan_id(), scanned_at=None,
-                                          show_slug="gate", now=utcnow()).result
+            outcomes[code, "scan"] = scan(
+                payloads[code],
+                keyring=keyring,
+                staff=volunteer,
+                gate="A",
+                direction="in",
+                client_scan_id=scan_id(),
+                scanned_at=None,
+                show_slug="gate",
+                now=utcnow(),
+            ).result
         except Exception as error:  # noqa: BLE001 - asserted below
             outcomes[code, "scan"] = f"{type(error).__name__}: {error}"
 
@@ -58,9 +67,14 @@ def test_cancel_and_scan_of_one_ticket_at_once(app):
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "gate"))
         issued = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "issued"))
-        admitted = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.admitted_at.is_not(None)))
-        cancelled_admitted = db.session.scalar(select(func.count()).select_from(Ticket).where(
-            Ticket.status == "cancelled", Ticket.admitted_at.is_not(None)))
+        admitted = db.session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.admitted_at.is_not(None))
+        )
+        cancelled_admitted = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.status == "cancelled", Ticket.admitted_at.is_not(None))
+        )
         assert show.issued_count == issued == pairs["ticket_used", "admitted"]
         assert show.inside_count == admitted == issued and cancelled_admitted == 0
         db.session.remove()

@@ -1,4 +1,5 @@
 """The organisers' command line (DESIGN.md §5): seed, show update, staff add, staff token."""
+
 from __future__ import annotations
 
 import re
@@ -50,13 +51,19 @@ def test_seed_twice_changes_nothing(app, runner):
     from checkin.models import Gate, Show, Staff
 
     runner.invoke(args=["seed"])
-    before = [table(app, Show, *Show.__table__.columns.keys()), table(app, Gate, "id", "label", "show_id"),
-              table(app, Staff, "id", "name", "password_hash")]
+    before = [
+        table(app, Show, *Show.__table__.columns.keys()),
+        table(app, Gate, "id", "label", "show_id"),
+        table(app, Staff, "id", "name", "password_hash"),
+    ]
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0 and "shows already seeded" in second.output
     assert "organiser account:" not in second.output
-    after = [table(app, Show, *Show.__table__.columns.keys()), table(app, Gate, "id", "label", "show_id"),
-             table(app, Staff, "id", "name", "password_hash")]
+    after = [
+        table(app, Show, *Show.__table__.columns.keys()),
+        table(app, Gate, "id", "label", "show_id"),
+        table(app, Staff, "id", "name", "password_hash"),
+    ]
     assert after == before
 
 
@@ -64,8 +71,21 @@ def test_show_update_changes_quota_capacity_and_times(app, runner):
     from checkin.shows import to_utc
 
     make_show(app, "demo", quota=10, capacity=10)
-    result = runner.invoke(args=["show", "update", "demo", "--ticket-quota", "20", "--venue-capacity", "15",
-                                 "--doors-open", "2026-11-02T18:00", "--starts-at", "2026-11-02T19:00"])
+    result = runner.invoke(
+        args=[
+            "show",
+            "update",
+            "demo",
+            "--ticket-quota",
+            "20",
+            "--venue-capacity",
+            "15",
+            "--doors-open",
+            "2026-11-02T18:00",
+            "--starts-at",
+            "2026-11-02T19:00",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "demo: quota 20, issued 0, capacity 15" in result.output
     show = show_row(app, "demo")
@@ -104,8 +124,10 @@ def test_show_update_sets_offline_names_through_the_audited_domain_function(app,
     assert runner.invoke(args=["show", "update", "demo", "--offline-names", "no"]).exit_code == 0
     assert show_row(app, "demo").offline_names is False
     assert table(app, AuditEntry, "action", "after") == [
-        ("show.update", {"offline_names": True}), ("show.update", {"ticket_quota": 12}),
-        ("show.update", {"offline_names": False})]
+        ("show.update", {"offline_names": True}),
+        ("show.update", {"ticket_quota": 12}),
+        ("show.update", {"offline_names": False}),
+    ]
     assert runner.invoke(args=["show", "update", "demo", "--offline-names", "maybe"]).exit_code == 2
 
 
@@ -151,7 +173,10 @@ def test_staff_token_works_as_a_bearer_token(app_config, runner):
     assert ok.status_code == 200 and ok.json == {"name": "Minh", "role": "organiser"}
     assert client.get("/api/v1/_whoami").status_code == 401
     assert client.get("/api/v1/_whoami", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
-    assert client.get("/api/v1/_whoami", headers={"Authorization": f"Bearer {volunteer_token}"}).status_code == 403
+    assert (
+        client.get("/api/v1/_whoami", headers={"Authorization": f"Bearer {volunteer_token}"}).status_code
+        == 403
+    )
     assert probe_runner.invoke(args=["staff", "token", "nobody"]).exit_code != 0
     with probe.app_context():
         db.engine.dispose()

@@ -6,6 +6,7 @@ SIGKILL tests that an answer is sent only after its transaction committed, and t
 process leaves nothing half-written. It does not cut the power: that is what SQLite's
 synchronous=FULL (the default, checkin/database.py) is for, and `make bench` gives its cost.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -47,7 +48,9 @@ class Load:
         while not self.stop.is_set():
             values = person(next(self.numbers))
             try:
-                status, body = request_json(f"{self.url}/api/v1/shows/durable/registrations", values, timeout=10)
+                status, body = request_json(
+                    f"{self.url}/api/v1/shows/durable/registrations", values, timeout=10
+                )
             except (OSError, http.client.HTTPException):
                 return  # killed under us (mid-answer: IncompleteRead): never acknowledged
             self._answer(status, body)
@@ -59,11 +62,17 @@ class Load:
             if self.stop.is_set() or not self.payloads:
                 return
             scan_id = uuid.uuid4().hex
-            body = {"payload": self.payloads[n % len(self.payloads)], "show": "durable",
-                    "gate": f"Cổng {n % 3}", "direction": "in", "client_scan_id": scan_id}
+            body = {
+                "payload": self.payloads[n % len(self.payloads)],
+                "show": "durable",
+                "gate": f"Cổng {n % 3}",
+                "direction": "in",
+                "client_scan_id": scan_id,
+            }
             try:
-                status, answer = request_json(f"{self.url}/api/v1/scans", body, headers=self.headers,
-                                              timeout=10)
+                status, answer = request_json(
+                    f"{self.url}/api/v1/scans", body, headers=self.headers, timeout=10
+                )
             except (OSError, http.client.HTTPException):
                 return
             self._answer(status, answer)
@@ -120,8 +129,13 @@ def test_acknowledged_writes_survive_sigkill_of_the_servers(database, tmp_path):
     flask(env, "db", "upgrade")
     flask(env, "staff", "add", "durable-gate", "--role", "volunteer")
     token = flask(env, "staff", "token", "durable-gate").strip()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
-                      "INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"], "SECRET_KEY": env["CHECKIN_SECRET_KEY"]})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"],
+            "SECRET_KEY": env["CHECKIN_SECRET_KEY"],
+        }
+    )
     now = utcnow()
     make_show(app, "durable", quota=100_000, capacity=100_000, doors_open_at=now - timedelta(hours=1))
     keyring = app.extensions["checkin_keyring"]
@@ -131,10 +145,14 @@ def test_acknowledged_writes_survive_sigkill_of_the_servers(database, tmp_path):
     for round_ in range(ROUNDS):
         server = Server(env, workers=2, threads=4, log=tmp_path / "gunicorn.log").start()
         if scans_api is None:
-            probe, _ = request_json(f"{server.url}/api/v1/scans", {}, headers={"Authorization": f"Bearer {token}"})
+            probe, _ = request_json(
+                f"{server.url}/api/v1/scans", {}, headers={"Authorization": f"Bearer {token}"}
+            )
             scans_api = probe != 404
         # Scanners work on the tickets of earlier rounds, twice each at most, while new ones come.
-        payloads = [sign_payload(code, keyring) for code in _codes(app, registered[-200:])] if scans_api else []
+        payloads = (
+            [sign_payload(code, keyring) for code in _codes(app, registered[-200:])] if scans_api else []
+        )
         load = Load(server.url, token, payloads, numbers)
         load.run(0.8 + 0.3 * round_, server.kill)
         registered += load.registered
@@ -147,19 +165,37 @@ def test_acknowledged_writes_survive_sigkill_of_the_servers(database, tmp_path):
     with app.app_context():
         session = db.session
         show = session.scalar(select(Show).where(Show.slug == "durable"))
-        found = set(session.scalars(select(Ticket.email).where(Ticket.email.in_(registered),
-                                                               Ticket.status == "issued")))
+        found = set(
+            session.scalars(
+                select(Ticket.email).where(Ticket.email.in_(registered), Ticket.status == "issued")
+            )
+        )
         assert found == set(registered)
-        issued = session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        issued = session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         assert show.issued_count == issued
-        stored = dict(session.execute(select(Scan.client_scan_id, Scan.result)
-                                      .where(Scan.client_scan_id.in_([s for s, _ in scanned]))).all())
+        stored = dict(
+            session.execute(
+                select(Scan.client_scan_id, Scan.result).where(
+                    Scan.client_scan_id.in_([s for s, _ in scanned])
+                )
+            ).all()
+        )
         assert stored == dict(scanned)
-        twice = session.scalar(select(func.count()).select_from(
-            select(Scan.ticket_id).where(Scan.result == "admitted").group_by(Scan.ticket_id)
-            .having(func.count() > 1).subquery()))
+        twice = session.scalar(
+            select(func.count()).select_from(
+                select(Scan.ticket_id)
+                .where(Scan.result == "admitted")
+                .group_by(Scan.ticket_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
         assert twice == 0
-        inside = session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True)))
+        inside = session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True))
+        )
         assert show.inside_count == inside
         db.session.remove()
         db.engine.dispose()

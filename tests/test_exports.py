@@ -1,4 +1,5 @@
 """CSV exports: UTF-8 with a BOM, Vietnamese intact, the list's filters applied, formulas defused."""
+
 from __future__ import annotations
 
 import csv
@@ -48,12 +49,15 @@ def test_attendees_csv_round_trips_vietnamese_and_applies_filters(app, client, n
 
 def test_a_name_that_looks_like_a_formula_stays_text(app, client, now):
     make_show(app, "demo", quota=10)
-    response = client.post("/api/v1/shows/demo/registrations", json=person(1, name="=HYPERLINK(\"x\")"))
+    response = client.post("/api/v1/shows/demo/registrations", json=person(1, name='=HYPERLINK("x")'))
     if response.status_code != 201:
         return  # the registration rules refuse such a name already; nothing can reach the CSV
     org = organiser_client(app, now)
-    rows = _rows(org.post("/organiser/exports/attendees.csv",
-                          data={"csrf_token": form_token(org, "/organiser/attendees")}))
+    rows = _rows(
+        org.post(
+            "/organiser/exports/attendees.csv", data={"csrf_token": form_token(org, "/organiser/attendees")}
+        )
+    )
     assert rows[0]["name"].startswith("'=")
 
 

@@ -1,4 +1,5 @@
 """/find: a lost ticket is sent again, and the page answers the same for any address."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,8 @@ from sqlalchemy import select
 
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Ticket
-from tests.support.registering import registered as register_ticket
 from tests.conftest import csrf_token, make_show, person
+from tests.support.registering import registered as register_ticket
 
 
 def _resends(app) -> list[tuple[int, str]]:
@@ -19,8 +20,12 @@ def _resends(app) -> list[tuple[int, str]]:
 
     with app.app_context():
         process_lookups(now=utcnow())
-        return [(m.ticket_id, m.ticket.email) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "resend").order_by(OutboxMessage.id))]
+        return [
+            (m.ticket_id, m.ticket.email)
+            for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "resend").order_by(OutboxMessage.id)
+            )
+        ]
 
 
 def _find(client, contact, token=None, **kwargs):
@@ -49,9 +54,19 @@ def test_known_and_unknown_addresses_get_the_same_answer(app, client, registered
     unknown = _find(client, "nobody@example.com")
     known_phone = _find(client, "+84 912 000 001")
     unknown_phone = _find(client, "0987 654 321")
-    assert known.status_code == unknown.status_code == known_phone.status_code == unknown_phone.status_code == 200
-    assert _normalised(known.data) == _normalised(unknown.data) == _normalised(known_phone.data) \
+    assert (
+        known.status_code
+        == unknown.status_code
+        == known_phone.status_code
+        == unknown_phone.status_code
+        == 200
+    )
+    assert (
+        _normalised(known.data)
+        == _normalised(unknown.data)
+        == _normalised(known_phone.data)
         == _normalised(unknown_phone.data)
+    )
     assert known.data == unknown.data  # no CSRF token on the answer at all
     # ... but only the known address got its ticket queued again, to the ticket's own e-mail.
     with app.app_context():
@@ -89,8 +104,14 @@ def test_without_the_csrf_token_nothing_happens(app, client, registered):
 def limited_app(app_config):
     from checkin import create_app
 
-    app = create_app({**app_config, "RATELIMIT_ENABLED": True, "FIND_RATE_LIMIT": "4 per minute",
-                      "FIND_ADDRESS_RATE_LIMIT": "2 per minute"})
+    app = create_app(
+        {
+            **app_config,
+            "RATELIMIT_ENABLED": True,
+            "FIND_RATE_LIMIT": "4 per minute",
+            "FIND_ADDRESS_RATE_LIMIT": "2 per minute",
+        }
+    )
     yield app
     with app.app_context():
         db.session.remove()

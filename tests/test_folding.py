@@ -1,4 +1,5 @@
 """Names match without case or diacritics, in Python and in each database's SQL alike."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,15 +8,29 @@ from sqlalchemy import literal, select
 from checkin import folding
 from checkin.folding import fold, folded
 
-NAMES = ["Nguyễn Văn Đức", "LÊ THỊ HỒNG NHUNG", "Phạm Thu Trang", "Trần Quốc Toản", "Đỗ Ngọc Ánh",
-         "Bùi Xuân Hưởng", "Hoàng Yến", "Vũ Thị Ỷ Lan", "Mary O'Neil"]
+NAMES = [
+    "Nguyễn Văn Đức",
+    "LÊ THỊ HỒNG NHUNG",
+    "Phạm Thu Trang",
+    "Trần Quốc Toản",
+    "Đỗ Ngọc Ánh",
+    "Bùi Xuân Hưởng",
+    "Hoàng Yến",
+    "Vũ Thị Ỷ Lan",
+    "Mary O'Neil",
+]
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("Nguyễn Văn Đức", "nguyen van duc"), ("ĐỖ  NGỌC   ÁNH", "do ngoc anh"), ("hưởng", "huong"),
-    # Decomposed input (a combining mark after its letter) folds as the composed one.
-    ("Nguye\u0302\u0303n", "nguyen"),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Nguyễn Văn Đức", "nguyen van duc"),
+        ("ĐỖ  NGỌC   ÁNH", "do ngoc anh"),
+        ("hưởng", "huong"),
+        # Decomposed input (a combining mark after its letter) folds as the composed one.
+        ("Nguye\u0302\u0303n", "nguyen"),
+    ],
+)
 def test_fold_drops_case_diacritics_and_extra_spaces(typed, expected):
     assert fold(typed) == expected
 

@@ -1,5 +1,6 @@
 """The gate's hand lookup: it answers as the scanner would, for the volunteer's own show only,
 with little personal data, rate limited per volunteer and counted for the organisers."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.support.gate import (add_gates, add_volunteer, api_token, choose_gate, issue, open_show, payload,
-                                scan_id)
+from tests.support.gate import (
+    add_gates,
+    add_volunteer,
+    api_token,
+    choose_gate,
+    issue,
+    open_show,
+    payload,
+    scan_id,
+)
 
 
 def dashed(code: str) -> str:
@@ -32,8 +41,13 @@ def lookup(client, ctx, q, show="gala", **fields):
 def scan(client, ctx, code, direction="in", show="gala"):
     from tests.support.gate import payload as sign
 
-    body = {"payload": sign(client.application, code), "show": show, "gate": "Cổng A", "direction": direction,
-            "client_scan_id": scan_id()}
+    body = {
+        "payload": sign(client.application, code),
+        "show": show,
+        "gate": "Cổng A",
+        "direction": direction,
+        "client_scan_id": scan_id(),
+    }
     return client.post("/api/v1/scans", json=body, headers=ctx["auth"]).json
 
 
@@ -59,8 +73,14 @@ def test_every_state_in_the_scanners_words_and_admit_only_where_a_scan_would(app
         [found] = response.json["tickets"]
         return found
 
-    expected = {fresh: ("admitted", True), inside: ("already_inside", False), exited: ("reentered", True),
-                cancelled: ("cancelled", False), waitlisted: ("waitlisted", False), other: ("wrong_show", False)}
+    expected = {
+        fresh: ("admitted", True),
+        inside: ("already_inside", False),
+        exited: ("reentered", True),
+        cancelled: ("cancelled", False),
+        waitlisted: ("waitlisted", False),
+        other: ("wrong_show", False),
+    }
     for code, (result, can_admit) in expected.items():
         found = row(code)
         scanned_words = found["answer"]["message"]
@@ -93,7 +113,10 @@ def test_a_volunteer_sees_only_the_show_of_their_gate(app, client, gate):
     chose = client.post("/api/v1/gate", json={"show": "minishow", "gate": "Cổng 9"}, headers=newcomer)
     assert chose.status_code == 404  # no such gate
     add_gates(app, "minishow", "Cổng 9")
-    assert client.post("/api/v1/gate", json={"show": "minishow", "gate": "Cổng 9"}, headers=newcomer).status_code == 200
+    assert (
+        client.post("/api/v1/gate", json={"show": "minishow", "gate": "Cổng 9"}, headers=newcomer).status_code
+        == 200
+    )
     assert client.get("/api/v1/shows/minishow/gate-list", headers=newcomer).status_code == 200
     assert client.get("/api/v1/shows/gala/gate-list", headers=newcomer).status_code == 403
 
@@ -107,8 +130,17 @@ def test_a_search_needs_three_letters_and_answers_a_handful_without_birth_years(
     with app.app_context():
         from checkin.database import utcnow
 
-        register("gala", person(40, name="Lê Thu An", birth_year=utcnow().year - 14, guardian_name="Lê Văn Bố",
-                                guardian_consent=True), now=utcnow())
+        register(
+            "gala",
+            person(
+                40,
+                name="Lê Thu An",
+                birth_year=utcnow().year - 14,
+                guardian_name="Lê Văn Bố",
+                guardian_consent=True,
+            ),
+            now=utcnow(),
+        )
     short = lookup(client, gate, "Ng")
     assert short.status_code == 422 and short.json["error"]["field_codes"] == {"q": "query_too_short"}
     assert lookup(client, gate, "  ").status_code == 422
@@ -135,19 +167,25 @@ def test_lookups_are_audited_without_what_was_typed_and_counted_per_volunteer(ap
     scan(client, gate, code, "out")
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "gate_lookup")).all()
-        assert [entry.after for entry in entries] == [{"kind": "name", "rows": 1}, {"kind": "phone", "rows": 1}]
+        assert [entry.after for entry in entries] == [
+            {"kind": "name", "rows": 1},
+            {"kind": "phone", "rows": 1},
+        ]
         assert all("Nguy" not in str(entry.after) and "0912" not in str(entry.after) for entry in entries)
         show = db.session.scalar(select(Show).where(Show.slug == "gala"))
         assert show_stats(db.session, show, utcnow()).volunteers == {"vol": {"lookups": 2, "by_hand": 1}}
     organiser = add_volunteer(app, "org", role="organiser")
     assert organiser
-    stats = client.get("/api/v1/shows/gala/stats",
-                       headers={"Authorization": f"Bearer {api_token(app, 'org')}"}).json
+    stats = client.get(
+        "/api/v1/shows/gala/stats", headers={"Authorization": f"Bearer {api_token(app, 'org')}"}
+    ).json
     assert stats["volunteers"] == {"vol": {"lookups": 2, "by_hand": 1}}
     from tests.support.organiser import organiser_client
 
     page = organiser_client(app, now, name="boss").get("/organiser/?show=gala").get_data(as_text=True)
-    row = re.search(r'id="volunteers-table".*?<th scope="row">vol</th><td>(\d+)</td><td>(\d+)</td>', page, re.S)
+    row = re.search(
+        r'id="volunteers-table".*?<th scope="row">vol</th><td>(\d+)</td><td>(\d+)</td>', page, re.S
+    )
     assert row and row.groups() == ("2", "1")
 
 
@@ -160,8 +198,14 @@ def test_lookups_and_admissions_by_hand_are_rate_limited_per_volunteer(app_confi
     for name in ("vol", "other"):
         add_volunteer(app, name)
         choose_gate(app, name, "gala", "Cổng A")
-    limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "GATE_LOOKUP_RATE_LIMIT": "3 per minute",
-                          "GATE_MANUAL_RATE_LIMIT": "2 per minute"})
+    limited = create_app(
+        {
+            **app_config,
+            "RATELIMIT_ENABLED": True,
+            "GATE_LOOKUP_RATE_LIMIT": "3 per minute",
+            "GATE_MANUAL_RATE_LIMIT": "2 per minute",
+        }
+    )
     client = limited.test_client()
     vol = {"Authorization": f"Bearer {api_token(app, 'vol')}"}
     other = {"Authorization": f"Bearer {api_token(app, 'other')}"}
@@ -172,8 +216,10 @@ def test_lookups_and_admissions_by_hand_are_rate_limited_per_volunteer(app_confi
 
     assert [admit(code, vol) for code in codes[:3]] == [200, 200, 429]
     assert admit(codes[3], other) == 200  # per volunteer, not per address
-    statuses = [client.post("/api/v1/lookup", json={"show": "gala", "q": "Nguyen"}, headers=vol).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post("/api/v1/lookup", json={"show": "gala", "q": "Nguyen"}, headers=vol).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     with limited.app_context():
         from checkin.extensions import db
@@ -187,9 +233,11 @@ def test_a_batch_with_repeated_ids_answers_each_item_for_itself(app, client, gat
     a, b = issue(app, "gala", 2)
     at = (now - timedelta(minutes=5)).isoformat() + "Z"
     item = {"show": "gala", "gate": "Cổng A", "direction": "in", "scanned_at": at, "local_result": "admitted"}
-    scans = [{**item, "payload": payload(app, a), "client_scan_id": "same"},
-             {**item, "payload": payload(app, b), "client_scan_id": "same"},
-             {**item, "payload": payload(app, a), "client_scan_id": "same"}]
+    scans = [
+        {**item, "payload": payload(app, a), "client_scan_id": "same"},
+        {**item, "payload": payload(app, b), "client_scan_id": "same"},
+        {**item, "payload": payload(app, a), "client_scan_id": "same"},
+    ]
     results = client.post("/api/v1/scans/batch", json={"scans": scans}, headers=gate["auth"]).json["results"]
     assert results[0]["result"] == "admitted" and results[0]["ticket"]["code"] == a
     assert results[1]["error"]["code"] == "scan_id_reused" and "ticket" not in results[1]

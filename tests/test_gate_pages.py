@@ -1,4 +1,5 @@
 """The volunteers' pages: sign-in lands on the gate, the show-and-gate choice, the scanner page."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """`make run-lan`'s certificate: this machine's addresses as names, reused while it fits, and a
 real HTTPS server on loopback that a client verifying against it reaches."""
+
 from __future__ import annotations
 
 import ssl
@@ -41,8 +42,9 @@ def test_the_app_answers_over_https_with_that_certificate(app, tmp_path):
     thread.start()
     try:
         client_context = ssl.create_default_context(cafile=str(cert))
-        with urllib.request.urlopen(f"https://127.0.0.1:{server.server_port}/login", context=client_context,
-                                    timeout=10) as response:
+        with urllib.request.urlopen(
+            f"https://127.0.0.1:{server.server_port}/login", context=client_context, timeout=10
+        ) as response:
             assert response.status == 200
             assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:

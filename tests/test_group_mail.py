@@ -1,5 +1,6 @@
 """Mail to a group's teacher: the links in one message through the group outbox, and one
 reminder of missing consents before the roster deadline."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,8 +35,10 @@ def test_the_teacher_gets_the_links_in_one_message_once(app, client):
     make_show(app, "minishow", quota=40)
     allow_groups(app, "minishow")
     csrf = csrf_token(client, "/shows/minishow/groups/new")
-    response = client.post("/shows/minishow/groups/new", data=dict(teacher(1, pupils="2", adults="1"),
-                                                                  consent="y", csrf_token=csrf))
+    response = client.post(
+        "/shows/minishow/groups/new",
+        data=dict(teacher(1, pupils="2", adults="1"), consent="y", csrf_token=csrf),
+    )
     token = response.headers["Location"].rsplit("/g/", 1)[1]
     with app.app_context():
         add_members(token, [(1, {"name": "Nguyễn An", "birth_year": 2014})], [], now=utcnow())
@@ -46,7 +49,12 @@ def test_the_teacher_gets_the_links_in_one_message_once(app, client):
     [message] = transport.sent
     body = message.get_content()
     assert message["To"] == "gv1@school.example.com"
-    assert f"/g/{token}" in body and f"/g/{token}/tickets" in body and "Nguyễn An: http" in body and "/c/" in body
+    assert (
+        f"/g/{token}" in body
+        and f"/g/{token}/tickets" in body
+        and "Nguyễn An: http" in body
+        and "/c/" in body
+    )
 
 
 def test_one_reminder_of_missing_consents_before_the_deadline(app):

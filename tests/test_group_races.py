@@ -3,6 +3,7 @@ of a show at the same moment, from threads of their own, on a SQLite file and Po
 places and issued tickets together never pass the quota, and the counter equals what is held.
 
 Run with -s to see the figures of the rush."""
+
 from __future__ import annotations
 
 import time
@@ -33,7 +34,10 @@ def _rush(app, slug: str):
         started = time.perf_counter()
         try:
             if i % 2 == 0:
-                outcome = "group " + request_group(slug, teacher(i, pupils=GROUP_SIZE - 1, adults=1), now=utcnow()).state
+                outcome = (
+                    "group "
+                    + request_group(slug, teacher(i, pupils=GROUP_SIZE - 1, adults=1), now=utcnow()).state
+                )
             else:
                 outcome = "public " + register(slug, person(i), now=utcnow()).status
         except DomainError as error:
@@ -75,7 +79,9 @@ def test_forty_groups_and_the_public_rush_the_last_places(app, database_uri):
     assert counter == quota, (counter, outcomes)
     backend = database_uri.split(":")[0]
     latencies = sorted(seconds for _, seconds in results)
-    print(f"\n[{backend}] 40-group rush on the last {PLACES_LEFT} places: {dict(outcomes)}; "
-          f"groups held {outcomes['group held']} ({held} places), public issued {tickets}; "
-          f"counter {counter}/{quota}; wall {elapsed:.2f}s, median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-          f"slowest {latencies[-1] * 1000:.0f} ms")
+    print(
+        f"\n[{backend}] 40-group rush on the last {PLACES_LEFT} places: {dict(outcomes)}; "
+        f"groups held {outcomes['group held']} ({held} places), public issued {tickets}; "
+        f"counter {counter}/{quota}; wall {elapsed:.2f}s, median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"slowest {latencies[-1] * 1000:.0f} ms"
+    )

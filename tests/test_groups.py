@@ -1,5 +1,6 @@
 """School groups (issue 19): places held at once within the quota, approval, resize, cancel,
 the deadline returning unfilled places, the roster answered row by row, and consent."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -40,8 +41,8 @@ def test_a_request_holds_its_places_at_once(app):
 
 def test_a_request_that_does_not_fit_holds_nothing(app):
     from checkin.errors import ShowFull
-    from checkin.group_models import SchoolGroup
     from checkin.extensions import db
+    from checkin.group_models import SchoolGroup
     from checkin.school_groups import request_group
 
     make_show(app, "minishow", quota=5)
@@ -59,12 +60,18 @@ def test_bad_requests_are_answered_by_field(app):
 
     make_show(app, "minishow", quota=50)
     allow_groups(app, "minishow", max_size=10)
-    with app.app_context():
-        with pytest.raises(InvalidInput) as error:
-            request_group("minishow", teacher(pupils=10, adults=1, teacher_email="x", class_name=" ",
-                                              consent=False), now=_now())
-    assert error.value.fields == {"pupils": "group_too_large", "teacher_email": "invalid_email",
-                                  "class_name": "required", "consent": "consent_required"}
+    with app.app_context(), pytest.raises(InvalidInput) as error:
+        request_group(
+            "minishow",
+            teacher(pupils=10, adults=1, teacher_email="x", class_name=" ", consent=False),
+            now=_now(),
+        )
+    assert error.value.fields == {
+        "pupils": "group_too_large",
+        "teacher_email": "invalid_email",
+        "class_name": "required",
+        "consent": "consent_required",
+    }
 
 
 def test_approval_holds_places_only_when_approved(app):
@@ -124,8 +131,12 @@ def _group_with_roster(app, pupils=3, adults=1):
     from checkin.school_groups import request_group
 
     made = request_group("minishow", teacher(pupils=pupils, adults=adults), now=_now())
-    add_members(made.token, [(i + 1, {"name": f"Lê Văn {i}", "birth_year": "2014"}) for i in range(pupils)],
-                [(1, "Phạm Thị Hoa")], now=_now())
+    add_members(
+        made.token,
+        [(i + 1, {"name": f"Lê Văn {i}", "birth_year": "2014"}) for i in range(pupils)],
+        [(1, "Phạm Thị Hoa")],
+        now=_now(),
+    )
     return made
 
 
@@ -165,8 +176,11 @@ def test_a_roster_with_bad_rows_is_answered_row_by_row_and_nothing_is_written(ap
         made = request_group("minishow", teacher(pupils=5, adults=1), now=_now())
         with pytest.raises(RosterInvalid) as error:
             add_members(made.token, read_csv(upload.encode("utf-8-sig")), [], now=_now())
-        assert error.value.rows == [(3, "name", "required"), (4, "birth_year", "invalid_birth_year"),
-                                    (5, "birth_year", "invalid_birth_year")]
+        assert error.value.rows == [
+            (3, "name", "required"),
+            (4, "birth_year", "invalid_birth_year"),
+            (5, "birth_year", "invalid_birth_year"),
+        ]
         assert db.session.scalar(select(func.count(GroupMember.id))) == 0
         good = "Nguyễn An,2014\nĐỗ Dung,2013\n"
         assert add_members(made.token, read_csv(good.encode()), [(1, "Phạm Hoa")], now=_now()) == 3
@@ -176,10 +190,10 @@ def test_a_roster_with_bad_rows_is_answered_row_by_row_and_nothing_is_written(ap
 
 
 def test_consent_online_once_and_by_paper_each_recorded_with_way_time_and_notice(app):
+    from checkin.errors import InvalidInput, NotFound
     from checkin.extensions import db
     from checkin.group_models import GroupMember
     from checkin.group_roster import attest_paper, consent_request, give_online_consent, renew_consent_link
-    from checkin.errors import InvalidInput, NotFound
     from checkin.personal_data import PRIVACY_NOTICE_VERSION
 
     make_show(app, "minishow", quota=50)
@@ -187,8 +201,9 @@ def test_consent_online_once_and_by_paper_each_recorded_with_way_time_and_notice
     now = _now()
     with app.app_context():
         made = _group_with_roster(app, pupils=2)
-        first, second = db.session.scalars(select(GroupMember).where(GroupMember.kind == "pupil")
-                                           .order_by(GroupMember.id)).all()
+        first, second = db.session.scalars(
+            select(GroupMember).where(GroupMember.kind == "pupil").order_by(GroupMember.id)
+        ).all()
         token, other_id = first.consent_token, second.id
         db.session.remove()
         assert consent_request(db.session, token).pupil_name == "Lê Văn 0"
@@ -203,11 +218,20 @@ def test_consent_online_once_and_by_paper_each_recorded_with_way_time_and_notice
         with pytest.raises(NotFound):
             consent_request(db.session, made.token)
         db.session.remove()
-        rows = db.session.execute(select(GroupMember.consent_way, GroupMember.consent_by,
-                                         GroupMember.consent_notice_version, GroupMember.consent_at)
-                                  .where(GroupMember.kind == "pupil").order_by(GroupMember.id)).all()
-        assert [(r[0], r[1], r[2]) for r in rows] == [("online", "Lê Thị Mẹ", PRIVACY_NOTICE_VERSION),
-                                                      ("paper", "Trần Thị 0", PRIVACY_NOTICE_VERSION)]
+        rows = db.session.execute(
+            select(
+                GroupMember.consent_way,
+                GroupMember.consent_by,
+                GroupMember.consent_notice_version,
+                GroupMember.consent_at,
+            )
+            .where(GroupMember.kind == "pupil")
+            .order_by(GroupMember.id)
+        ).all()
+        assert [(r[0], r[1], r[2]) for r in rows] == [
+            ("online", "Lê Thị Mẹ", PRIVACY_NOTICE_VERSION),
+            ("paper", "Trần Thị 0", PRIVACY_NOTICE_VERSION),
+        ]
         assert all(r[3] is not None for r in rows)
         assert consent_request(db.session, fresh).given
 
@@ -223,7 +247,9 @@ def test_tickets_only_for_adults_and_consented_pupils_within_the_held_places(app
     allow_groups(app, "minishow")
     with app.app_context():
         made = _group_with_roster(app, pupils=3)
-        first = db.session.scalar(select(GroupMember.id).where(GroupMember.kind == "pupil").order_by(GroupMember.id))
+        first = db.session.scalar(
+            select(GroupMember.id).where(GroupMember.kind == "pupil").order_by(GroupMember.id)
+        )
         attest_paper(made.token, first, now=_now())
         assert issue(made.token, now=_now()) == 2
         assert issue(made.token, now=_now()) == 0
@@ -269,7 +295,9 @@ def test_the_retention_purge_erases_groups_and_their_rosters_but_keeps_the_conse
         assert (group.school, group.teacher_name, group.erased_at is not None) == ("", "", True)
         assert "@" not in group.teacher_email and group.token != made.token
         members = db.session.scalars(select(GroupMember)).all()
-        assert {(m.name, m.birth_year, m.consent_by, m.consent_token) for m in members} == {("", None, None, None)}
+        assert {(m.name, m.birth_year, m.consent_by, m.consent_token) for m in members} == {
+            ("", None, None, None)
+        }
         assert [m.consent_way for m in members if m.consent_way] == ["paper"]
 
 

@@ -3,6 +3,7 @@ counter's UPDATE locks it until the commit, so that UPDATE comes last, right bef
 and nothing reads the show FOR UPDATE first. The lock is then held for one statement and the
 commit, never across the ticket's and the scan's rows or the Python between them. The races
 (tests/test_*_races.py) keep the invariants; this keeps the order that makes them cheap."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ def _transaction_log(app):
 def _show_lock_span(seen: list[str]) -> list[str]:
     """The statements from the first write of the show's row to the commit that follows it."""
     first = next(i for i, s in enumerate(seen) if s.startswith("UPDATE shows"))
-    return seen[first:seen.index("COMMIT", first) + 1]
+    return seen[first : seen.index("COMMIT", first) + 1]
 
 
 def test_a_registration_takes_its_seat_last_and_never_locks_the_show_first(app, now):
@@ -61,9 +62,17 @@ def test_an_admission_takes_its_place_inside_last(app, now):
     [code] = issue(app, "gate", 1)
     text = payload(app, code)
     with _transaction_log(app) as seen, app.app_context():
-        result = admission.scan(text, keyring=app.extensions["checkin_keyring"], staff=None, gate="A",
-                                direction="in", client_scan_id=scan_id(), scanned_at=None, show_slug="gate",
-                                now=now)
+        result = admission.scan(
+            text,
+            keyring=app.extensions["checkin_keyring"],
+            staff=None,
+            gate="A",
+            direction="in",
+            client_scan_id=scan_id(),
+            scanned_at=None,
+            show_slug="gate",
+            now=now,
+        )
         assert result.result == "admitted"
     span = _show_lock_span(seen)
     assert span[0].startswith("UPDATE shows SET inside_count") and span[1:] == ["COMMIT"], span
@@ -78,9 +87,20 @@ def test_a_full_venue_still_refuses_and_leaves_the_ticket_usable(app, now):
     first, second = issue(app, "gate", 2)
     keyring = app.extensions["checkin_keyring"]
     with app.app_context():
-        answers = [admission.scan(payload(app, code), keyring=keyring, staff=None, gate="A", direction="in",
-                                  client_scan_id=scan_id(), scanned_at=None, show_slug="gate", now=now)
-                   for code in (first, second)]
+        answers = [
+            admission.scan(
+                payload(app, code),
+                keyring=keyring,
+                staff=None,
+                gate="A",
+                direction="in",
+                client_scan_id=scan_id(),
+                scanned_at=None,
+                show_slug="gate",
+                now=now,
+            )
+            for code in (first, second)
+        ]
         assert [a.result for a in answers] == ["admitted", "venue_full"]
         refused = db.session.get(Scan, answers[1].scan_id)
         assert refused.result == "venue_full" and refused.response["result"] == "venue_full"

@@ -1,6 +1,7 @@
 """Behind the TLS proxy (issue 12): forms and the scanner's session calls work over HTTPS with
 our no-referrer policy, cross-site requests are refused, cookies are Secure and SameSite, and
 signing out ends the session on the server (a replayed cookie is refused)."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checkin.tickets import format_code
-
 from tests.conftest import csrf_token, person
 from tests.support.gate import add_gates, add_volunteer, issue, open_show
 
@@ -35,19 +35,25 @@ def proxied(app_config):
 
 def _token(client, path: str) -> str:
     html = client.get(path, headers=HTTPS).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'data-csrf="([^"]+)"', html)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'data-csrf="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
 
 def _sign_in(client, headers=CHROMIUM, name="vol"):
     token = _token(client, "/login")
-    return client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}, headers=headers)
+    return client.post(
+        "/login", data={"name": name, "password": PASSWORD, "csrf_token": token}, headers=headers
+    )
 
 
-@pytest.mark.parametrize("headers", [HTTPS, CHROMIUM, {**HTTPS, "Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"}],
-                         ids=["no-origin-headers", "chromium-no-referrer", "origin-sent"])
+@pytest.mark.parametrize(
+    "headers",
+    [HTTPS, CHROMIUM, {**HTTPS, "Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"}],
+    ids=["no-origin-headers", "chromium-no-referrer", "origin-sent"],
+)
 def test_staff_sign_in_over_https_without_a_referer(proxied, headers):
     add_volunteer(proxied, password=PASSWORD)
     response = _sign_in(proxied.test_client(), headers)
@@ -82,18 +88,33 @@ def test_the_scanners_session_calls_over_https(proxied):
     client, token, code = _scanner(proxied)
     headers = {**CHROMIUM, "X-CSRFToken": token}
     found = client.post("/api/v1/lookup", json={"show": "gate", "q": code}, headers=headers)
-    assert found.status_code == 200 and [t["code"] for t in found.get_json()["tickets"]] == [format_code(code)]
-    admitted = client.post("/api/v1/scans/manual", json={"code": code, "show": "gate", "gate": "A",
-                                                                  "client_scan_id": "m1"}, headers=headers)
+    assert found.status_code == 200 and [t["code"] for t in found.get_json()["tickets"]] == [
+        format_code(code)
+    ]
+    admitted = client.post(
+        "/api/v1/scans/manual",
+        json={"code": code, "show": "gate", "gate": "A", "client_scan_id": "m1"},
+        headers=headers,
+    )
     assert admitted.status_code == 200 and admitted.get_json()["result"] == "admitted"
-    undone = client.post("/api/v1/scans/undo", json={"reason": "wrong person", "gate": "A",
-                                                     "client_scan_id": "u1"}, headers=headers)
+    undone = client.post(
+        "/api/v1/scans/undo",
+        json={"reason": "wrong person", "gate": "A", "client_scan_id": "u1"},
+        headers=headers,
+    )
     assert undone.status_code == 200, undone.get_json()
 
 
-@pytest.mark.parametrize("attack", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
-                                    {"Sec-Fetch-Site": "same-site"}, {"Origin": "http://checkin.test"}],
-                         ids=["foreign-origin", "cross-site", "sibling-site", "plain-http-origin"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "http://checkin.test"},
+    ],
+    ids=["foreign-origin", "cross-site", "sibling-site", "plain-http-origin"],
+)
 def test_a_cross_origin_post_is_refused_even_with_a_valid_token(proxied, attack):
     add_volunteer(proxied, password=PASSWORD)
     client = proxied.test_client()
@@ -104,8 +125,11 @@ def test_a_cross_origin_post_is_refused_even_with_a_valid_token(proxied, attack)
 
 def test_a_cross_origin_session_api_call_is_refused(proxied):
     client, token, code = _scanner(proxied)
-    response = client.post("/api/v1/lookup", json={"show": "gate", "q": code},
-                           headers={**HTTPS, "X-CSRFToken": token, "Origin": "https://evil.example"})
+    response = client.post(
+        "/api/v1/lookup",
+        json={"show": "gate", "q": code},
+        headers={**HTTPS, "X-CSRFToken": token, "Origin": "https://evil.example"},
+    )
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf"
 
 
@@ -120,7 +144,7 @@ def test_every_cookie_is_secure_and_samesite_over_https(proxied):
     response = _sign_in(client)
     cookies = _set_cookies(response)
     assert {"session", "remember_token"} <= set(cookies)
-    for name, header in cookies.items():
+    for _name, header in cookies.items():
         assert "; Secure" in header and "SameSite=Lax" in header, header
     expires = re.search(r"Expires=([^;]+)", cookies["remember_token"]).group(1)
     lifetime = datetime.strptime(expires, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC) - datetime.now(UTC)
@@ -128,7 +152,9 @@ def test_every_cookie_is_secure_and_samesite_over_https(proxied):
     open_show(proxied)
     add_gates(proxied, "gate", "A")
     token = _token(client, "/gate/setup")
-    chosen = client.post("/gate/setup", data={"show": "gate", "gate": "A", "csrf_token": token}, headers=CHROMIUM)
+    chosen = client.post(
+        "/gate/setup", data={"show": "gate", "gate": "A", "csrf_token": token}, headers=CHROMIUM
+    )
     [gate_cookie] = chosen.headers.getlist("Set-Cookie")
     assert gate_cookie.startswith("checkin_gate=") and "; Secure" in gate_cookie
 

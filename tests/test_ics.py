@@ -1,4 +1,5 @@
 """GET /t/<token>/ticket.ics: the show in any calendar, at the right time in Hanoi."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,8 +16,15 @@ from tests.support.registering import registered
 
 def test_the_calendar_file_has_the_show_in_hanoi_time(app, client, now):
     starts = to_utc(datetime(now.year + 1, 11, 2, 19, 30))
-    make_show(app, "gala", quota=2, doors_open_at=starts - timedelta(hours=1), starts_at=starts,
-              ends_at=starts + timedelta(hours=3), registration_closes_at=starts - timedelta(hours=1))
+    make_show(
+        app,
+        "gala",
+        quota=2,
+        doors_open_at=starts - timedelta(hours=1),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        registration_closes_at=starts - timedelta(hours=1),
+    )
     code = registered(client, "gala", person(1))["code"]
     with app.app_context():
         token = db.session.scalar(select(Ticket.token).where(Ticket.code == code))

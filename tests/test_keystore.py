@@ -1,6 +1,7 @@
 """Signing keys are one per deployment (issue 12): kept in the database, shared by every app
 server, rotated and retired from the command line; a production server without the shared
 secret key refuses to start."""
+
 from __future__ import annotations
 
 import threading

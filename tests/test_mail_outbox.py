@@ -1,5 +1,6 @@
 """The outbox: written with the ticket, delivered by `flask mail send` or the worker to .eml files
 when no SMTP server is configured, once each; workers side by side never send one twice."""
+
 from __future__ import annotations
 
 import os
@@ -18,18 +19,22 @@ from sqlalchemy import func, select
 from checkin.extensions import db
 from checkin.mail import outbox
 from checkin.models import OutboxMessage, Ticket
-from tests.support.racing import in_app, release_together
 from tests.conftest import make_show, person
+from tests.support.racing import in_app, release_together
 
 
 def _outbox(app) -> list[tuple[str, int, bool]]:
     with app.app_context():
-        return [(m.kind, m.ticket_id, m.sent_at is not None)
-                for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        return [
+            (m.kind, m.ticket_id, m.sent_at is not None)
+            for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
 
 
 def _eml(folder: Path) -> list:
-    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+    return [
+        BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))
+    ]
 
 
 def test_a_registration_writes_its_message_and_a_refused_one_writes_none(app, client):
@@ -49,7 +54,9 @@ def test_without_smtp_messages_land_as_eml_files_once(app, client, runner, tmp_p
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "sent 3, failed 0" in result.output
     messages = _eml(tmp_path / "outbox")
-    assert sorted(m["To"].addresses[0].addr_spec for m in messages) == [f"ban{i}@example.com" for i in range(3)]
+    assert sorted(m["To"].addresses[0].addr_spec for m in messages) == [
+        f"ban{i}@example.com" for i in range(3)
+    ]
     assert all(m.get_body(("html",)) is not None for m in messages)
     assert "sent 0" in runner.invoke(args=["mail", "send"]).output
     assert len(list((tmp_path / "outbox").glob("*"))) == 3  # no second copy, no temporary file left
@@ -107,12 +114,21 @@ def test_the_worker_delivers_in_the_background_and_stops_on_sigterm(app, app_con
     make_show(app, "gala", quota=5)
     client.post("/api/v1/shows/gala/registrations", json=person(1))
     folder = tmp_path / "worker-outbox"
-    env = dict(os.environ, CHECKIN_SQLALCHEMY_DATABASE_URI=app_config["SQLALCHEMY_DATABASE_URI"],
-               CHECKIN_INSTANCE_PATH=app_config["INSTANCE_PATH"], CHECKIN_SECRET_KEY="test",
-               CHECKIN_OUTBOX_PATH=str(folder))
+    env = dict(
+        os.environ,
+        CHECKIN_SQLALCHEMY_DATABASE_URI=app_config["SQLALCHEMY_DATABASE_URI"],
+        CHECKIN_INSTANCE_PATH=app_config["INSTANCE_PATH"],
+        CHECKIN_SECRET_KEY="test",
+        CHECKIN_OUTBOX_PATH=str(folder),
+    )
     env.pop("CHECKIN_MAIL_URL", None)
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "checkin", "mail", "worker", "--interval", "0.2"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "checkin", "mail", "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not list(folder.glob("*.eml")) and time.monotonic() < deadline and worker.poll() is None:

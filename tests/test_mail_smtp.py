@@ -1,5 +1,6 @@
 """Tickets by e-mail over real SMTP (aiosmtpd on loopback): the message a person receives, and
 a mail server that is down delays mail without losing any."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,18 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from checkin.database import utcnow
-
 from checkin import tickets
+from checkin.database import utcnow
 from checkin.extensions import db
 from checkin.mail.delivery import SmtpTransport
 from checkin.mail.worker import deliver_due
 from checkin.models import OutboxMessage, Show, Ticket
 from checkin.shows import to_local
 from checkin.web.mail import deployment, render_in
-from tests.support.registering import confirm_link, registered
 from tests.conftest import make_show, person
 from tests.support.mail import calendar_event, decode_qr, parts
+from tests.support.registering import confirm_link
 from tests.support.smtp import SmtpServer
 
 
@@ -31,8 +31,11 @@ def smtp():
 
 
 def _register(client, slug, i, lang="vi", **extra):
-    response = client.post(f"/api/v1/shows/{slug}/registrations?lang={lang}", json=person(i, **extra),
-                           headers={"Accept-Language": lang})
+    response = client.post(
+        f"/api/v1/shows/{slug}/registrations?lang={lang}",
+        json=person(i, **extra),
+        headers={"Accept-Language": lang},
+    )
     assert response.status_code == 202, response.get_json()
     # The person opens the link of the "confirm" e-mail; the ticket's own e-mail follows.
     link = confirm_link(client.application, person(i)["email"])
@@ -40,7 +43,9 @@ def _register(client, slug, i, lang="vi", **extra):
     with client.application.app_context():
         # These tests are about the ticket's own e-mail: the confirmation (tests/test_privacy.py)
         # counts as delivered, since its link was opened.
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.kind == "confirm").values(sent_at=utcnow()))
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.kind == "confirm").values(sent_at=utcnow())
+        )
         db.session.commit()
         return {"code": db.session.scalar(select(Ticket.code).where(Ticket.token == link.rsplit("/", 1)[1]))}
 
@@ -82,12 +87,16 @@ def test_the_ticket_arrives_by_smtp_with_its_qr_link_and_calendar(app, client, r
     assert f'src="cid:{content_id}"' in html
     assert image.get_content_disposition() == "inline"
     assert decode_qr(image.get_content()) == expected_payload
-    assert tickets.verify_payload(decode_qr(image.get_content()), app.extensions["checkin_keyring"]).code == ticket.code
+    assert (
+        tickets.verify_payload(decode_qr(image.get_content()), app.extensions["checkin_keyring"]).code
+        == ticket.code
+    )
     # The calendar file carries the show's start in Hanoi time.
     calendar = by_type["text/calendar"]
     assert calendar.get_filename().endswith(".ics")
-    event = calendar_event(calendar.get_content().encode() if isinstance(calendar.get_content(), str)
-                           else calendar.get_content())
+    event = calendar_event(
+        calendar.get_content().encode() if isinstance(calendar.get_content(), str) else calendar.get_content()
+    )
     start = event.decoded("dtstart")
     assert str(start.tzinfo) == "Asia/Ho_Chi_Minh"
     assert start == starts_local.replace(microsecond=0) and start.utcoffset() == timedelta(hours=7)
@@ -131,8 +140,12 @@ def test_a_stopped_smtp_server_delays_mail_but_loses_none(app, client):
         clock[0] = at
         with app.app_context():
             try:
-                return deliver_due(transport=SmtpTransport(server.url, timeout=5), deployment=deployment(),
-                                   render=render_in, clock=lambda: clock[0])
+                return deliver_due(
+                    transport=SmtpTransport(server.url, timeout=5),
+                    deployment=deployment(),
+                    render=render_in,
+                    clock=lambda: clock[0],
+                )
             finally:
                 db.session.remove()
 

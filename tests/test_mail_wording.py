@@ -1,5 +1,6 @@
 """What the e-mails say (issue 17): a cancellation removes the calendar entry the ticket's e-mail
 added (METHOD:CANCEL, same UID); a waitlist place is spoken of as a place in line, not a ticket."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,7 +21,9 @@ def _compose(app, token: str, kind: str):
 
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.token == token))
-        message = compose(1, kind, ticket, deployment=deployment(), render=render_in, position=1, now=utcnow())
+        message = compose(
+            1, kind, ticket, deployment=deployment(), render=render_in, position=1, now=utcnow()
+        )
         db.session.remove()
     return message
 

@@ -1,6 +1,7 @@
 """Issue 7, the server's side: the gate phones' ticket list (full and incremental) and late
 uploads of offline scans, where the earliest admission stands in any order of arrival and the
 counters stay equal to the log."""
+
 from __future__ import annotations
 
 import itertools
@@ -38,9 +39,15 @@ def upload(client, ctx, *scans):
 
 
 def offline_scan(app, code, *, gate="Cổng A", minutes_ago=10, local="admitted", direction="in", **fields):
-    body = {"payload": payload(app, code) if len(code) == 8 else code, "show": "gala", "gate": gate,
-            "direction": direction, "client_scan_id": scan_id(), "local_result": local,
-            "scanned_at": (utcnow() - timedelta(minutes=minutes_ago)).isoformat() + "Z"}
+    body = {
+        "payload": payload(app, code) if len(code) == 8 else code,
+        "show": "gala",
+        "gate": gate,
+        "direction": direction,
+        "client_scan_id": scan_id(),
+        "local_result": local,
+        "scanned_at": (utcnow() - timedelta(minutes=minutes_ago)).isoformat() + "Z",
+    }
     body.update(fields)
     return body
 
@@ -67,11 +74,16 @@ def log_and_counters(app, code):
         ticket = db.session.query(Ticket).filter_by(code=code).one()
         rows = db.session.query(Scan).filter_by(ticket_id=ticket.id).order_by(Scan.id).all()
         show = db.session.get(Show, ticket.show_id)
-        return ([(row.gate, row.result, row.offline, row.conflict_with_scan_id, row.id) for row in rows],
-                ticket.admitted_gate, ticket.admitted_at, show.inside_count)
+        return (
+            [(row.gate, row.result, row.offline, row.conflict_with_scan_id, row.id) for row in rows],
+            ticket.admitted_gate,
+            ticket.admitted_at,
+            show.inside_count,
+        )
 
 
 # --- the ticket list ------------------------------------------------------------------------------
+
 
 def test_the_full_list_holds_codes_and_states_but_no_names_by_default(app, client, gate):
     from checkin.extensions import db
@@ -103,8 +115,16 @@ def test_an_incremental_update_carries_only_what_changed(app, client, gate, monk
     monkeypatch.setattr(offline, "SYNC_OVERLAP", timedelta(0))
     assert gate_list(client, gate, since=first["cursor"])["tickets"] == []
 
-    client.post("/api/v1/scans", headers=gate["auth"], json={
-        "payload": payload(app, codes[0]), "show": "gala", "gate": "Cổng B", "client_scan_id": scan_id()})
+    client.post(
+        "/api/v1/scans",
+        headers=gate["auth"],
+        json={
+            "payload": payload(app, codes[0]),
+            "show": "gala",
+            "gate": "Cổng B",
+            "client_scan_id": scan_id(),
+        },
+    )
     cancel(app, codes[1])
     new = issue(app, "gala", 1, start=20)[0]
     update = gate_list(client, gate, since=first["cursor"])
@@ -129,21 +149,30 @@ def test_the_list_is_for_staff_only(app, client, gate):
 
 # --- late uploads ---------------------------------------------------------------------------------
 
+
 def test_offline_scans_are_recorded_once_however_often_they_are_sent(app, client, gate):
     codes = gate["codes"]
-    scans = [offline_scan(app, codes[0], minutes_ago=5),
-             offline_scan(app, codes[0], minutes_ago=4, local="already_inside"),
-             offline_scan(app, codes[1], minutes_ago=3)]
+    scans = [
+        offline_scan(app, codes[0], minutes_ago=5),
+        offline_scan(app, codes[0], minutes_ago=4, local="already_inside"),
+        offline_scan(app, codes[1], minutes_ago=3),
+    ]
     forged = payload(app, codes[2])
-    scans.append(offline_scan(app, forged[:-2] + ("A" if forged[-2] != "A" else "B") + forged[-1],
-                              local="invalid"))
+    scans.append(
+        offline_scan(app, forged[:-2] + ("A" if forged[-2] != "A" else "B") + forged[-1], local="invalid")
+    )
     first = upload(client, gate, *scans)
     again = upload(client, gate, *reversed(scans))
     assert [r["result"] for r in first] == ["admitted", "already_inside", "admitted", "invalid"]
-    assert {r["client_scan_id"]: r["result"] for r in again} == {r["client_scan_id"]: r["result"] for r in first}
+    assert {r["client_scan_id"]: r["result"] for r in again} == {
+        r["client_scan_id"]: r["result"] for r in first
+    }
 
     rows, admitted_gate, admitted_at, inside = log_and_counters(app, codes[0])
-    assert [(g, r, o) for g, r, o, _, _ in rows] == [("Cổng A", "admitted", True), ("Cổng A", "already_inside", True)]
+    assert [(g, r, o) for g, r, o, _, _ in rows] == [
+        ("Cổng A", "admitted", True),
+        ("Cổng A", "already_inside", True),
+    ]
     # The admission happened when the phone scanned, not when it uploaded.
     assert abs((admitted_at - (utcnow() - timedelta(minutes=5))).total_seconds()) < 30
     assert inside == 2
@@ -166,8 +195,10 @@ def test_the_earliest_admission_stands_in_any_order_of_upload(app, client, gate,
     from checkin.models import Show
 
     code = gate["codes"][0]
-    scans = [offline_scan(app, code, gate=f"Cổng {name}", minutes_ago=minutes)
-             for name, minutes in (("A", 30), ("B", 20), ("C", 10))]
+    scans = [
+        offline_scan(app, code, gate=f"Cổng {name}", minutes_ago=minutes)
+        for name, minutes in (("A", 30), ("B", 20), ("C", 10))
+    ]
     for index in order:
         upload(client, gate, scans[index])
 
@@ -186,8 +217,11 @@ def test_the_earliest_admission_stands_in_any_order_of_upload(app, client, gate,
 
 def test_an_online_admission_gives_way_to_an_earlier_offline_one(app, client, gate):
     code = gate["codes"][0]
-    online = client.post("/api/v1/scans", headers=gate["auth"], json={
-        "payload": payload(app, code), "show": "gala", "gate": "Cổng B", "client_scan_id": scan_id()}).json
+    online = client.post(
+        "/api/v1/scans",
+        headers=gate["auth"],
+        json={"payload": payload(app, code), "show": "gala", "gate": "Cổng B", "client_scan_id": scan_id()},
+    ).json
     assert online["result"] == "admitted"
     [late] = upload(client, gate, offline_scan(app, code, gate="Cổng A", minutes_ago=3))
     assert late["result"] == "admitted"
@@ -205,18 +239,26 @@ def test_an_online_admission_gives_way_to_an_earlier_offline_one(app, client, ga
 def test_an_offline_admission_the_server_cannot_honour_is_a_conflict_and_changes_nothing(app, client, gate):
     codes = gate["codes"]
     cancel(app, codes[3])
-    answers = upload(client, gate,
-                     offline_scan(app, codes[3]),
-                     offline_scan(app, gate["other"][0]),
-                     offline_scan(app, "K1:AAAAA:" + codes[0] + ":" + "A" * 103))
+    answers = upload(
+        client,
+        gate,
+        offline_scan(app, codes[3]),
+        offline_scan(app, gate["other"][0]),
+        offline_scan(app, "K1:AAAAA:" + codes[0] + ":" + "A" * 103),
+    )
     assert [(a["result"], a.get("conflict")) for a in answers] == [
-        ("conflict", "cancelled"), ("conflict", "wrong_show"), ("conflict", "invalid")]
+        ("conflict", "cancelled"),
+        ("conflict", "wrong_show"),
+        ("conflict", "invalid"),
+    ]
     assert log_and_counters(app, codes[3])[3] == 0
 
 
 def test_a_full_venue_turns_a_late_admission_into_a_conflict_without_passing_capacity(app, client, gate):
     codes = gate["codes"]  # capacity 3, four tickets
-    answers = upload(client, gate, *[offline_scan(app, code, minutes_ago=10 - i) for i, code in enumerate(codes)])
+    answers = upload(
+        client, gate, *[offline_scan(app, code, minutes_ago=10 - i) for i, code in enumerate(codes)]
+    )
     assert [a["result"] for a in answers] == ["admitted"] * 3 + ["conflict"]
     assert answers[3]["conflict"] == "venue_full"
     assert log_and_counters(app, codes[0])[3] == 3
@@ -224,8 +266,14 @@ def test_a_full_venue_turns_a_late_admission_into_a_conflict_without_passing_cap
 
 def test_a_batch_answers_each_item_and_keeps_bad_ones_from_holding_the_rest(app, client, gate):
     good = offline_scan(app, gate["codes"][0])
-    answers = upload(client, gate, {"payload": "x"}, good, "nope", {**offline_scan(app, gate["codes"][1]),
-                                                                       "local_result": "teleported"})
+    answers = upload(
+        client,
+        gate,
+        {"payload": "x"},
+        good,
+        "nope",
+        {**offline_scan(app, gate["codes"][1]), "local_result": "teleported"},
+    )
     assert answers[0]["error"]["code"] == "invalid" and "client_scan_id" in answers[0]["error"]["fields"]
     assert answers[1]["result"] == "admitted"
     assert answers[2]["error"]["code"] == "invalid"

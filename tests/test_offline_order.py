@@ -4,6 +4,7 @@ Each case is a few phones' queues of in/out scans of one ticket, made offline at
 times; every permutation of the uploads (by phone, and by single scan) must end with the same
 ticket state, the same counters and the same result for every scan (conflicts included).
 SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +17,14 @@ from tests.support.gate import issue, open_show, payload
 
 # (phone, direction, minutes before now)
 ISSUE_CASE = [("p1", "in", 30), ("p1", "out", 10), ("p2", "in", 20)]
-THREE_PHONES = [("p1", "in", 50), ("p1", "out", 40), ("p2", "in", 30), ("p2", "out", 20),
-                ("p3", "in", 25), ("p3", "in", 10)]
+THREE_PHONES = [
+    ("p1", "in", 50),
+    ("p1", "out", 40),
+    ("p2", "in", 30),
+    ("p2", "out", 20),
+    ("p3", "in", 25),
+    ("p3", "in", 10),
+]
 
 
 def _upload_all(app, slug, code, scans, order, now):
@@ -29,10 +36,18 @@ def _upload_all(app, slug, code, scans, order, now):
     with app.app_context():
         for step, index in enumerate(order):
             phone, direction, minutes = scans[index]
-            admission.scan(text, keyring=keyring, staff=None, gate=f"Cổng {phone}", direction=direction,
-                           client_scan_id=f"{slug}-{index}", scanned_at=now - timedelta(minutes=minutes),
-                           show_slug=slug, now=now + timedelta(seconds=step),
-                           local_result="admitted" if direction == "in" else "exited")
+            admission.scan(
+                text,
+                keyring=keyring,
+                staff=None,
+                gate=f"Cổng {phone}",
+                direction=direction,
+                client_scan_id=f"{slug}-{index}",
+                scanned_at=now - timedelta(minutes=minutes),
+                show_slug=slug,
+                now=now + timedelta(seconds=step),
+                local_result="admitted" if direction == "in" else "exited",
+            )
 
 
 def _outcome(app, slug, code):
@@ -51,10 +66,16 @@ def _outcome(app, slug, code):
         return {
             "ticket": (ticket.admitted_at, ticket.admitted_gate, ticket.inside),
             "inside_count": show.inside_count,
-            "stats": (stats.admitted, stats.inside, stats.conflicts,
-                      {label: (g.admitted, g.reentered, g.exited, g.conflicts) for label, g in stats.gates.items()}),
-            "scans": sorted((row.client_scan_id.split("-")[-1], row.result, by_id.get(row.conflict_with_scan_id))
-                            for row in rows),
+            "stats": (
+                stats.admitted,
+                stats.inside,
+                stats.conflicts,
+                {label: (g.admitted, g.reentered, g.exited, g.conflicts) for label, g in stats.gates.items()},
+            ),
+            "scans": sorted(
+                (row.client_scan_id.split("-")[-1], row.result, by_id.get(row.conflict_with_scan_id))
+                for row in rows
+            ),
         }
 
 
@@ -62,8 +83,9 @@ def _run(app, now, scans, orders):
     outcomes = []
     for number, order in enumerate(orders):
         slug = f"order-{number}"
-        open_show(app, slug, capacity=100, now=now, reentry_allowed=True,
-                  doors_open_at=now - timedelta(hours=2))
+        open_show(
+            app, slug, capacity=100, now=now, reentry_allowed=True, doors_open_at=now - timedelta(hours=2)
+        )
         [code] = issue(app, slug, 1, start=number)
         _upload_all(app, slug, code, scans, order, now)
         outcomes.append(_outcome(app, slug, code))
@@ -73,8 +95,10 @@ def _run(app, now, scans, orders):
 def _by_phone(scans):
     """Each phone's queue as one upload (oldest first, as the phone sends it), phones in every order."""
     phones = sorted({phone for phone, _, _ in scans})
-    queues = {phone: sorted((i for i, scan in enumerate(scans) if scan[0] == phone), key=lambda i: -scans[i][2])
-              for phone in phones}
+    queues = {
+        phone: sorted((i for i, scan in enumerate(scans) if scan[0] == phone), key=lambda i: -scans[i][2])
+        for phone in phones
+    }
     return [[i for phone in order for i in queues[phone]] for order in permutations(phones)]
 
 
@@ -98,8 +122,14 @@ def test_three_phones_in_and_out_agree_in_every_upload_order(app, now):
     outcomes = _run(app, now, THREE_PHONES, orders)
     first = outcomes[0]
     # in -50 admitted, out -40, in -30 re-entry, in -25 double entry, out -20, in -10 re-entry.
-    assert first["scans"] == [("0", "admitted", None), ("1", "exited", None), ("2", "reentered", None),
-                              ("3", "exited", None), ("4", "conflict", "0"), ("5", "reentered", None)]
+    assert first["scans"] == [
+        ("0", "admitted", None),
+        ("1", "exited", None),
+        ("2", "reentered", None),
+        ("3", "exited", None),
+        ("4", "conflict", "0"),
+        ("5", "reentered", None),
+    ]
     assert first["ticket"] == (now - timedelta(minutes=50), "Cổng p1", True)
     assert first["inside_count"] == 1
     assert all(outcome == first for outcome in outcomes), [o["scans"] for o in outcomes]
@@ -110,7 +140,11 @@ def test_two_phones_scan_by_scan_in_every_order(app, now):
     scans = [("p1", "in", 40), ("p2", "out", 35), ("p2", "in", 30), ("p1", "out", 5)]
     outcomes = _run(app, now, scans, list(permutations(range(len(scans)))))
     first = outcomes[0]
-    assert first["scans"] == [("0", "admitted", None), ("1", "exited", None), ("2", "reentered", None),
-                              ("3", "exited", None)]
+    assert first["scans"] == [
+        ("0", "admitted", None),
+        ("1", "exited", None),
+        ("2", "reentered", None),
+        ("3", "exited", None),
+    ]
     assert first["ticket"][2] is False and first["inside_count"] == 0
     assert all(outcome == first for outcome in outcomes)

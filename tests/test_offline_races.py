@@ -2,6 +2,7 @@
 the same moment, each admitting the same tickets at different device times. Whatever the
 interleaving, on SQLite and PostgreSQL, each ticket ends with exactly one standing admission
 (the earliest scanned), every other one a conflict pointing to it, and the counters equal the log."""
+
 from __future__ import annotations
 
 import random
@@ -40,10 +41,20 @@ def test_phones_uploading_conflicting_admissions_at_once_leave_the_earliest_stan
         results = []
         with app.app_context():
             for text, scanned_at in queues[phone]:
-                results.append(admission.scan(
-                    text, keyring=keyring, staff=None, gate=f"Cổng {phone}", direction="in",
-                    client_scan_id=scan_id(), scanned_at=scanned_at, show_slug="gate", now=utcnow(),
-                    local_result="admitted").result)
+                results.append(
+                    admission.scan(
+                        text,
+                        keyring=keyring,
+                        staff=None,
+                        gate=f"Cổng {phone}",
+                        direction="in",
+                        client_scan_id=scan_id(),
+                        scanned_at=scanned_at,
+                        show_slug="gate",
+                        now=utcnow(),
+                        local_result="admitted",
+                    ).result
+                )
             db.session.remove()
         return results
 

@@ -1,4 +1,5 @@
 """Attendees through the console: search, a ticket's history, cancel, resend, move, admit."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -24,7 +25,9 @@ def _ticket(app, code):
 
 def test_search_by_name_email_phone_and_code(app, client, now):
     make_show(app, "demo", quota=10)
-    trang = _register(client, "demo", 1, name="Phạm Thu Trang", email="trang.pham@example.vn", phone="0987 654 321")
+    trang = _register(
+        client, "demo", 1, name="Phạm Thu Trang", email="trang.pham@example.vn", phone="0987 654 321"
+    )
     _register(client, "demo", 2, name="Lê Văn Hùng")
     org = organiser_client(app, now)
 
@@ -65,7 +68,11 @@ def test_ticket_page_shows_the_whole_history(app, client, now):
     html = org.get(f"/organiser/tickets/{code}").get_data(as_text=True)
     assert "Nguyễn Văn 1" in html
     history = html.split('id="history"', 1)[1]
-    for expected in ("Cổng A", "Cổng B", "vé hoặc chỗ trong danh sách chờ"):  # both scans and the ticket's e-mail
+    for expected in (
+        "Cổng A",
+        "Cổng B",
+        "vé hoặc chỗ trong danh sách chờ",
+    ):  # both scans and the ticket's e-mail
         assert expected in history
     assert org.get("/organiser/tickets/NOPE2345").status_code == 404
 
@@ -88,7 +95,9 @@ def test_move_between_waitlist_and_issued_within_the_quota(app, client, now):
     assert _ticket(app, first).status == "waitlisted"
     org.post(f"/organiser/tickets/{waiting}/move", data={"status": "issued", "csrf_token": token})
     assert _ticket(app, waiting).status == "issued"
-    org.post(f"/organiser/tickets/{waiting}/move", data={"status": "issued", "csrf_token": token})  # twice: once
+    org.post(
+        f"/organiser/tickets/{waiting}/move", data={"status": "issued", "csrf_token": token}
+    )  # twice: once
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "demo"))
         assert show.issued_count == 1 == show.ticket_quota
@@ -122,14 +131,20 @@ def test_admit_by_hand_needs_a_reason_and_goes_through_the_gate_rules(app, clien
     open_doors(app, "demo", now)
     org = organiser_client(app, now)
     token = form_token(org, f"/organiser/tickets/{one}")
-    response = org.post(f"/organiser/tickets/{one}/admit", data={"gate": "Cổng A", "reason": "", "csrf_token": token})
+    response = org.post(
+        f"/organiser/tickets/{one}/admit", data={"gate": "Cổng A", "reason": "", "csrf_token": token}
+    )
     assert response.status_code == 422
     assert _ticket(app, one).admitted_at is None
-    response = org.post(f"/organiser/tickets/{one}/admit",
-                        data={"gate": "Cổng A", "reason": "Điện thoại hết pin, đã xem CCCD", "csrf_token": token})
+    response = org.post(
+        f"/organiser/tickets/{one}/admit",
+        data={"gate": "Cổng A", "reason": "Điện thoại hết pin, đã xem CCCD", "csrf_token": token},
+    )
     assert response.status_code == 303
     assert _ticket(app, one).inside is True
-    org.post(f"/organiser/tickets/{two}/admit", data={"gate": "Cổng A", "reason": "Quên vé", "csrf_token": token})
+    org.post(
+        f"/organiser/tickets/{two}/admit", data={"gate": "Cổng A", "reason": "Quên vé", "csrf_token": token}
+    )
     assert _ticket(app, two).admitted_at is None  # the venue is full: the gate's rule holds
     with app.app_context():
         results = db.session.scalars(select(Scan.result).order_by(Scan.id)).all()

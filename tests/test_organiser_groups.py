@@ -1,5 +1,6 @@
 """The console's school groups: rules per show, groups per school and class with their state,
 approve, resize within the quota, cancel; every action in the audit log."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -18,8 +19,10 @@ def test_an_organiser_sets_the_rules_then_approves_resizes_and_cancels_a_group(a
     make_show(app, "minishow", quota=20)
     client = organiser_client(app, now)
     token = form_token(client, "/organiser/shows/minishow/groups")
-    response = client.post("/organiser/shows/minishow/groups", data={
-        "csrf_token": token, "max_group_size": "10", "approval_required": "y"})
+    response = client.post(
+        "/organiser/shows/minishow/groups",
+        data={"csrf_token": token, "max_group_size": "10", "approval_required": "y"},
+    )
     assert response.status_code == 303
     with app.app_context():
         made = request_group("minishow", teacher(3, pupils=5, adults=1), now=now)
@@ -30,7 +33,9 @@ def test_an_organiser_sets_the_rules_then_approves_resizes_and_cancels_a_group(a
     client.post(f"{base}/resize", data={"csrf_token": token, "pupils": "8", "adults": "2"})
     with app.app_context():
         assert db.session.scalar(select(Show.issued_count)) == 10
-    client.post(f"{base}/resize", data={"csrf_token": token, "pupils": "30", "adults": "2"})  # over the group maximum
+    client.post(
+        f"{base}/resize", data={"csrf_token": token, "pupils": "30", "adults": "2"}
+    )  # over the group maximum
     page = client.get("/organiser/shows/minishow/groups?lang=en").get_data(as_text=True)
     assert "roster incomplete (0/10)" in page
     client.post(f"{base}/cancel", data={"csrf_token": token})
@@ -38,7 +43,11 @@ def test_an_organiser_sets_the_rules_then_approves_resizes_and_cancels_a_group(a
         assert db.session.scalar(select(Show.issued_count)) == 0
         actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert [a for a in actions if a.startswith("group.")] == [
-        "group.settings", "group.approve", "group.resize", "group.cancel"]
+        "group.settings",
+        "group.approve",
+        "group.resize",
+        "group.cancel",
+    ]
 
 
 def test_volunteers_cannot_reach_the_group_console(app, client, now):

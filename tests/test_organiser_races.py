@@ -1,5 +1,6 @@
 """Moving tickets from the waitlist into the quota, from several organisers at once: the
 database decides, so the show never passes its quota and the counter equals the rows."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -33,8 +34,11 @@ def test_racing_moves_never_pass_the_quota(app, now):
     assert sorted(outcomes) == ["full"] * 3 + ["moved"] * 3
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "race"))
-        rows = db.session.scalar(select(func.count()).select_from(Ticket)
-                                 .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        rows = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         assert show.issued_count == rows == show.ticket_quota == 5
 
 

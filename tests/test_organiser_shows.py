@@ -1,4 +1,5 @@
 """Shows and gates through the console's forms: validation, translated messages, CSRF."""
+
 from __future__ import annotations
 
 import re
@@ -9,10 +10,18 @@ from tests.conftest import make_show
 from tests.support.organiser import form_token, organiser_client
 
 SHOW_FORM = {
-    "slug": "hoi-thao", "title_vi": "Hội thảo an toàn mạng", "title_en": "Online safety talk",
-    "venue": "Nhà văn hóa Hoàn Kiếm", "doors_open_at": "2030-11-03T08:00", "starts_at": "2030-11-03T08:30",
-    "ends_at": "2030-11-03T11:00", "ticket_quota": "300", "venue_capacity": "200", "reentry_allowed": "y",
-    "registration_opens_at": "2030-10-01T09:00", "registration_closes_at": "2030-11-03T08:00",
+    "slug": "hoi-thao",
+    "title_vi": "Hội thảo an toàn mạng",
+    "title_en": "Online safety talk",
+    "venue": "Nhà văn hóa Hoàn Kiếm",
+    "doors_open_at": "2030-11-03T08:00",
+    "starts_at": "2030-11-03T08:30",
+    "ends_at": "2030-11-03T11:00",
+    "ticket_quota": "300",
+    "venue_capacity": "200",
+    "reentry_allowed": "y",
+    "registration_opens_at": "2030-10-01T09:00",
+    "registration_closes_at": "2030-11-03T08:00",
     "waitlist_cutoff_minutes": "60",
 }
 
@@ -29,8 +38,9 @@ def _show(app, slug):
 
 def test_create_a_show_in_hanoi_time(app, now):
     client = organiser_client(app, now)
-    response = client.post("/organiser/shows/new",
-                           data=SHOW_FORM | {"csrf_token": form_token(client, "/organiser/shows/new")})
+    response = client.post(
+        "/organiser/shows/new", data=SHOW_FORM | {"csrf_token": form_token(client, "/organiser/shows/new")}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     show = _show(app, "hoi-thao")
     assert show.title_vi == "Hội thảo an toàn mạng"
@@ -45,8 +55,14 @@ def test_create_a_show_in_hanoi_time(app, now):
 
 def test_invalid_show_form_shows_vietnamese_messages_next_to_fields(app, now):
     client = organiser_client(app, now)
-    bad = SHOW_FORM | {"slug": "Bad Slug", "ticket_quota": "-3", "venue_capacity": "abc", "title_en": "",
-                       "ends_at": "2030-11-03T08:10", "csrf_token": form_token(client, "/organiser/shows/new")}
+    bad = SHOW_FORM | {
+        "slug": "Bad Slug",
+        "ticket_quota": "-3",
+        "venue_capacity": "abc",
+        "title_en": "",
+        "ends_at": "2030-11-03T08:10",
+        "csrf_token": form_token(client, "/organiser/shows/new"),
+    }
     response = client.post("/organiser/shows/new", data=bad)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -59,8 +75,11 @@ def test_invalid_show_form_shows_vietnamese_messages_next_to_fields(app, now):
 
 def test_times_out_of_order_are_refused_by_the_domain(app, now):
     client = organiser_client(app, now)
-    bad = SHOW_FORM | {"ends_at": "2030-11-03T08:10", "starts_at": "2030-11-03T08:30",
-                       "csrf_token": form_token(client, "/organiser/shows/new")}
+    bad = SHOW_FORM | {
+        "ends_at": "2030-11-03T08:10",
+        "starts_at": "2030-11-03T08:30",
+        "csrf_token": form_token(client, "/organiser/shows/new"),
+    }
     response = client.post("/organiser/shows/new", data=bad)
     assert response.status_code == 422
     assert "Chương trình phải kết thúc sau khi bắt đầu." in response.get_data(as_text=True)
@@ -91,14 +110,18 @@ def test_edit_a_show_and_refuse_a_quota_below_the_issued_tickets(app, client, no
     from checkin.shows import to_local
 
     data = {
-        "title_vi": "Buổi mới", "title_en": "New show", "venue": "Hà Nội",
+        "title_vi": "Buổi mới",
+        "title_en": "New show",
+        "venue": "Hà Nội",
         "doors_open_at": to_local(show.doors_open_at).strftime("%Y-%m-%dT%H:%M"),
         "starts_at": to_local(show.starts_at).strftime("%Y-%m-%dT%H:%M"),
         "ends_at": to_local(show.ends_at).strftime("%Y-%m-%dT%H:%M"),
-        "ticket_quota": "2", "venue_capacity": "4",
+        "ticket_quota": "2",
+        "venue_capacity": "4",
         "registration_opens_at": to_local(show.registration_opens_at).strftime("%Y-%m-%dT%H:%M"),
         "registration_closes_at": to_local(show.registration_closes_at).strftime("%Y-%m-%dT%H:%M"),
-        "waitlist_cutoff_minutes": "30", "csrf_token": form_token(org, "/organiser/shows/demo"),
+        "waitlist_cutoff_minutes": "30",
+        "csrf_token": form_token(org, "/organiser/shows/demo"),
     }
     response = org.post("/organiser/shows/demo", data=data)
     assert response.status_code == 409
@@ -106,15 +129,24 @@ def test_edit_a_show_and_refuse_a_quota_below_the_issued_tickets(app, client, no
     response = org.post("/organiser/shows/demo", data=data | {"ticket_quota": "8"})
     assert response.status_code == 303
     show = _show(app, "demo")
-    assert (show.ticket_quota, show.venue_capacity, show.title_vi, show.waitlist_cutoff_minutes) == (8, 4, "Buổi mới", 30)
+    assert (show.ticket_quota, show.venue_capacity, show.title_vi, show.waitlist_cutoff_minutes) == (
+        8,
+        4,
+        "Buổi mới",
+        30,
+    )
 
 
 def test_open_and_close_registration_now(app, now):
     make_show(app, "demo", quota=5)
     org = organiser_client(app, now)
     token = form_token(org, "/organiser/shows/demo")
-    assert org.post("/organiser/shows/demo/registration",
-                    data={"registration": "closed", "csrf_token": token}).status_code == 303
+    assert (
+        org.post(
+            "/organiser/shows/demo/registration", data={"registration": "closed", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     assert _show(app, "demo").registration_open is False
     assert org.post("/api/v1/shows/demo/registrations", json={}).status_code in (403, 422)
     org.post("/organiser/shows/demo/registration", data={"registration": "open", "csrf_token": token})
@@ -128,8 +160,18 @@ def test_gates_add_rename_remove(app, now):
     make_show(app, "demo")
     org = organiser_client(app, now)
     token = form_token(org, "/organiser/shows/demo")
-    assert org.post("/organiser/shows/demo/gates", data={"label": "Cổng Hồ Gươm", "csrf_token": token}).status_code == 303
-    assert org.post("/organiser/shows/demo/gates", data={"label": "Cổng Tràng Tiền", "csrf_token": token}).status_code == 303
+    assert (
+        org.post(
+            "/organiser/shows/demo/gates", data={"label": "Cổng Hồ Gươm", "csrf_token": token}
+        ).status_code
+        == 303
+    )
+    assert (
+        org.post(
+            "/organiser/shows/demo/gates", data={"label": "Cổng Tràng Tiền", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     org.post("/organiser/shows/demo/gates", data={"label": "Cổng Hồ Gươm", "csrf_token": token})  # duplicate
     org.post("/organiser/shows/demo/gates", data={"label": "x" * 41, "csrf_token": token})  # too long
     with app.app_context():
@@ -167,7 +209,9 @@ def test_offline_names_is_set_by_the_form_and_audited(app, now):
 
     client = organiser_client(app, now)
     token = form_token(client, "/organiser/shows/new")
-    response = client.post("/organiser/shows/new", data=SHOW_FORM | {"offline_names": "y", "csrf_token": token})
+    response = client.post(
+        "/organiser/shows/new", data=SHOW_FORM | {"offline_names": "y", "csrf_token": token}
+    )
     assert response.status_code == 303
     assert _show(app, "hoi-thao").offline_names is True
     page = client.get("/organiser/shows/hoi-thao").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Staff through the console: add, new password, deactivate, and pairing a volunteer's phone."""
+
 from __future__ import annotations
 
 import re
@@ -21,17 +22,23 @@ def _staff_id(app, name):
 
 def test_add_an_account_shows_its_password_once(app, now):
     org = organiser_client(app, now)
-    response = org.post("/organiser/staff", data={"name": "Lan", "role": "volunteer",
-                                                  "csrf_token": form_token(org, "/organiser/staff")})
+    response = org.post(
+        "/organiser/staff",
+        data={"name": "Lan", "role": "volunteer", "csrf_token": form_token(org, "/organiser/staff")},
+    )
     assert response.status_code == 201
     password = re.search(r'<code class="password">([^<]+)</code>', response.get_data(as_text=True)).group(1)
     assert login(app.test_client(), "Lan", password).status_code == 303
     assert password not in org.get("/organiser/staff").get_data(as_text=True)
-    again = org.post("/organiser/staff", data={"name": "Lan", "role": "volunteer",
-                                               "csrf_token": form_token(org, "/organiser/staff")})
+    again = org.post(
+        "/organiser/staff",
+        data={"name": "Lan", "role": "volunteer", "csrf_token": form_token(org, "/organiser/staff")},
+    )
     assert again.status_code == 409
-    bad = org.post("/organiser/staff", data={"name": "", "role": "boss",
-                                             "csrf_token": form_token(org, "/organiser/staff")})
+    bad = org.post(
+        "/organiser/staff",
+        data={"name": "", "role": "boss", "csrf_token": form_token(org, "/organiser/staff")},
+    )
     assert bad.status_code == 422
 
 
@@ -41,8 +48,10 @@ def test_reset_password_signs_the_account_out(app, now):
     make_show(app, "demo")
     assert volunteer.get("/api/v1/shows/demo/stats").status_code == 403  # signed in, wrong role
     org = organiser_client(app, now)
-    response = org.post(f"/organiser/staff/{_staff_id(app, 'Minh')}/password",
-                        data={"csrf_token": form_token(org, "/organiser/staff")})
+    response = org.post(
+        f"/organiser/staff/{_staff_id(app, 'Minh')}/password",
+        data={"csrf_token": form_token(org, "/organiser/staff")},
+    )
     new = re.search(r'<code class="password">([^<]+)</code>', response.get_data(as_text=True)).group(1)
     assert volunteer.get("/api/v1/shows/demo/stats").status_code == 401  # the old session ended
     assert login(app.test_client(), "Minh", "pw-Minh-secret").status_code == 401
@@ -51,15 +60,23 @@ def test_reset_password_signs_the_account_out(app, now):
 
 def test_an_organiser_cannot_deactivate_themselves(app, now):
     org = organiser_client(app, now, name="self")
-    response = org.post(f"/organiser/staff/{_staff_id(app, 'self')}/deactivate",
-                        data={"csrf_token": form_token(org, "/organiser/staff")})
+    response = org.post(
+        f"/organiser/staff/{_staff_id(app, 'self')}/deactivate",
+        data={"csrf_token": form_token(org, "/organiser/staff")},
+    )
     assert response.status_code == 303
     assert org.get("/organiser/").status_code == 200
 
 
 def _pair(app, org, volunteer_id, gate_value):
-    return org.post("/organiser/staff/pair", data={
-        "staff_id": str(volunteer_id), "gate": gate_value, "csrf_token": form_token(org, "/organiser/staff")})
+    return org.post(
+        "/organiser/staff/pair",
+        data={
+            "staff_id": str(volunteer_id),
+            "gate": gate_value,
+            "csrf_token": form_token(org, "/organiser/staff"),
+        },
+    )
 
 
 def test_pairing_signs_a_phone_in_once_at_the_chosen_gate(app, now):
@@ -82,7 +99,9 @@ def test_pairing_signs_a_phone_in_once_at_the_chosen_gate(app, now):
     phone = app.test_client()
     page = phone.get(path)
     assert page.status_code == 200  # a page, not yet a sign-in: prefetchers do not spend the code
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(
+        1
+    )
     signed_in = phone.post(path, data={"csrf_token": token})
     assert signed_in.status_code == 200
     html = signed_in.get_data(as_text=True)
@@ -95,7 +114,9 @@ def test_pairing_signs_a_phone_in_once_at_the_chosen_gate(app, now):
     assert "Cổng Đinh Tiên Hoàng" in scanner.get_data(as_text=True)
 
     second = app.test_client()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', second.get(path).get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', second.get(path).get_data(as_text=True)
+    ).group(1)
     assert second.post(path, data={"csrf_token": token}).status_code == 404  # used once only
 
 

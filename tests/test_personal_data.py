@@ -1,4 +1,5 @@
 """Normal forms and validation of the registrant's data (invariants 4 and 8), without an app."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -15,8 +16,13 @@ COMBINING = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
 
 
 def valid(**overrides) -> dict:
-    values = {"name": "Nguyễn An", "email": "an@example.com", "phone": "0912 345 678",
-              "birth_year": 2004, "consent": True}
+    values = {
+        "name": "Nguyễn An",
+        "email": "an@example.com",
+        "phone": "0912 345 678",
+        "birth_year": 2004,
+        "consent": True,
+    }
     values.update(overrides)
     return values
 
@@ -37,8 +43,10 @@ def test_inner_and_outer_spaces_of_a_name_are_collapsed():
     assert validate_registrant(valid(name="  Nguyễn   An "), NOW).name == "Nguyễn An"
 
 
-@pytest.mark.parametrize("phone", ["0912 345 678", "+84912345678", "84-912-345-678", "(091) 234-5678",
-                                   "+84 912 345 678", "0912.345.678"])
+@pytest.mark.parametrize(
+    "phone",
+    ["0912 345 678", "+84912345678", "84-912-345-678", "(091) 234-5678", "+84 912 345 678", "0912.345.678"],
+)
 def test_every_way_of_writing_a_vietnamese_mobile_is_one_e164_number(phone):
     assert validate_registrant(valid(phone=phone), NOW).phone == "+84912345678"
 
@@ -52,58 +60,69 @@ def test_an_email_is_one_address_whatever_its_case(email):
     assert validate_registrant(valid(email=email), NOW).email == "an@example.com"
 
 
-@pytest.mark.parametrize("field,value,code", [
-    ("name", "", "required"),
-    ("name", "   ", "required"),
-    ("name", None, "required"),
-    ("name", "x" * (NAME_MAX + 1), "too_long"),
-    ("name", "An\x00", "control_characters"),
-    ("name", "An\u200bBình", "control_characters"),  # zero-width space
-    ("name", "An\nBình", "control_characters"),
-    ("name", "\u202eAn", "control_characters"),  # right-to-left override
-    ("name", "😀🎉", "not_a_name"),
-    ("name", "!!! ...", "not_a_name"),
-    ("name", 42, "required"),
-    ("email", "", "required"),
-    ("email", "an", "invalid_email"),
-    ("email", "an@", "invalid_email"),
-    ("email", "an@example", "invalid_email"),
-    ("email", "an example@example.com", "invalid_email"),
-    ("email", "a" * 250 + "@example.com", "too_long"),
-    ("phone", "", "required"),
-    ("phone", "12345", "invalid_phone"),
-    ("phone", "0912 345 678 ext", "invalid_phone"),
-    ("phone", "09123456789012345678901234567890", "invalid_phone"),
-    ("phone", "+84 000 000", "invalid_phone"),
-    ("birth_year", None, "required"),
-    ("birth_year", "", "required"),
-    ("birth_year", "abcd", "invalid_birth_year"),
-    ("birth_year", 1899, "invalid_birth_year"),
-    ("birth_year", 2027, "invalid_birth_year"),
-    ("birth_year", True, "invalid_birth_year"),
-    ("birth_year", 2004.5, "invalid_birth_year"),
-    ("consent", False, "consent_required"),
-    ("consent", None, "consent_required"),
-    ("consent", "no", "consent_required"),
-])
+@pytest.mark.parametrize(
+    "field,value,code",
+    [
+        ("name", "", "required"),
+        ("name", "   ", "required"),
+        ("name", None, "required"),
+        ("name", "x" * (NAME_MAX + 1), "too_long"),
+        ("name", "An\x00", "control_characters"),
+        ("name", "An\u200bBình", "control_characters"),  # zero-width space
+        ("name", "An\nBình", "control_characters"),
+        ("name", "\u202eAn", "control_characters"),  # right-to-left override
+        ("name", "😀🎉", "not_a_name"),
+        ("name", "!!! ...", "not_a_name"),
+        ("name", 42, "required"),
+        ("email", "", "required"),
+        ("email", "an", "invalid_email"),
+        ("email", "an@", "invalid_email"),
+        ("email", "an@example", "invalid_email"),
+        ("email", "an example@example.com", "invalid_email"),
+        ("email", "a" * 250 + "@example.com", "too_long"),
+        ("phone", "", "required"),
+        ("phone", "12345", "invalid_phone"),
+        ("phone", "0912 345 678 ext", "invalid_phone"),
+        ("phone", "09123456789012345678901234567890", "invalid_phone"),
+        ("phone", "+84 000 000", "invalid_phone"),
+        ("birth_year", None, "required"),
+        ("birth_year", "", "required"),
+        ("birth_year", "abcd", "invalid_birth_year"),
+        ("birth_year", 1899, "invalid_birth_year"),
+        ("birth_year", 2027, "invalid_birth_year"),
+        ("birth_year", True, "invalid_birth_year"),
+        ("birth_year", 2004.5, "invalid_birth_year"),
+        ("consent", False, "consent_required"),
+        ("consent", None, "consent_required"),
+        ("consent", "no", "consent_required"),
+    ],
+)
 def test_bad_values_are_refused_with_a_code_per_field(field, value, code):
     assert field_errors(**{field: value}) == {field: code}
 
 
 def test_all_mistakes_are_reported_at_once():
     assert field_errors(name="", email="x", phone="1", birth_year="x", consent=False) == {
-        "name": "required", "email": "invalid_email", "phone": "invalid_phone",
-        "birth_year": "invalid_birth_year", "consent": "consent_required",
+        "name": "required",
+        "email": "invalid_email",
+        "phone": "invalid_phone",
+        "birth_year": "invalid_birth_year",
+        "consent": "consent_required",
     }
 
 
 def test_under_16_needs_a_guardian_name_and_consent():
     child = NOW.year - 14
     assert field_errors(birth_year=child) == {
-        "guardian_name": "required", "guardian_consent": "guardian_consent_required"}
+        "guardian_name": "required",
+        "guardian_consent": "guardian_consent_required",
+    }
     assert field_errors(birth_year=child, guardian_name="Trần Bình") == {
-        "guardian_consent": "guardian_consent_required"}
-    registrant = validate_registrant(valid(birth_year=child, guardian_name="Trần Bình", guardian_consent=True), NOW)
+        "guardian_consent": "guardian_consent_required"
+    }
+    registrant = validate_registrant(
+        valid(birth_year=child, guardian_name="Trần Bình", guardian_consent=True), NOW
+    )
     assert (registrant.guardian_name, registrant.guardian_consent) == ("Trần Bình", True)
 
 

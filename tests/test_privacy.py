@@ -1,5 +1,6 @@
 """Issue 15: nobody learns who is registered; the hold is confirmed from its e-mail; /find does
 the same work for any address; the audit log refuses UPDATE and DELETE in the database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ NEWCOMER, KNOWN = person(1), person(2)
 
 def _outbox(app) -> list[tuple[str, str]]:
     with app.app_context():
-        rows = db.session.execute(select(OutboxMessage.kind, Ticket.email).join(Ticket)
-                                  .order_by(OutboxMessage.id)).all()
+        rows = db.session.execute(
+            select(OutboxMessage.kind, Ticket.email).join(Ticket).order_by(OutboxMessage.id)
+        ).all()
         db.session.remove()
     return [tuple(row) for row in rows]
 
@@ -70,7 +72,11 @@ def test_the_api_answers_a_known_person_byte_for_byte_as_a_newcomer(gala, client
     # The newcomer's hold waits for its e-mail; the known person's holder got a notice, twice
     # (the worker sends one an hour); the requester with the known phone got nothing.
     kinds = _outbox(gala)
-    assert kinds[-3:] == [("confirm", "ban1@example.com"), ("notice", KNOWN["email"]), ("notice", KNOWN["email"])]
+    assert kinds[-3:] == [
+        ("confirm", "ban1@example.com"),
+        ("notice", KNOWN["email"]),
+        ("notice", KNOWN["email"]),
+    ]
     with gala.app_context():
         assert db.session.scalar(select(Show.issued_count)) == 2  # the newcomer's hold and KNOWN
 
@@ -91,6 +97,7 @@ def test_a_known_and_a_new_person_cost_the_same_statements_and_time(gala, client
     """Equal work, not just equal bytes: as many reads and single-row writes, in one
     transaction (the known person's seat is taken and given back, and the notice is written
     where the newcomer's ticket and e-mail are). Then the time, measured interleaved."""
+
     def shape(statements):
         return [("read" if s.startswith("SELECT") else "write") for s in statements]
 
@@ -109,15 +116,17 @@ def test_a_known_and_a_new_person_cost_the_same_statements_and_time(gala, client
     with gala.app_context():
         backend = db.engine.dialect.name
     with capsys.disabled():
-        print(f"\n[enumeration {backend}] median new {new_ms:.2f} ms, known {known_ms:.2f} ms; "
-              f"p90 new {statistics.quantiles(timings['new'], n=10)[-1]:.2f}, "
-              f"known {statistics.quantiles(timings['known'], n=10)[-1]:.2f}")
+        print(
+            f"\n[enumeration {backend}] median new {new_ms:.2f} ms, known {known_ms:.2f} ms; "
+            f"p90 new {statistics.quantiles(timings['new'], n=10)[-1]:.2f}, "
+            f"known {statistics.quantiles(timings['known'], n=10)[-1]:.2f}"
+        )
     # Beyond noise means both systematic and large. Each pair ran back to back, so load on a
     # shared machine slows both alike: a real difference (the old /find gap, 19-23 against
     # 14-15 ms; the old 409-versus-201 path, a second transaction) makes one side slower in
     # nearly every pair (a sign test: 25 of 30 happens by chance once in 3,000 runs) and moves
     # the median paired difference by milliseconds. The statement shapes above are the exact guard.
-    differences = [known - new for new, known in zip(timings["new"], timings["known"])]
+    differences = [known - new for new, known in zip(timings["new"], timings["known"], strict=False)]
     slower = sum(d > 0 for d in differences)
     systematic = not 5 < slower < 25
     large = abs(statistics.median(differences)) > max(2.0, 0.25 * min(new_ms, known_ms))
@@ -196,9 +205,8 @@ def test_the_audit_log_refuses_update_and_delete_in_the_database(app, now):
         with transaction() as session:
             audit.record(session, None, "test.entry", "ticket", "X", None, {"a": 1}, now)
         for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"):
-            with pytest.raises(DatabaseError, match="append-only"):
-                with transaction() as session:
-                    session.execute(text(statement))
+            with pytest.raises(DatabaseError, match="append-only"), transaction() as session:
+                session.execute(text(statement))
         assert db.session.execute(text("SELECT action FROM audit_log")).scalars().all() == ["test.entry"]
 
 
@@ -208,14 +216,19 @@ def test_the_privacy_notice_names_the_contact_and_its_version_is_recorded(app, c
     notice = Path(__file__).resolve().parent.parent / "templates" / "public" / "privacy.html"
     # Changing the notice's text needs a new version: update both together.
     assert hashlib.sha256(notice.read_bytes()).hexdigest() == PRIVACY_NOTICE_SHA256
-    app.config.update(CONTACT_NAME="Ban tổ chức", CONTACT_EMAIL="bantochuc@example.org", CONTACT_PHONE="0243 000 000")
+    app.config.update(
+        CONTACT_NAME="Ban tổ chức", CONTACT_EMAIL="bantochuc@example.org", CONTACT_PHONE="0243 000 000"
+    )
     page = client.get("/privacy").get_data(as_text=True)
     assert PRIVACY_NOTICE_VERSION in page and "bantochuc@example.org" in page and "0243 000 000" in page
     assert "bantochuc@example.org" in client.get("/").get_data(as_text=True)  # the footer
     make_show(app, "gala")
     token = registered(client, "gala", NEWCOMER)["token"]
     with app.app_context():
-        assert db.session.scalar(select(Ticket.consent_version).where(Ticket.token == token)) == PRIVACY_NOTICE_VERSION
+        assert (
+            db.session.scalar(select(Ticket.consent_version).where(Ticket.token == token))
+            == PRIVACY_NOTICE_VERSION
+        )
 
 
 def test_no_registration_answer_carries_a_ticket_link(gala, client):

@@ -2,6 +2,7 @@
 machines behind a load balancer, sharing one PostgreSQL and one Redis. Races for the last seats
 and for the same tickets go across both servers; the registration rate limit counts requests
 to both. Also: the client address behind a proxy is trusted only when configured."""
+
 from __future__ import annotations
 
 import os
@@ -67,11 +68,18 @@ def stack(tmp_path_factory):
         token = flask(env_a, "staff", "token", "gate-volunteer").strip()
         from checkin import create_app
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database.uri, "INSTANCE_PATH": str(root / "a"),
-                          "SECRET_KEY": "production-stack-test"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database.uri,
+                "INSTANCE_PATH": str(root / "a"),
+                "SECRET_KEY": "production-stack-test",
+            }
+        )
         try:
-            with Server(env_a, workers=2, threads=4, log=root / "a.log") as a, \
-                    Server(env_b, workers=2, threads=4, log=root / "b.log") as b:
+            with (
+                Server(env_a, workers=2, threads=4, log=root / "a.log") as a,
+                Server(env_b, workers=2, threads=4, log=root / "b.log") as b,
+            ):
                 yield {"app": app, "servers": (a, b), "token": token, "redis": redis_url, "prefix": prefix}
         finally:
             from checkin.extensions import db
@@ -122,16 +130,15 @@ def test_last_seats_race_across_two_servers_never_oversells(stack):
     assert {body["error"]["code"] for status, body in answers if status == 409} == {"full"}
     with stack["app"].app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "last-seats"))
-        issued = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id,
-                                                               Ticket.status == "issued"))
+        issued = db.session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         assert show.issued_count == issued == SEATS
 
 
 @pytest.mark.slow
 def test_scans_of_the_same_tickets_on_two_servers_admit_each_once(stack):
-    from sqlalchemy import func, select
-
-    from sqlalchemy import update
+    from sqlalchemy import func, select, update
 
     from checkin.database import transaction, utcnow
     from checkin.extensions import db
@@ -142,21 +149,28 @@ def test_scans_of_the_same_tickets_on_two_servers_admit_each_once(stack):
     a, b = stack["servers"]
     codes = []
     for i in range(10):
-        status, body = request_json(f"{a.url}/api/v1/shows/doors/registrations", person(100 + i),
-                                    headers=_forwarded(1000 + i))
+        status, body = request_json(
+            f"{a.url}/api/v1/shows/doors/registrations", person(100 + i), headers=_forwarded(1000 + i)
+        )
         assert status == 202, body
         codes.append(_code_of(stack["app"], person(100 + i)["email"]))
     with stack["app"].app_context():
         with transaction() as session:  # the doors open
-            session.execute(update(Show).where(Show.slug == "doors")
-                            .values(doors_open_at=utcnow() - timedelta(minutes=5)))
+            session.execute(
+                update(Show).where(Show.slug == "doors").values(doors_open_at=utcnow() - timedelta(minutes=5))
+            )
         keyring = stack["app"].extensions["checkin_keyring"]
         payloads = [sign_payload(code, keyring) for code in codes]
     headers = {"Authorization": f"Bearer {stack['token']}"}
 
     def scan(server, payload, gate):
-        body = {"payload": payload, "show": "doors", "gate": gate, "direction": "in",
-                "client_scan_id": uuid.uuid4().hex}
+        body = {
+            "payload": payload,
+            "show": "doors",
+            "gate": gate,
+            "direction": "in",
+            "client_scan_id": uuid.uuid4().hex,
+        }
         return request_json(f"{server.url}/api/v1/scans", body, headers=headers)
 
     probe, answer = scan(a, "not a ticket", "Cổng A")
@@ -167,15 +181,19 @@ def test_scans_of_the_same_tickets_on_two_servers_admit_each_once(stack):
     answers = _race(calls)
     assert all(status == 200 for status, _ in answers), answers
     for k in range(len(payloads)):
-        pair = sorted(body["result"] for _, body in answers[2 * k: 2 * k + 2])
+        pair = sorted(body["result"] for _, body in answers[2 * k : 2 * k + 2])
         assert pair == ["admitted", "already_inside"], pair
     with stack["app"].app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "doors"))
         admitted = db.session.execute(
-            select(Scan.ticket_id, func.count()).where(Scan.show_id == show.id, Scan.result == "admitted")
-            .group_by(Scan.ticket_id)).all()
+            select(Scan.ticket_id, func.count())
+            .where(Scan.show_id == show.id, Scan.result == "admitted")
+            .group_by(Scan.ticket_id)
+        ).all()
         assert len(admitted) == len(codes) and all(n == 1 for _, n in admitted)
-        inside = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True)))
+        inside = db.session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True))
+        )
         assert show.inside_count == inside == len(codes)
 
 
@@ -196,28 +214,39 @@ def test_a_mixed_surge_on_two_servers_neither_oversells_nor_admits_twice(stack):
     open_show(stack["app"], "surge", quota=held + free, capacity=capacity)
     a, b = stack["servers"]
     for i in range(held):
-        status, body = request_json(f"{a.url}/api/v1/shows/surge/registrations", person(400 + i),
-                                    headers=_forwarded(2000 + i))
+        status, body = request_json(
+            f"{a.url}/api/v1/shows/surge/registrations", person(400 + i), headers=_forwarded(2000 + i)
+        )
         assert status == 202, body
     with stack["app"].app_context():
         keyring = stack["app"].extensions["checkin_keyring"]
-        payloads = [sign_payload(_code_of(stack["app"], person(400 + i)["email"]), keyring) for i in range(held)]
+        payloads = [
+            sign_payload(_code_of(stack["app"], person(400 + i)["email"]), keyring) for i in range(held)
+        ]
     headers = {"Authorization": f"Bearer {stack['token']}"}
 
     def scan(server, payload, gate):
-        body = {"payload": payload, "show": "surge", "gate": gate, "direction": "in",
-                "client_scan_id": uuid.uuid4().hex}
+        body = {
+            "payload": payload,
+            "show": "surge",
+            "gate": gate,
+            "direction": "in",
+            "client_scan_id": uuid.uuid4().hex,
+        }
         return request_json(f"{server.url}/api/v1/scans", body, headers=headers)
 
     def register(i):
-        return request_json(f"{(a, b)[i % 2].url}/api/v1/shows/surge/registrations", person(500 + i),
-                            headers=_forwarded(3000 + i))
+        return request_json(
+            f"{(a, b)[i % 2].url}/api/v1/shows/surge/registrations",
+            person(500 + i),
+            headers=_forwarded(3000 + i),
+        )
 
     calls = [lambda i=i: register(i) for i in range(2 * free)]
     for payload in payloads:
         calls += [lambda p=payload: scan(a, p, "Cổng A"), lambda p=payload: scan(b, p, "Cổng B")]
     answers = _race(calls)
-    registrations, scans = answers[:2 * free], answers[2 * free:]
+    registrations, scans = answers[: 2 * free], answers[2 * free :]
     assert sorted(status for status, _ in registrations) == [202] * free + [409] * free, registrations
     assert all(status == 200 for status, _ in scans), scans
     results = [body["result"] for _, body in scans]
@@ -225,13 +254,19 @@ def test_a_mixed_surge_on_two_servers_neither_oversells_nor_admits_twice(stack):
     assert set(results) <= {"admitted", "already_inside", "venue_full"}, results
     with stack["app"].app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "surge"))
-        issued = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        issued = db.session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         assert show.issued_count == issued == held + free
         admitted = db.session.execute(
-            select(Scan.ticket_id, func.count()).where(Scan.show_id == show.id, Scan.result == "admitted")
-            .group_by(Scan.ticket_id)).all()
+            select(Scan.ticket_id, func.count())
+            .where(Scan.show_id == show.id, Scan.result == "admitted")
+            .group_by(Scan.ticket_id)
+        ).all()
         assert len(admitted) == capacity and all(n == 1 for _, n in admitted)
-        inside = db.session.scalar(select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True)))
+        inside = db.session.scalar(
+            select(func.count()).where(Ticket.show_id == show.id, Ticket.inside.is_(True))
+        )
         assert show.inside_count == inside == capacity
         db.session.remove()
 
@@ -249,8 +284,9 @@ def test_registration_rate_limit_counts_across_both_servers(stack):
     assert statuses[:5] == [202] * 5 and statuses[5] == 429, statuses
     assert body["error"]["code"] == "rate_limited"
     # Another client behind the same proxy has its own allowance.
-    status, _ = request_json(f"{servers[0].url}/api/v1/shows/limited/registrations", person(300),
-                             headers=_forwarded(5001))
+    status, _ = request_json(
+        f"{servers[0].url}/api/v1/shows/limited/registrations", person(300), headers=_forwarded(5001)
+    )
     assert status == 202
 
 
@@ -260,13 +296,24 @@ def test_forwarded_client_address_counts_only_behind_a_configured_proxy(app_conf
     dodge the limit by making the header up."""
     from checkin import create_app
 
-    app = create_app(dict(app_config, RATELIMIT_ENABLED=True, REGISTRATION_RATE_LIMIT="2 per minute",
-                          TRUSTED_PROXY_COUNT=trusted))
+    app = create_app(
+        dict(
+            app_config,
+            RATELIMIT_ENABLED=True,
+            REGISTRATION_RATE_LIMIT="2 per minute",
+            TRUSTED_PROXY_COUNT=trusted,
+        )
+    )
     make_show(app, "proxied", quota=10, capacity=10)
     client = app.test_client()
-    statuses = [client.post("/api/v1/shows/proxied/registrations", json=person(i),
-                            headers={"X-Forwarded-For": f"203.0.113.{i + 1}"}).status_code
-                for i in range(3)]
+    statuses = [
+        client.post(
+            "/api/v1/shows/proxied/registrations",
+            json=person(i),
+            headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+        ).status_code
+        for i in range(3)
+    ]
     assert statuses == expected
     from checkin.extensions import db
 

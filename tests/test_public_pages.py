@@ -1,4 +1,5 @@
 """The attendee's pages: the festival page, the ticket page and its QR images, the headers."""
+
 from __future__ import annotations
 
 import logging
@@ -6,8 +7,8 @@ import re
 
 import pytest
 
-from tests.support.registering import registered
 from tests.conftest import make_show, person
+from tests.support.registering import registered
 
 
 def register(client, slug="demo", i=1, **overrides) -> str:
@@ -142,13 +143,16 @@ def test_an_error_while_rendering_a_ticket_logs_no_token(app, client, caplog, mo
     assert caplog.records and token not in caplog.text
 
 
-@pytest.mark.parametrize("method,path,status", [
-    ("get", "/shows/%00/register", 404),
-    ("get", "/t/%00", 404),
-    ("get", "/t/%00/qr.png", 404),
-    ("post", "/api/v1/shows/%00/registrations", 404),
-    ("get", "/?lang=%00", 400),
-])
+@pytest.mark.parametrize(
+    "method,path,status",
+    [
+        ("get", "/shows/%00/register", 404),
+        ("get", "/t/%00", 404),
+        ("get", "/t/%00/qr.png", 404),
+        ("post", "/api/v1/shows/%00/registrations", 404),
+        ("get", "/?lang=%00", 400),
+    ],
+)
 def test_nul_characters_are_refused_not_a_500(app, client, method, path, status):
     """PostgreSQL text cannot hold NUL: without the guard these were 500s there."""
     make_show(app, "demo")
@@ -161,7 +165,9 @@ def test_nul_in_a_form_or_json_field_is_refused_and_nothing_written(app, client)
 
     make_show(app, "demo")
     token = csrf_token(client, "/login")
-    assert client.post("/login", data={"name": "a\x00", "password": "x", "csrf_token": token}).status_code == 400
+    assert (
+        client.post("/login", data={"name": "a\x00", "password": "x", "csrf_token": token}).status_code == 400
+    )
     api = client.post("/api/v1/shows/demo/registrations", json=person(1, guardian_name="x\x00"))
     assert api.status_code == 400 and api.json["error"]["code"] == "bad_request"
     assert client.get("/api/v1/shows").json["shows"][0]["seats_left"] == 10
@@ -182,10 +188,19 @@ def test_a_pairing_code_never_reaches_gunicorns_access_log(app, tmp_path):
     config.set("accesslog", str(tmp_path / "access.log"))
     config.set("access_log_format", '%(h)s "%(r)s" %(s)s %(U)s %({raw_uri}e)s %({x-missing}i)s')
     log = Logger(config)
-    environ = {"REQUEST_METHOD": "POST", "RAW_URI": f"/pair/{code}", "PATH_INFO": f"/pair/{code}",
-               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
-    log.access(SimpleNamespace(status="303 SEE OTHER", sent=0, headers=[]), SimpleNamespace(headers=[]),
-               environ, timedelta(milliseconds=5))
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"/pair/{code}",
+        "PATH_INFO": f"/pair/{code}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    log.access(
+        SimpleNamespace(status="303 SEE OTHER", sent=0, headers=[]),
+        SimpleNamespace(headers=[]),
+        environ,
+        timedelta(milliseconds=5),
+    )
     for handler in logging.getLogger("gunicorn.access").handlers:
         handler.flush()
     written = (tmp_path / "access.log").read_text()

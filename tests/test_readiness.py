@@ -1,6 +1,7 @@
 """Health that tells the truth (issue 12): /api/v1/health is liveness, /api/v1/ready checks
 the database, Redis and the signing keys; with the database really unreachable, pages and APIs
 answer 503 with Retry-After and a translated message, never 500."""
+
 from __future__ import annotations
 
 import shutil
@@ -28,7 +29,9 @@ def test_ready_checks_redis_where_the_rate_limits_live(app_config):
 def test_ready_skips_redis_when_the_rate_limits_are_off(app_config):
     from checkin import create_app
 
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": False}
+    )
     response = app.test_client().get("/api/v1/ready")
     assert response.status_code == 200 and "redis" not in response.get_json()["checks"]
 
@@ -36,8 +39,14 @@ def test_ready_skips_redis_when_the_rate_limits_are_off(app_config):
 def test_ready_names_redis_down_when_nothing_stands_in_for_it(app_config):
     from checkin import create_app
 
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False})
+    app = create_app(
+        {
+            **app_config,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+        }
+    )
     response = app.test_client().get("/api/v1/ready")
     assert response.status_code == 503 and response.get_json()["down"] == ["redis"]
 
@@ -46,11 +55,15 @@ def test_ready_names_redis_degraded_while_each_worker_counts_on_its_own(app_conf
     """A shared Redis down must not take every server out of the proxy's rotation at once."""
     from checkin import create_app
 
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": True})
+    app = create_app(
+        {**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_ENABLED": True}
+    )
     client = app.test_client()
     response = client.get("/api/v1/ready")
     assert response.status_code == 200
-    assert response.get_json()["checks"]["redis"] == "degraded" and response.get_json()["degraded"] == ["redis"]
+    assert response.get_json()["checks"]["redis"] == "degraded" and response.get_json()["degraded"] == [
+        "redis"
+    ]
     # The rate-limited pages still work, each worker counting on its own meanwhile.
     assert client.post("/api/v1/shows/none/registrations", json={}).status_code == 422
     assert client.get("/login").status_code == 200
@@ -69,8 +82,15 @@ def _assert_unavailable_json(response):
 def test_postgresql_unreachable(tmp_path):
     from checkin import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": CLOSED_PORT_PG, "SECRET_KEY": "s", "TESTING": True,
-                      "INSTANCE_PATH": str(tmp_path), "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": CLOSED_PORT_PG,
+            "SECRET_KEY": "s",
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     client = app.test_client()
     assert client.get("/api/v1/health").status_code == 200  # the process lives: liveness stays cheap
     ready = client.get("/api/v1/ready")
@@ -94,9 +114,16 @@ def test_sqlite_database_gone(sqlite_template, tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     shutil.copy(sqlite_template, folder / "checkin.db")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'checkin.db'}", "SECRET_KEY": "s",
-                      "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False,
-                      "SERVER_NAME": "checkin.test"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'checkin.db'}",
+            "SECRET_KEY": "s",
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "checkin.test",
+        }
+    )
     make_show(app, "reg")
     add_volunteer(app, password="pw-volunteer")
     volunteer = app.test_client()
@@ -108,7 +135,9 @@ def test_sqlite_database_gone(sqlite_template, tmp_path):
         db.engine.dispose()  # connections opened after the loss; open ones would still read the old file
     _assert_unavailable_page(volunteer.get("/gate/setup"))
     values = {k: str(v) for k, v in person(1).items()}
-    _assert_unavailable_page(attendee.post("/shows/reg/register", data={**values, "consent": "y", "csrf_token": token}))
+    _assert_unavailable_page(
+        attendee.post("/shows/reg/register", data={**values, "consent": "y", "csrf_token": token})
+    )
     _assert_unavailable_json(attendee.get("/api/v1/shows"))
     assert attendee.get("/api/v1/ready").get_json()["down"] == ["database"]
     assert attendee.get("/api/v1/health").status_code == 200

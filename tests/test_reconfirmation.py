@@ -1,6 +1,7 @@
 """Reconfirmation: asked by e-mail, "I'm coming" keeps the seat, "I can't come" frees it to the
 waitlist at once, the silent are released at the deadline (and told), a reminder goes to the
 silent before it; every action idempotent; the counts live."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,8 +29,11 @@ def _issued_count(app, slug="rc"):
 
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == slug))
-        rows = db.session.scalar(select(func.count()).select_from(Ticket)
-                                 .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        rows = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         db.session.remove()
     return show.issued_count, rows, show.ticket_quota
 
@@ -67,17 +71,32 @@ def test_the_whole_round(app, now):
     with app.app_context():
         assert reconfirmation.sweep(deadline) == {"reminded": 0, "released": 3}
         assert reconfirmation.sweep(deadline + timedelta(minutes=1)) == {"reminded": 0, "released": 0}
-    assert statuses(app, holders) == ["issued", "cancelled", "cancelled", "cancelled", "cancelled", "cancelled"]
+    assert statuses(app, holders) == [
+        "issued",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+    ]
     assert statuses(app, waiting) == ["issued", "issued", "issued"]  # one seat left for 3 released
     released = sorted(t for t, k in mail_kinds(app) if k == "released")
     assert released == sorted(holders[3:])
     final = _counts(app)
-    assert (final.asked, final.confirmed, final.declined, final.silent, final.released, final.promoted,
-            final.state) == (6, 1, 2, 0, 3, 3, "released")
+    assert (
+        final.asked,
+        final.confirmed,
+        final.declined,
+        final.silent,
+        final.released,
+        final.promoted,
+        final.state,
+    ) == (6, 1, 2, 0, 3, 3, "released")
     issued_count, rows, quota = _issued_count(app)
     assert issued_count == rows <= quota
 
     from checkin.errors import ReconfirmationClosed
+
     with app.app_context(), pytest.raises(ReconfirmationClosed):
         reconfirmation.reply(holders[4], "coming", now=deadline + timedelta(seconds=1))
 
@@ -104,7 +123,10 @@ def test_the_deadline_must_be_before_doors(app, now):
 
     show_with_holders(app, issued=1, waiting=0, now=now)
     with app.app_context():
-        for deadline, code in ((now - timedelta(minutes=1), "deadline_past"), (now + timedelta(days=3), "deadline_after_doors")):
+        for deadline, code in (
+            (now - timedelta(minutes=1), "deadline_past"),
+            (now + timedelta(days=3), "deadline_after_doors"),
+        ):
             with pytest.raises(InvalidInput) as raised:
                 reconfirmation.start("rc", deadline=deadline, now=now)
             assert raised.value.fields == {"deadline": code}

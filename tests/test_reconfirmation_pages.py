@@ -1,5 +1,6 @@
 """Reconfirmation through its entry points: the console page, the command line, the e-mail and
 its links (a GET changes nothing, the page's button answers), the stats JSON and dashboard."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ from tests.support.reconfirming import show_with_holders, statuses
 
 
 def _eml(folder):
-    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+    return [
+        BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))
+    ]
 
 
 def test_console_starts_mails_answers_and_counts(app, now, runner, tmp_path):
@@ -26,8 +29,14 @@ def test_console_starts_mails_answers_and_counts(app, now, runner, tmp_path):
     page = "/organiser/shows/rc/reconfirmation"
     deadline = to_local(now + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
     token = form_token(client, page)
-    too_late = client.post(page, data={"csrf_token": token, "deadline": to_local(now + timedelta(days=3))
-                                       .strftime("%Y-%m-%dT%H:%M"), "remind_minutes": "60"})
+    too_late = client.post(
+        page,
+        data={
+            "csrf_token": token,
+            "deadline": to_local(now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "remind_minutes": "60",
+        },
+    )
     assert too_late.status_code == 422 and "trước giờ mở cửa" in too_late.get_data(as_text=True)
     started = client.post(page, data={"csrf_token": token, "deadline": deadline, "remind_minutes": "60"})
     assert started.status_code == 303
@@ -56,12 +65,21 @@ def test_console_starts_mails_answers_and_counts(app, now, runner, tmp_path):
     other = next(t for t in holders if t != token_of_mail)
     html = holder.get(f"/t/{other}/reconfirm?answer=declined").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert holder.post(f"/t/{other}/reconfirm", data={"csrf_token": csrf, "answer": "declined"}).status_code == 303
+    assert (
+        holder.post(f"/t/{other}/reconfirm", data={"csrf_token": csrf, "answer": "declined"}).status_code
+        == 303
+    )
     assert statuses(app, [other, *waiting]) == ["cancelled", "issued"]
 
     stats = client.get("/api/v1/shows/rc/stats").get_json()["reconfirmation"]
-    assert {k: stats[k] for k in ("asked", "confirmed", "declined", "silent", "released", "promoted")} == \
-        {"asked": 3, "confirmed": 1, "declined": 1, "silent": 1, "released": 0, "promoted": 1}
+    assert {k: stats[k] for k in ("asked", "confirmed", "declined", "silent", "released", "promoted")} == {
+        "asked": 3,
+        "confirmed": 1,
+        "declined": 1,
+        "silent": 1,
+        "released": 0,
+        "promoted": 1,
+    }
     dashboard = client.get("/organiser/?show=rc").get_data(as_text=True)
     assert 'id="reconfirmation-card"' in dashboard and 'data-stat="reconfirmation.promoted">1<' in dashboard
 

@@ -1,6 +1,7 @@
-""""I'm coming" in the deadline's very second, while two workers release the silent (threads;
+""" "I'm coming" in the deadline's very second, while two workers release the silent (threads;
 SQLite file and PostgreSQL): every holder told "coming" keeps the ticket, every released one was
 told it is too late, never both; the waitlist gets exactly the freed seats; no oversell."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -49,8 +50,11 @@ def test_coming_at_the_deadline_is_never_released(app, now):
     assert all(isinstance(count, int) for count in swept), swept
     assert set(clicks.values()) <= {"coming", "reconfirmation_closed"}, Counter(clicks.values())
     with app.app_context():
-        rows = db.session.execute(select(Ticket.token, Ticket.status, ReconfirmationAnswer.answer)
-                                  .join(ReconfirmationAnswer, ReconfirmationAnswer.ticket_id == Ticket.id)).all()
+        rows = db.session.execute(
+            select(Ticket.token, Ticket.status, ReconfirmationAnswer.answer).join(
+                ReconfirmationAnswer, ReconfirmationAnswer.ticket_id == Ticket.id
+            )
+        ).all()
         state = {token: (status, answer) for token, status, answer in rows}
         for token in holders:
             expected = ("issued", "coming") if clicks[token] == "coming" else ("cancelled", "released")
@@ -58,10 +62,16 @@ def test_coming_at_the_deadline_is_never_released(app, now):
         released = sum(1 for token in holders if clicks[token] != "coming")
         assert sum(swept) == released
         show = db.session.scalar(select(Show).where(Show.slug == "rc"))
-        issued = db.session.scalar(select(func.count()).select_from(Ticket)
-                                   .where(Ticket.show_id == show.id, Ticket.status == "issued"))
-        promoted = db.session.scalar(select(func.count()).select_from(Ticket).where(
-            Ticket.token.in_(waiting), Ticket.status == "issued"))
+        issued = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
+        promoted = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.token.in_(waiting), Ticket.status == "issued")
+        )
         assert show.issued_count == issued == HOLDERS <= show.ticket_quota
         assert promoted == released == reconfirmation.counts(db.session, show.id).promoted
         db.session.remove()

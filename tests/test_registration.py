@@ -1,5 +1,6 @@
 """Registering through the form and the API: one ticket per person (invariant 4), bad input
 refused field by field with nothing written (invariant 8), and the registration window."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,10 @@ def stored_tickets(app):
     from checkin.models import Ticket
 
     with app.app_context():
-        rows = [(t.name, t.email, t.phone, t.status, t.consent_version, t.consent_at is not None)
-                for t in db.session.scalars(select(Ticket).order_by(Ticket.id))]
+        rows = [
+            (t.name, t.email, t.phone, t.status, t.consent_version, t.consent_at is not None)
+            for t in db.session.scalars(select(Ticket).order_by(Ticket.id))
+        ]
         db.session.remove()
     return rows
 
@@ -49,6 +52,7 @@ def form_data(client, values: dict, path=FORM) -> dict:
 
 # --- one person, one ticket -------------------------------------------------------------
 
+
 def test_the_api_holds_a_seat_with_the_stored_consent(app, client):
     from checkin.personal_data import PRIVACY_NOTICE_VERSION
 
@@ -57,7 +61,13 @@ def test_the_api_holds_a_seat_with_the_stored_consent(app, client):
     assert response.status_code == 202 and response.json == {"status": "pending", "hold_minutes": 30}
     [(name, email, phone, status, version, consented)] = stored_tickets(app)
     assert (name, email, phone, status, version, consented) == (
-        "Nguyễn Văn 1", "ban1@example.com", "+84912000001", "issued", PRIVACY_NOTICE_VERSION, True)
+        "Nguyễn Văn 1",
+        "ban1@example.com",
+        "+84912000001",
+        "issued",
+        PRIVACY_NOTICE_VERSION,
+        True,
+    )
     assert counts(app) == (1, 1)
 
 
@@ -71,13 +81,16 @@ def test_the_form_sends_the_person_to_their_e_mail_and_its_link_to_the_ticket(ap
     assert counts(app) == (1, 1)
 
 
-@pytest.mark.parametrize("first,again", [
-    ({"phone": "0912 345 678"}, {"phone": "+84912345678", "email": "other@example.com"}),
-    ({"phone": "0912 345 678"}, {"phone": "84-912-345-678", "email": "other@example.com"}),
-    ({"phone": "+84912345678"}, {"phone": "0912.345.678", "email": "other@example.com"}),
-    ({"email": "An@Example.com"}, {"email": "an@example.com", "phone": "0987 654 321"}),
-    ({"email": "an@example.com"}, {"email": " AN@EXAMPLE.COM ", "phone": "0987 654 321"}),
-])
+@pytest.mark.parametrize(
+    "first,again",
+    [
+        ({"phone": "0912 345 678"}, {"phone": "+84912345678", "email": "other@example.com"}),
+        ({"phone": "0912 345 678"}, {"phone": "84-912-345-678", "email": "other@example.com"}),
+        ({"phone": "+84912345678"}, {"phone": "0912.345.678", "email": "other@example.com"}),
+        ({"email": "An@Example.com"}, {"email": "an@example.com", "phone": "0987 654 321"}),
+        ({"email": "an@example.com"}, {"email": " AN@EXAMPLE.COM ", "phone": "0987 654 321"}),
+    ],
+)
 def test_a_repeat_registration_gets_no_second_ticket_whatever_the_spelling(app, client, first, again):
     """Same phone (other e-mail) or same e-mail (other phone): the same person, who is answered
     as anyone is; the first registration's holder gets the notice."""
@@ -90,7 +103,10 @@ def test_a_repeat_registration_gets_no_second_ticket_whatever_the_spelling(app, 
     from checkin.models import OutboxMessage
 
     with app.app_context():
-        assert db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all() == ["confirm", "notice"]
+        assert db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all() == [
+            "confirm",
+            "notice",
+        ]
 
 
 def test_names_typed_with_combining_or_precomposed_accents_are_stored_identically(app, client):
@@ -109,8 +125,11 @@ def test_a_duplicate_reveals_nothing_of_the_existing_ticket(app, client):
     api = client.post(API, json=person(1, name="Người Khác"))
     form = client.post(FORM, data=form_data(client, person(1, name="Người Khác")))
     assert api.status_code == 202 and form.status_code == 303
-    for text in (api.get_data(as_text=True), form.get_data(as_text=True),
-                 client.get(form.headers["Location"]).get_data(as_text=True)):
+    for text in (
+        api.get_data(as_text=True),
+        form.get_data(as_text=True),
+        client.get(form.headers["Location"]).get_data(as_text=True),
+    ):
         assert first["code"] not in text and "-".join((first["code"][:4], first["code"][4:])) not in text
         assert token not in text and "Trần Bí Mật" not in text and "/t/" not in text
     assert counts(app) == (1, 1)
@@ -196,7 +215,9 @@ def test_under_16_without_a_guardian_is_refused_on_both_paths(app, client, now):
     api = client.post(API, json=child)
     assert api.status_code == 422
     assert api.json["error"]["field_codes"] == {
-        "guardian_name": "required", "guardian_consent": "guardian_consent_required"}
+        "guardian_name": "required",
+        "guardian_consent": "guardian_consent_required",
+    }
     form = client.post(FORM, data=form_data(client, child))
     assert form.status_code == 422 and 'id="guardian_consent-error"' in form.get_data(as_text=True)
     assert counts(app) == (0, 0)
@@ -216,9 +237,16 @@ def test_a_wrong_csrf_token_is_refused_with_a_translated_400(app, client):
     assert counts(app) == (0, 0)
 
 
-@pytest.mark.parametrize("body", [
-    [person(1)], "a string", 42, None, True,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [person(1)],
+        "a string",
+        42,
+        None,
+        True,
+    ],
+)
 def test_a_json_body_that_is_not_an_object_is_422(app, client, body):
     make_show(app, "demo")
     response = client.post(API, json=body)
@@ -227,11 +255,21 @@ def test_a_json_body_that_is_not_an_object_is_422(app, client, body):
     assert counts(app) == (0, 0)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("name", 123), ("name", ["An"]), ("email", {"a": 1}), ("phone", 912345678),
-    ("birth_year", True), ("birth_year", 2004.0), ("birth_year", None), ("consent", "yes"), ("consent", 1),
-    ("guardian_consent", "true"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("name", 123),
+        ("name", ["An"]),
+        ("email", {"a": 1}),
+        ("phone", 912345678),
+        ("birth_year", True),
+        ("birth_year", 2004.0),
+        ("birth_year", None),
+        ("consent", "yes"),
+        ("consent", 1),
+        ("guardian_consent", "true"),
+    ],
+)
 def test_fields_of_the_wrong_type_are_422_with_the_field(app, client, field, value):
     make_show(app, "demo")
     response = client.post(API, json=person(1, **{field: value}))
@@ -240,12 +278,15 @@ def test_fields_of_the_wrong_type_are_422_with_the_field(app, client, field, val
     assert counts(app) == (0, 0)
 
 
-@pytest.mark.parametrize("data,content_type", [
-    ("name=An&email=a@b.c", "application/x-www-form-urlencoded"),
-    ("{not json", "application/json"),
-    ("\xff\xfe", "application/json"),
-    ("", "application/json"),
-])
+@pytest.mark.parametrize(
+    "data,content_type",
+    [
+        ("name=An&email=a@b.c", "application/x-www-form-urlencoded"),
+        ("{not json", "application/json"),
+        ("\xff\xfe", "application/json"),
+        ("", "application/json"),
+    ],
+)
 def test_a_body_that_is_not_json_is_422(app, client, data, content_type):
     make_show(app, "demo")
     response = client.post(API, data=data, content_type=content_type)
@@ -265,11 +306,14 @@ def test_a_huge_body_is_413_in_json_and_a_huge_form_is_413_in_html(app, client):
 
 
 def test_an_unknown_show_is_404(app, client):
-    assert client.post("/api/v1/shows/nope/registrations", json=person(1)).json["error"]["code"] == "not_found"
+    assert (
+        client.post("/api/v1/shows/nope/registrations", json=person(1)).json["error"]["code"] == "not_found"
+    )
     assert client.get("/shows/nope/register").status_code == 404
 
 
 # --- the registration window ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("window", ["before", "after", "closed"])
 def test_outside_the_window_form_and_api_refuse_with_registration_closed(app, client, now, runner, window):
@@ -284,7 +328,7 @@ def test_outside_the_window_form_and_api_refuse_with_registration_closed(app, cl
     assert api.status_code == 403 and api.json["error"]["code"] == "registration_closed"
     page = client.get(FORM)
     assert "Chương trình này hiện không mở đăng ký." in page.get_data(as_text=True)
-    assert "<form method=\"post\"" not in page.get_data(as_text=True)
+    assert '<form method="post"' not in page.get_data(as_text=True)
     # A form fetched earlier and submitted now is refused too.
     form = client.post(FORM, data={**person(1), "consent": "y", "csrf_token": csrf_token(client, "/login")})
     assert form.status_code == 403
@@ -308,7 +352,9 @@ def test_birth_years_no_int_can_hold_are_422(app, client, birth_year):
     assert counts(app) == (0, 0)
 
 
-@pytest.mark.parametrize("body", ["[" * 30_000 + "]" * 30_000, '{"name": ' + "[" * 20_000 + "]" * 20_000 + "}"])
+@pytest.mark.parametrize(
+    "body", ["[" * 30_000 + "]" * 30_000, '{"name": ' + "[" * 20_000 + "]" * 20_000 + "}"]
+)
 def test_json_nested_too_deep_is_400_not_500(app, client, body):
     make_show(app, "demo")
     response = client.post(API, data=body, content_type="application/json")
@@ -317,6 +363,7 @@ def test_json_nested_too_deep_is_400_not_500(app, client, body):
 
 
 # --- the short transaction ----------------------------------------------------------------
+
 
 def test_a_drawn_code_that_is_taken_is_drawn_again(app, client, monkeypatch):
     from checkin import tickets
@@ -351,8 +398,10 @@ def test_what_was_typed_is_shown_again_escaped_every_time(app, client):
     # same typed text must be escaped like the first.
     make_show(app, "demo")
     typed = '<b onclick="x">Lan</b>'
-    pages = [client.post(FORM, data=form_data(client, person(1, name=typed, email="nope"))).get_data(as_text=True)
-             for _ in range(2)]
+    pages = [
+        client.post(FORM, data=form_data(client, person(1, name=typed, email="nope"))).get_data(as_text=True)
+        for _ in range(2)
+    ]
     assert pages[0].count("&lt;b onclick=&#34;x&#34;&gt;Lan&lt;/b&gt;") == 1
     assert '<b onclick="x">' not in pages[0]
     strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')

@@ -1,6 +1,7 @@
 """Group commit (database.group_write): writers waiting for SQLite's write lock at the same
 moment share one transaction and one fsync, each in a SAVEPOINT of its own; a caller hears of
 success only after the COMMIT; one caller's failure undoes its own writes alone."""
+
 from __future__ import annotations
 
 import threading
@@ -40,12 +41,16 @@ def test_writers_waiting_together_commit_together_and_fail_alone(app):
                 # The first leader holds the lock until the others are queued behind it.
                 first_running.set()
                 deadline = time.monotonic() + 10
-                while sqlite and time.monotonic() < deadline and \
-                        len(database._groups[database._sqlite_file(db.engine.url)].waiting) < WRITERS - 1:
+                while (
+                    sqlite
+                    and time.monotonic() < deadline
+                    and len(database._groups[database._sqlite_file(db.engine.url)].waiting) < WRITERS - 1
+                ):
                     time.sleep(0.01)
             if i == 3:
                 raise ValueError("this writer changes its mind")
             return i
+
         return run
 
     def writer(i: int) -> None:

@@ -1,5 +1,6 @@
 """Invariants 1 and 4 under real concurrency: threads and "spawn" processes racing for the
 last seats of a show, on a SQLite file and on PostgreSQL."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -36,7 +37,10 @@ def _counts(app, slug: str) -> tuple[int, int]:
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == slug))
         rows = db.session.scalar(
-            select(func.count()).select_from(Ticket).where(Ticket.show_id == show.id, Ticket.status == "issued"))
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         counter = show.issued_count
         db.session.remove()
     return counter, rows
@@ -64,8 +68,17 @@ def test_processes_never_oversell(app, app_config):
     ready, go, queue = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
     per_process = RACERS // PROCESSES
     processes = [
-        ctx.Process(target=process_racer, args=(
-            app_config, "race", [person(p * per_process + i) for i in range(per_process)], ready, go, queue))
+        ctx.Process(
+            target=process_racer,
+            args=(
+                app_config,
+                "race",
+                [person(p * per_process + i) for i in range(per_process)],
+                ready,
+                go,
+                queue,
+            ),
+        )
         for p in range(PROCESSES)
     ]
     for process in processes:
@@ -123,10 +136,13 @@ def test_control_a_python_check_then_write_breaks_the_invariant(app):
     racers = 12  # within one connection pool (conftest: 13 + 2 overflow), so that every racer reads at once
     read_done = threading.Barrier(racers)
     with ThreadPoolExecutor(max_workers=racers) as pool:
-        outcomes = Counter(pool.map(
-            lambda i: register_with_a_python_check(app, "race", person(i), read_done), range(racers)))
+        outcomes = Counter(
+            pool.map(lambda i: register_with_a_python_check(app, "race", person(i), read_done), range(racers))
+        )
     counter, rows = _counts(app, "race")
-    correct = outcomes == {"issued": SEATS_LEFT, "full": racers - SEATS_LEFT} and counter == rows == SEATS_LEFT
+    correct = (
+        outcomes == {"issued": SEATS_LEFT, "full": racers - SEATS_LEFT} and counter == rows == SEATS_LEFT
+    )
     assert not correct, (outcomes, counter, rows)
     with app.app_context():
         from checkin.extensions import db

@@ -1,4 +1,5 @@
 """Issue 15: personal data leaves on schedule and by command, and attendees hold their own data."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from tests.conftest import csrf_token, make_show, person
 from tests.support.organiser import admit, open_doors, organiser_client
 from tests.support.registering import registered
 
-ALICE = person(1, name="Trần Thị Bích", email="bich.tran@example.com", phone="0912 777 001",
-               birth_year=2012, guardian_name="Trần Văn Cường", guardian_consent=True)
+ALICE = person(
+    1,
+    name="Trần Thị Bích",
+    email="bich.tran@example.com",
+    phone="0912 777 001",
+    birth_year=2012,
+    guardian_name="Trần Văn Cường",
+    guardian_consent=True,
+)
 PII = ("Trần Thị Bích", "bich.tran@example.com", "+84912777001", "Trần Văn Cường", "2012")
 
 
@@ -52,16 +60,18 @@ def attended(app, client, now, tmp_path):
 
 
 def _end_show(app, days_ago: int, retention_days: int = 90):
-    with app.app_context():
-        with transaction() as session:
-            session.execute(update(Show).values(ends_at=utcnow() - timedelta(days=days_ago),
-                                                retention_days=retention_days))
+    with app.app_context(), transaction() as session:
+        session.execute(
+            update(Show).values(ends_at=utcnow() - timedelta(days=days_ago), retention_days=retention_days)
+        )
 
 
 def test_a_purge_leaves_no_personal_data_anywhere(app, client, runner, attended, tmp_path):
     assert runner.invoke(args=["mail", "send"]).exit_code == 0
-    assert any("Trần Thị Bích" in p.read_text() or "bich.tran" in p.read_text()
-               for p in (tmp_path / "outbox").glob("*.eml"))
+    assert any(
+        "Trần Thị Bích" in p.read_text() or "bich.tran" in p.read_text()
+        for p in (tmp_path / "outbox").glob("*.eml")
+    )
     everything = _everything(app)
     assert all(value in everything for value in PII[:4])
     _end_show(app, days_ago=91)
@@ -132,11 +142,16 @@ def test_the_attendee_sees_downloads_corrects_and_erases_their_data(app, client,
     assert data["personal"]["guardian_name"] == "Trần Văn Cường" and data["privacy_notice_version"]
     assert client.post(f"/t/{token}/data/name", data={"name": "Trần Bích"}).status_code == 400  # no CSRF
     form = csrf_token(client, f"/t/{token}/data")
-    assert client.post(f"/t/{token}/data/name", data={"name": "Trần Bích", "csrf_token": form}).status_code == 303
+    assert (
+        client.post(f"/t/{token}/data/name", data={"name": "Trần Bích", "csrf_token": form}).status_code
+        == 303
+    )
     assert client.post(f"/t/{token}/data/name", data={"name": "", "csrf_token": form}).status_code == 422
     assert "Trần Bích" in client.get(f"/t/{token}").get_data(as_text=True)
     assert client.post(f"/t/{token}/data/erase", data={"csrf_token": form}).status_code == 422  # box unticked
-    assert client.post(f"/t/{token}/data/erase", data={"csrf_token": form, "understood": "y"}).status_code == 303
+    assert (
+        client.post(f"/t/{token}/data/erase", data={"csrf_token": form, "understood": "y"}).status_code == 303
+    )
     assert 'id="erased"' in client.get(f"/t/{token}/data").get_data(as_text=True)
     assert not list(outbox.glob("*.eml"))  # the copies of its e-mails in the demo's mail folder
     with app.app_context():
@@ -152,11 +167,13 @@ def test_a_guardian_withdraws_consent_the_same_way(app, client):
     make_show(app, "gala", quota=2)
     child, adult = registered(client, "gala", ALICE), registered(client, "gala", person(5))
     form = csrf_token(client, f"/t/{child['token']}/data")
-    response = client.post(f"/t/{child['token']}/data/withdraw-guardian-consent",
-                           data={"csrf_token": form, "understood": "y"})
+    response = client.post(
+        f"/t/{child['token']}/data/withdraw-guardian-consent", data={"csrf_token": form, "understood": "y"}
+    )
     assert response.status_code == 303
-    refused = client.post(f"/t/{adult['token']}/data/withdraw-guardian-consent",
-                          data={"csrf_token": form, "understood": "y"})
+    refused = client.post(
+        f"/t/{adult['token']}/data/withdraw-guardian-consent", data={"csrf_token": form, "understood": "y"}
+    )
     assert refused.status_code == 404  # no guardian: nothing to withdraw
     with app.app_context():
         actions = db.session.execute(text("SELECT action FROM audit_log")).scalars().all()
@@ -199,7 +216,8 @@ def test_standby_passes_lose_their_name_and_phone_when_the_show_ends(app, runner
     assert "1 standby passes" in runner.invoke(args=["purge", "--show", "gala", "--dry-run"]).output
     assert "1 standby passes" in runner.invoke(args=["purge", "--show", "gala"]).output
     with app.app_context():
-        kept = db.session.execute(select(StandbyPass.number, StandbyPass.name, StandbyPass.phone,
-                                         StandbyPass.token)).one()
+        kept = db.session.execute(
+            select(StandbyPass.number, StandbyPass.name, StandbyPass.phone, StandbyPass.token)
+        ).one()
     assert kept.number == joined.number and kept.name == "" and "0977123456" not in kept.phone + kept.token
     assert "Hùng" not in _everything(app) and "977123456" not in _everything(app)

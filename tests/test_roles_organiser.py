@@ -1,24 +1,47 @@
 """Who reaches the organiser console and its API: anonymous, volunteer, organiser, and an
 organiser deactivated while signed in."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.support.registering import registered
 from tests.conftest import make_show, person
 from tests.support.organiser import add_account, form_token, sign_in
+from tests.support.registering import registered
 
 PAGES = [
-    "/organiser/", "/organiser/?show=roles", "/organiser/shows", "/organiser/shows/new", "/organiser/shows/roles",
-    "/organiser/shows/roles/arrivals.svg", "/organiser/attendees", "/organiser/tickets/{code}",
-    "/organiser/scans", "/organiser/scans?gate=A", "/organiser/staff", "/organiser/audit", "/organiser/audit?action=scan",
+    "/organiser/",
+    "/organiser/?show=roles",
+    "/organiser/shows",
+    "/organiser/shows/new",
+    "/organiser/shows/roles",
+    "/organiser/shows/roles/arrivals.svg",
+    "/organiser/attendees",
+    "/organiser/tickets/{code}",
+    "/organiser/scans",
+    "/organiser/scans?gate=A",
+    "/organiser/staff",
+    "/organiser/audit",
+    "/organiser/audit?action=scan",
     "/organiser/exports/scans.csv",
 ]
 # Changes an organiser may make, posted without a CSRF token: the role check comes first.
-POSTS = ["/organiser/attendees", "/organiser/exports/attendees.csv", "/organiser/shows/new",
-         "/organiser/shows/roles", "/organiser/shows/roles/registration", "/organiser/shows/roles/gates", "/organiser/staff", "/organiser/staff/pair",
-         "/organiser/staff/1/deactivate", "/organiser/staff/1/password", "/organiser/tickets/{code}/cancel",
-         "/organiser/tickets/{code}/resend", "/organiser/tickets/{code}/move", "/organiser/tickets/{code}/admit"]
+POSTS = [
+    "/organiser/attendees",
+    "/organiser/exports/attendees.csv",
+    "/organiser/shows/new",
+    "/organiser/shows/roles",
+    "/organiser/shows/roles/registration",
+    "/organiser/shows/roles/gates",
+    "/organiser/staff",
+    "/organiser/staff/pair",
+    "/organiser/staff/1/deactivate",
+    "/organiser/staff/1/password",
+    "/organiser/tickets/{code}/cancel",
+    "/organiser/tickets/{code}/resend",
+    "/organiser/tickets/{code}/move",
+    "/organiser/tickets/{code}/admit",
+]
 API = "/api/v1/shows/roles/stats"
 
 
@@ -26,8 +49,10 @@ API = "/api/v1/shows/roles/stats"
 def world(app, client, now):
     make_show(app, "roles", quota=5, capacity=5)
     ticket = registered(client, "roles", person(1))
-    passwords = {name: add_account(app, name, role, now) for name, role in
-                 [("boss", "organiser"), ("helper", "volunteer"), ("gone", "organiser")]}
+    passwords = {
+        name: add_account(app, name, role, now)
+        for name, role in [("boss", "organiser"), ("helper", "volunteer"), ("gone", "organiser")]
+    }
     return {"code": ticket["code"], "passwords": passwords}
 
 
@@ -111,8 +136,9 @@ def test_deactivation_stops_a_live_session_and_a_token_at_once(app, world, now):
         from checkin.models import Staff
 
         gone_id = db.session.scalar(select(Staff.id).where(Staff.name == "gone"))
-    response = boss.post(f"/organiser/staff/{gone_id}/deactivate",
-                         data={"csrf_token": form_token(boss, "/organiser/staff")})
+    response = boss.post(
+        f"/organiser/staff/{gone_id}/deactivate", data={"csrf_token": form_token(boss, "/organiser/staff")}
+    )
     assert response.status_code == 303
 
     for url in _urls(PAGES, world["code"]):

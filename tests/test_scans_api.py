@@ -1,4 +1,5 @@
 """POST /api/v1/scans and the gate's other endpoints, as DESIGN.md §5 says: results, bad input, roles."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,16 @@ import pytest
 from checkin import admission
 from checkin.database import utcnow
 from tests.conftest import csrf_token, login
-from tests.support.gate import add_gates, add_volunteer, api_token, choose_gate, issue, open_show, payload, scan_id
+from tests.support.gate import (
+    add_gates,
+    add_volunteer,
+    api_token,
+    choose_gate,
+    issue,
+    open_show,
+    payload,
+    scan_id,
+)
 
 
 @pytest.fixture
@@ -33,8 +43,12 @@ def test_admitted_answer_has_the_contract_shape(app, client, gate):
     assert response.status_code == 200
     body = response.json
     assert body["result"] == "admitted" and body["ok"] is True
-    assert body["ticket"] == {"code": gate["codes"][0], "name": "Nguyễn Văn 0", "show": "gate",
-                              "show_title": "Buổi gate"}
+    assert body["ticket"] == {
+        "code": gate["codes"][0],
+        "name": "Nguyễn Văn 0",
+        "show": "gate",
+        "show_title": "Buổi gate",
+    }
     assert body["message"] == "Vé hợp lệ: mời Nguyễn Văn 0 vào!"
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -53,8 +67,11 @@ def test_second_scan_says_when_and_where_in_vietnamese(app, client, gate):
     assert body["result"] == "already_inside" and body["ok"] is False
     assert body["first_admitted_at"] == hhmm and body["first_gate"] == "Cổng B"
     assert body["message"] == f"Vé đã được quét lúc {hhmm} tại Cổng B."
-    english = client.post("/api/v1/scans?lang=en", headers=gate["auth"], json={
-        "payload": text, "gate": "Cổng A", "client_scan_id": scan_id()}).json
+    english = client.post(
+        "/api/v1/scans?lang=en",
+        headers=gate["auth"],
+        json={"payload": text, "gate": "Cổng A", "client_scan_id": scan_id()},
+    ).json
     assert english["message"] == f"Ticket already scanned at {hhmm} at Cổng B."
 
 
@@ -68,10 +85,9 @@ def test_every_result_code_through_the_api(app, client, gate, now):
     [other] = issue(app, "other", 1, start=10)
     [later] = issue(app, "later", 1, start=20)
     [cancelled, waitlisted] = issue(app, "gate", 2, start=30)
-    with app.app_context():
-        with transaction() as session:
-            session.query(Ticket).filter_by(code=cancelled).one().status = "cancelled"
-            session.query(Ticket).filter_by(code=waitlisted).one().status = "waitlisted"
+    with app.app_context(), transaction() as session:
+        session.query(Ticket).filter_by(code=cancelled).one().status = "cancelled"
+        session.query(Ticket).filter_by(code=waitlisted).one().status = "waitlisted"
 
     seen = set()
 
@@ -102,9 +118,16 @@ def test_every_result_code_through_the_api(app, client, gate, now):
         assert Show.query.filter_by(slug="gate").one().inside_count == 1
 
 
-@pytest.mark.parametrize("text", [
-    "https://kmm.example/t/abcdef", "WIFI:S:cafe;T:WPA;P:secret;;", "🙂" * 50, "K1:" + "A" * 300, " ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://kmm.example/t/abcdef",
+        "WIFI:S:cafe;T:WPA;P:secret;;",
+        "🙂" * 50,
+        "K1:" + "A" * 300,
+        " ",
+    ],
+)
 def test_foreign_qr_codes_are_an_invalid_result_not_an_error(app, client, gate, text):
     response = post_scan(client, gate, text)
     assert response.status_code == 200 and response.json["result"] == "invalid"
@@ -142,19 +165,22 @@ def test_device_time_is_recorded(app, client, gate):
         assert db.session.query(Scan).one().scanned_at == claimed
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "payload"),
-    ({"payload": 12}, "payload"),
-    ({"payload": ["x"]}, "payload"),
-    ({"payload": "x", "gate": None}, "gate"),
-    ({"payload": "x", "gate": "G" * 41}, "gate"),
-    ({"payload": "x", "direction": "sideways"}, "direction"),
-    ({"payload": "x", "client_scan_id": 5}, "client_scan_id"),
-    ({"payload": "x", "client_scan_id": "c" * 65}, "client_scan_id"),
-    ({"payload": "x", "scanned_at": "yesterday"}, "scanned_at"),
-    ({"payload": "x", "scanned_at": 1700000000}, "scanned_at"),
-    ({"payload": "x", "show": {"slug": "gate"}}, "show"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "payload"),
+        ({"payload": 12}, "payload"),
+        ({"payload": ["x"]}, "payload"),
+        ({"payload": "x", "gate": None}, "gate"),
+        ({"payload": "x", "gate": "G" * 41}, "gate"),
+        ({"payload": "x", "direction": "sideways"}, "direction"),
+        ({"payload": "x", "client_scan_id": 5}, "client_scan_id"),
+        ({"payload": "x", "client_scan_id": "c" * 65}, "client_scan_id"),
+        ({"payload": "x", "scanned_at": "yesterday"}, "scanned_at"),
+        ({"payload": "x", "scanned_at": 1700000000}, "scanned_at"),
+        ({"payload": "x", "show": {"slug": "gate"}}, "show"),
+    ],
+)
 def test_wrong_fields_are_422_with_the_field_named(app, client, gate, body, field):
     full = {"payload": "x", "gate": "A", "client_scan_id": scan_id()}
     full.update(body)
@@ -166,10 +192,16 @@ def test_wrong_fields_are_422_with_the_field_named(app, client, gate, body, fiel
     assert field in response.json["error"]["fields"]
 
 
-@pytest.mark.parametrize("data, content_type", [
-    ("", "application/json"), ("[1, 2]", "application/json"), ("null", "application/json"),
-    ("{not json", "application/json"), ("payload=x", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("null", "application/json"),
+        ("{not json", "application/json"),
+        ("payload=x", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_bodies_that_are_not_an_object_are_422(app, client, gate, data, content_type):
     response = client.post("/api/v1/scans", data=data, content_type=content_type, headers=gate["auth"])
     assert response.status_code == 422 and response.json["error"]["code"] == "invalid"
@@ -196,7 +228,12 @@ def test_no_or_wrong_token_is_401(app, client, gate, header):
 
 def test_a_signed_in_volunteer_scans_with_the_csrf_header(app, client, gate):
     login(client, "vol", "correct horse battery")
-    body = {"payload": payload(app, gate["codes"][0]), "show": "gate", "gate": "A", "client_scan_id": scan_id()}
+    body = {
+        "payload": payload(app, gate["codes"][0]),
+        "show": "gate",
+        "gate": "A",
+        "client_scan_id": scan_id(),
+    }
     assert client.post("/api/v1/scans", json=body).status_code == 400  # no CSRF header: refused
     token = csrf_token(client, "/gate/setup")
     response = client.post("/api/v1/scans", json=body, headers={"X-CSRFToken": token})
@@ -229,9 +266,15 @@ def test_manual_admission_by_lookup_and_by_code(app, client, gate):
         assert {s.method for s in db.session.query(Scan)} == {"manual"}
     by_phone = client.post("/api/v1/lookup", json={"show": "gate", "q": "0912 000 002"}, headers=gate["auth"])
     assert [t["code"].replace("-", "") for t in by_phone.json["tickets"]] == [gate["codes"][2]]
-    assert client.post("/api/v1/lookup", json={"show": "gate", "q": 5}, headers=gate["auth"]).status_code == 422
-    assert client.post("/api/v1/scans/manual", json={"gate": "A", "client_scan_id": scan_id()},
-                       headers=gate["auth"]).status_code == 422
+    assert (
+        client.post("/api/v1/lookup", json={"show": "gate", "q": 5}, headers=gate["auth"]).status_code == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/scans/manual", json={"gate": "A", "client_scan_id": scan_id()}, headers=gate["auth"]
+        ).status_code
+        == 422
+    )
     # A sequential id admits nobody: the request is refused as it stands.
     by_id = {"ticket_id": 1, "show": "gate", "gate": "Cổng A", "client_scan_id": scan_id()}
     assert client.post("/api/v1/scans/manual", json=by_id, headers=gate["auth"]).status_code == 422
@@ -249,11 +292,14 @@ def test_undo_the_last_admission_with_a_reason(app, client, gate):
     response = client.post("/api/v1/scans/undo", json=undo, headers=gate["auth"])
     assert response.status_code == 200 and response.json["result"] == "undone"
     assert response.json["ticket"]["code"] == gate["codes"][0]
-    again = client.post("/api/v1/scans/undo", json={**undo, "client_scan_id": scan_id()}, headers=gate["auth"])
+    again = client.post(
+        "/api/v1/scans/undo", json={**undo, "client_scan_id": scan_id()}, headers=gate["auth"]
+    )
     assert again.status_code == 409 and again.json["error"]["code"] == "nothing_to_undo"
     assert post_scan(client, gate, text).json["result"] == "admitted"
-    no_reason = client.post("/api/v1/scans/undo", json={"gate": "B", "client_scan_id": scan_id()},
-                            headers=gate["auth"])
+    no_reason = client.post(
+        "/api/v1/scans/undo", json={"gate": "B", "client_scan_id": scan_id()}, headers=gate["auth"]
+    )
     assert no_reason.status_code == 422 and "reason" in no_reason.json["error"]["fields"]
 
 

@@ -1,5 +1,6 @@
 """Ed25519 ticket signatures (invariant 5): forgery, published keys. The keys' storage in the
 database, rotation and retirement: tests/test_keystore.py."""
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,7 @@ def test_every_single_character_change_fails_verification(keyring):
         for substitute in PAYLOAD_ALPHABET:
             if substitute == original:
                 continue
-            forged = payload[:position] + substitute + payload[position + 1:]
+            forged = payload[:position] + substitute + payload[position + 1 :]
             assert verify_payload(forged, keyring) is None, (position, substitute)
             tried += 1
     assert tried == len(payload) * (len(PAYLOAD_ALPHABET) - 1)
@@ -46,8 +47,9 @@ def test_a_changed_code_with_an_otherwise_valid_signature_fails(keyring):
         assert verify_payload(f"{version}:{kid}:{code}:{signature}", keyring) is None
 
 
-@pytest.mark.parametrize("text", ["", None, "K1", "K1:::", "hello", "K2:AAAAA:ABCDEFGH:" + "A" * 103,
-                                  "https://example.com/t/abc"])
+@pytest.mark.parametrize(
+    "text", ["", None, "K1", "K1:::", "hello", "K2:AAAAA:ABCDEFGH:" + "A" * 103, "https://example.com/t/abc"]
+)
 def test_garbage_is_not_a_ticket(keyring, text):
     assert verify_payload(text, keyring) is None
 

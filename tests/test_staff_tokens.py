@@ -1,4 +1,5 @@
 """Bearer tokens: the staff member a token stands for, and every way a token stops working."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,7 +23,9 @@ def test_a_token_stands_for_its_staff_member_until_it_expires_or_is_revoked(app,
         assert staff_for_token(db.session, "", now) is None
 
         def change(**values):
-            db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(token)).values(**values))
+            db.session.execute(
+                update(ApiToken).where(ApiToken.token_hash == hash_token(token)).values(**values)
+            )
             db.session.commit()
 
         change(expires_at=now + timedelta(minutes=1))

@@ -1,5 +1,6 @@
 """The standby line: numbers in order, passes signed as their own kind, numbers called as places
 free up (never into the kept places), a pass admitted only when called and once, the board."""
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,10 @@ def test_the_line_from_joining_to_the_gate(app, now):
         signed = standby.sign_pass(passes[0].code, keyring)
         assert signed.startswith("S1:") and standby.verify_pass(signed, keyring) == passes[0].code
         assert standby.verify_pass(payload(app, passes[0].code), keyring) is None  # a ticket's kind
-        assert standby.verify_pass(signed[:-2] + ("A" if signed[-2] != "A" else "B") + signed[-1], keyring) is None
+        assert (
+            standby.verify_pass(signed[:-2] + ("A" if signed[-2] != "A" else "B") + signed[-1], keyring)
+            is None
+        )
         # Not started: nothing is called, and a pass opens nothing.
         assert standby.call("sb", now=now) == 0
     assert gate_scan(app, passes[0].code, slug="sb").response.get("standby_not_called")
@@ -67,13 +71,21 @@ def test_the_line_from_joining_to_the_gate(app, now):
 
 def gate_scan_ticket(app, code, direction):
     from checkin import admission
-    from tests.support.gate import scan_id
     from checkin.database import utcnow
+    from tests.support.gate import scan_id
 
     with app.app_context():
-        result = admission.scan(payload(app, code), keyring=app.extensions["checkin_keyring"], staff=None, gate="A",
-                                direction=direction, client_scan_id=scan_id(), scanned_at=None, show_slug="sb",
-                                now=utcnow())
+        result = admission.scan(
+            payload(app, code),
+            keyring=app.extensions["checkin_keyring"],
+            staff=None,
+            gate="A",
+            direction=direction,
+            client_scan_id=scan_id(),
+            scanned_at=None,
+            show_slug="sb",
+            now=utcnow(),
+        )
     assert result.result in ("admitted", "exited"), result.response
 
 
@@ -85,18 +97,26 @@ def test_pages_join_pass_board_and_stats(app, client, now):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     refused = client.post("/shows/sb/standby", data={"csrf_token": token, "name": "An", "phone": "12"})
     assert refused.status_code == 422
-    joined = client.post("/shows/sb/standby", data={"csrf_token": token, "name": "Lê Văn An",
-                                                    "phone": "0912 000 111", "consent": "y"})
+    joined = client.post(
+        "/shows/sb/standby",
+        data={"csrf_token": token, "name": "Lê Văn An", "phone": "0912 000 111", "consent": "y"},
+    )
     assert joined.status_code == 303 and joined.headers["Location"].startswith("/s/")
     page = client.get(joined.headers["Location"]).get_data(as_text=True)
     assert 'id="standby-number">1<' in page and "<svg" in page and "0912" not in joined.headers["Location"]
-    again = client.post("/shows/sb/standby", data={"csrf_token": token, "name": "Lê Văn An",
-                                                   "phone": "0912000111", "consent": "y"})
+    again = client.post(
+        "/shows/sb/standby",
+        data={"csrf_token": token, "name": "Lê Văn An", "phone": "0912000111", "consent": "y"},
+    )
     assert again.status_code == 409  # one number per phone
     assert client.get("/shows/sb/board.json").get_json() == {"called_up_to": 0, "issued": 1, "started": False}
     assert 'id="called-up-to">0<' in client.get("/shows/sb/board").get_data(as_text=True)
     stats = organiser_client(app, now).get("/api/v1/shows/sb/stats").get_json()["standby"]
-    assert {k: stats[k] for k in ("issued", "called_up_to", "admitted")} == {"issued": 1, "called_up_to": 0, "admitted": 0}
+    assert {k: stats[k] for k in ("issued", "called_up_to", "admitted")} == {
+        "issued": 1,
+        "called_up_to": 0,
+        "admitted": 0,
+    }
 
 
 def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
@@ -107,15 +127,24 @@ def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
     open_show(app, "sb", quota=2, capacity=3, now=now)
     org = organiser_client(app, now)
     page = "/organiser/shows/sb/standby"
-    saved = org.post(page, data={"csrf_token": form_token(org, page), "starts_at": "", "below_expected": "5",
-                                 "kept_places": "1"})
+    saved = org.post(
+        page,
+        data={
+            "csrf_token": form_token(org, page),
+            "starts_at": "",
+            "below_expected": "5",
+            "kept_places": "1",
+        },
+    )
     assert saved.status_code == 303
     add_volunteer(app, "vol")
     desk = app.test_client()
     sign_in(desk, "vol", "correct horse battery")
     token = form_token(desk, "/gate/standby/sb")
-    added = desk.post("/gate/standby/sb", data={"csrf_token": token, "name": "Bà Năm", "phone": "0913 111 222",
-                                                "consent": "y"})
+    added = desk.post(
+        "/gate/standby/sb",
+        data={"csrf_token": token, "name": "Bà Năm", "phone": "0913 111 222", "consent": "y"},
+    )
     assert added.status_code == 303
     assert app.test_client().get("/gate/standby/sb").status_code in (302, 303)  # staff only
     # Nobody holds a ticket, so fewer than 5 are expected: admission has started; 3 - 1 kept.
@@ -133,9 +162,12 @@ def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
     body = {"payload": signed, "show": "sb", "gate": "A", "direction": "in", "client_scan_id": scan_id()}
     answer = api.post("/api/v1/scans", json=body, headers=headers).get_json()
     assert answer["result"] == "admitted" and answer["message"].startswith("Số chờ 1: mời vào")
-    assert api.post("/api/v1/scans", json=body, headers=headers).get_json()["result"] == "admitted"  # replayed
-    refused = api.post("/api/v1/scans", json={**body, "payload": third, "client_scan_id": scan_id()},
-                       headers=headers).get_json()
+    assert (
+        api.post("/api/v1/scans", json=body, headers=headers).get_json()["result"] == "admitted"
+    )  # replayed
+    refused = api.post(
+        "/api/v1/scans", json={**body, "payload": third, "client_scan_id": scan_id()}, headers=headers
+    ).get_json()
     assert refused["result"] == "not_open" and "chưa được gọi" in refused["message"]
     stats = org.get("/api/v1/shows/sb/stats").get_json()
     assert stats["standby"]["admitted"] == 1 and stats["inside"] == 1

@@ -1,6 +1,7 @@
 """The standby line under a rush (threads; SQLite file and PostgreSQL): numbers 1..N with no gap
 and no duplicate; and at the gate, even with every number called (an attack on the call), the
 inside count never passes capacity less the kept places, each pass admitted once."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -64,6 +65,8 @@ def test_the_gate_never_lets_standby_into_the_kept_places(app, now):
     assert set(results) <= {"admitted", "venue_full", "already_inside"}, results
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "sb"))
-        inside = db.session.scalar(select(db.func.count()).select_from(StandbyPass).where(StandbyPass.inside.is_(True)))
+        inside = db.session.scalar(
+            select(db.func.count()).select_from(StandbyPass).where(StandbyPass.inside.is_(True))
+        )
         assert results["admitted"] == inside == show.inside_count == 10 - 2
         db.session.remove()

@@ -1,5 +1,6 @@
 """The dashboard's numbers (checkin/stats.py and GET /api/v1/shows/<slug>/stats) against direct
 counts of the database, including while registrations and scans stream in."""
+
 from __future__ import annotations
 
 import threading
@@ -19,7 +20,9 @@ def _register(app, slug, i, now, waitlist=False):
 
 
 def _api_stats(app, token, slug="live"):
-    response = app.test_client().get(f"/api/v1/shows/{slug}/stats", headers={"Authorization": f"Bearer {token}"})
+    response = app.test_client().get(
+        f"/api/v1/shows/{slug}/stats", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json
 
@@ -93,17 +96,34 @@ def test_arrivals_are_counted_per_five_minutes_of_scan_time(app, now):
     from checkin.stats import arrivals
 
     base = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    make_show(app, "live", quota=20, capacity=20, doors_open_at=base - timedelta(hours=1),
-              starts_at=base, ends_at=base + timedelta(hours=6))
+    make_show(
+        app,
+        "live",
+        quota=20,
+        capacity=20,
+        doors_open_at=base - timedelta(hours=1),
+        starts_at=base,
+        ends_at=base + timedelta(hours=6),
+    )
     codes = [_register(app, "live", i, now).code for i in range(7)]
     minutes = [0, 1, 4, 5, 9, 17, 17]  # buckets :00 (3), :05 (2), :10 (0), :15 (2)
-    for code, minute in zip(codes, minutes):
+    for code, minute in zip(codes, minutes, strict=False):
         assert admit(app, code, "Cổng A", base + timedelta(minutes=minute, seconds=30)).result == "admitted"
     with app.app_context():
-        buckets = arrivals(db.session, db.session.scalar(
-            db.select(db.metadata.tables["shows"].c.id).where(db.metadata.tables["shows"].c.slug == "live")))
-    assert buckets == [(base, 3), (base + timedelta(minutes=5), 2), (base + timedelta(minutes=10), 0),
-                       (base + timedelta(minutes=15), 2)]
+        buckets = arrivals(
+            db.session,
+            db.session.scalar(
+                db.select(db.metadata.tables["shows"].c.id).where(
+                    db.metadata.tables["shows"].c.slug == "live"
+                )
+            ),
+        )
+    assert buckets == [
+        (base, 3),
+        (base + timedelta(minutes=5), 2),
+        (base + timedelta(minutes=10), 0),
+        (base + timedelta(minutes=15), 2),
+    ]
     stats = _api_stats(app, _token(app, now))
     assert [b["count"] for b in stats["arrivals"]] == [3, 2, 0, 2]
     assert stats["arrivals"][0]["at"].startswith((base + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M"))
@@ -114,7 +134,9 @@ def test_gauge_level(app, now):
     from checkin.stats import ShowStats
 
     def level(inside, capacity):
-        return ShowStats("x", 0, 0, 0, 0, capacity, inside, inside, None, datetime(2026, 1, 1), {}, []).capacity_level
+        return ShowStats(
+            "x", 0, 0, 0, 0, capacity, inside, inside, None, datetime(2026, 1, 1), {}, []
+        ).capacity_level
 
     assert level(0, 100) == "ok"
     assert level(89, 100) == "ok"
@@ -130,8 +152,17 @@ def test_configured_gates_show_with_zero_counts(app, now):
     with app.app_context():
         add_gate("live", "Cổng Z", now=now)
     stats = _api_stats(app, _token(app, now))
-    assert stats["gates"] == {"Cổng Z": {"admitted": 0, "reentered": 0, "exited": 0, "refused": 0,
-                                         "conflicts": 0, "scans": 0, "refusals": {}}}
+    assert stats["gates"] == {
+        "Cổng Z": {
+            "admitted": 0,
+            "reentered": 0,
+            "exited": 0,
+            "refused": 0,
+            "conflicts": 0,
+            "scans": 0,
+            "refusals": {},
+        }
+    }
     assert stats["conflicts"] == 0
 
 
@@ -141,12 +172,20 @@ def test_numbers_stay_consistent_while_registrations_and_scans_stream_in(app, no
     poll is internally consistent, and after the writers stop, every number is exact."""
     import queue
 
-    from checkin.registration import register
     from checkin.errors import DomainError
+    from checkin.registration import register
 
-    make_show(app, "live", quota=60, capacity=40, doors_open_at=now - timedelta(hours=1),
-              starts_at=now, ends_at=now + timedelta(hours=3), waitlist_cutoff_minutes=0,
-              registration_closes_at=now + timedelta(hours=2))
+    make_show(
+        app,
+        "live",
+        quota=60,
+        capacity=40,
+        doors_open_at=now - timedelta(hours=1),
+        starts_at=now,
+        ends_at=now + timedelta(hours=3),
+        waitlist_cutoff_minutes=0,
+        registration_closes_at=now + timedelta(hours=2),
+    )
     token = _token(app, now)
     issued: queue.Queue[str] = queue.Queue()
     stop = threading.Event()

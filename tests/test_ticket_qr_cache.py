@@ -1,6 +1,7 @@
 """The ticket's QR images (issue 20): drawn at most once for a reload, answered 304 from their
 ETag before anything is drawn; kept by the person's browser only ("private, no-cache"), while
 the ticket page, which names the person, stays no-store."""
+
 from __future__ import annotations
 
 import pytest

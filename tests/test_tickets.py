@@ -1,5 +1,6 @@
 """Ticket identity: codes, link tokens, and QR images that an independent decoder (ZXing-C++)
 reads back to exactly the signed payload, with no personal data in it."""
+
 from __future__ import annotations
 
 import io

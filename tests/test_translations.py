@@ -1,6 +1,7 @@
 """Every string the code and the templates mark for translation has a Vietnamese translation,
 none of them fuzzy (the catalogues are compiled without --use-fuzzy): found with babel.cfg, the
 same mapping `make extract` uses, so a string the extraction misses fails here too."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,9 +21,13 @@ def _msgid(message) -> str:
 def _marked() -> dict[str, str]:
     with open(ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    return {_msgid(message): f"{filename}:{line}"
-            for filename, line, message, _comments, _context
-            in extract_from_dir(ROOT, method_map, options_map, keywords=KEYWORDS) if _msgid(message)}
+    return {
+        _msgid(message): f"{filename}:{line}"
+        for filename, line, message, _comments, _context in extract_from_dir(
+            ROOT, method_map, options_map, keywords=KEYWORDS
+        )
+        if _msgid(message)
+    }
 
 
 def _translated() -> tuple[set[str], list[str]]:
@@ -34,7 +39,7 @@ def _translated() -> tuple[set[str], list[str]]:
                     continue
                 if message.fuzzy:
                     fuzzy.append(f"{path.relative_to(ROOT)}: {_msgid(message.id)}")
-                elif (message.string if isinstance(message.string, str) else message.string[0]):
+                elif message.string if isinstance(message.string, str) else message.string[0]:
                     done.add(_msgid(message.id))
     return done, fuzzy
 

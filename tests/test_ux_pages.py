@@ -1,5 +1,6 @@
 """What issue 17 asked of the pages, read from the HTML: the festival page's programme, map and
 dates, the ticket page's confirmation, the icons, and the console in the UI's language."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,10 @@ from tests.conftest import make_show, person
 from tests.support.gate import add_gates, add_volunteer, api_token, open_show, payload
 from tests.support.organiser import form_token, organiser_client
 
-ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
-                  "Chrome/129.0.0.0 Mobile Safari/537.36")
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/129.0.0.0 Mobile Safari/537.36"
+)
 
 
 def _confirmed(app, slug, values, **options):
@@ -33,7 +36,9 @@ def test_the_festival_page_has_each_shows_programme_map_and_what_to_bring(seeded
     assert minishow.count("<circle") == 3 and "Cổng C – Lê Thái Tổ" in minishow and "<svg" in minishow
     assert "Cần mang theo gì" in html
     english = client.get("/?lang=en").get_data(as_text=True)
-    assert "evenings" not in english and re.search(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, 1 November \d{4}", english)
+    assert "evenings" not in english and re.search(
+        r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, 1 November \d{4}", english
+    )
     assert "14:30 Opening" in english
 
 
@@ -41,9 +46,14 @@ def test_an_organiser_edits_the_programme_the_festival_page_shows(app, client, n
     make_show(app, "gala")
     org = organiser_client(app, now)
     page = org.get("/organiser/shows/gala").get_data(as_text=True)
-    fields = {name: value for name, value in re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page)}
-    fields.update(csrf_token=form_token(org, "/organiser/shows/gala"), programme_vi="19:30 Mở màn\n20:00 Ca sĩ khách mời",
-                  programme_en="")
+    fields = {
+        name: value for name, value in re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page)
+    }
+    fields.update(
+        csrf_token=form_token(org, "/organiser/shows/gala"),
+        programme_vi="19:30 Mở màn\n20:00 Ca sĩ khách mời",
+        programme_en="",
+    )
     response = org.post("/organiser/shows/gala", data=fields)
     assert response.status_code in (200, 303), response.get_data(as_text=True)[:300]
     assert "20:00 Ca sĩ khách mời" in client.get("/").get_data(as_text=True)
@@ -53,7 +63,11 @@ def test_an_organiser_edits_the_programme_the_festival_page_shows(app, client, n
 
 def test_the_icons_are_there(client):
     icon = client.get("/favicon.ico")
-    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon" and icon.data[:4] == b"\0\0\1\0"
+    assert (
+        icon.status_code == 200
+        and icon.mimetype == "image/vnd.microsoft.icon"
+        and icon.data[:4] == b"\0\0\1\0"
+    )
     html = client.get("/privacy").get_data(as_text=True)
     assert 'rel="apple-touch-icon"' in html and 'rel="manifest"' in html
     assert client.get("/static/img/apple-touch-icon.png").status_code == 200
@@ -81,12 +95,22 @@ def test_the_console_speaks_the_uis_language(app, client, now):
     add_volunteer(app, "vol")
     auth = {"Authorization": f"Bearer {api_token(app, 'vol')}", "User-Agent": ANDROID_CHROME}
     for i in range(4):  # admitted, then the same QR three times more: "already inside"
-        response = client.post("/api/v1/scans", headers=auth, json={
-            "payload": payload(app, registration.code), "show": "demo", "gate": "Cổng A", "direction": "in",
-            "client_scan_id": f"ux-{i}"})
+        response = client.post(
+            "/api/v1/scans",
+            headers=auth,
+            json={
+                "payload": payload(app, registration.code),
+                "show": "demo",
+                "gate": "Cổng A",
+                "direction": "in",
+                "client_scan_id": f"ux-{i}",
+            },
+        )
         assert response.status_code == 200, response.get_json()
     org = organiser_client(app, now)
-    history = org.get(f"/organiser/tickets/{registration.code}").get_data(as_text=True).split('id="history"')[1]
+    history = (
+        org.get(f"/organiser/tickets/{registration.code}").get_data(as_text=True).split('id="history"')[1]
+    )
     # The phone as a person names it, kept so in the log (not the user-agent string).
     assert history.count("Android · Chrome") == 2 and "Mozilla" not in history
     assert "×3" in history  # the three repeats as one line
@@ -96,8 +120,10 @@ def test_the_console_speaks_the_uis_language(app, client, now):
     assert '<option value="Cổng A">Cổng A</option>' in scans and "Đã ở bên trong" in scans
     english = org.get("/organiser/attendees?lang=en").get_data(as_text=True)
     assert "Trial show" in english and "Buổi thử" not in english
-    org.post("/organiser/shows/demo/registration",
-             data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")})
+    org.post(
+        "/organiser/shows/demo/registration",
+        data={"registration": "closed", "csrf_token": form_token(org, "/organiser/shows/demo")},
+    )
     audit = org.get("/organiser/audit?lang=vi").get_data(as_text=True)
     assert "Đang mở đăng ký: không" in audit and "registration_open" not in audit
     assert "Chương trình demo" in audit and f"Vé {registration.code}" in audit

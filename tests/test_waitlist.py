@@ -1,4 +1,5 @@
 """The waitlist: joining a full show, one's place in line, promotion when a seat frees, the cut-off."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,8 +12,8 @@ from checkin.database import utcnow
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
 from checkin.shows import update_show
-from tests.support.registering import confirm_link, registered
 from tests.conftest import csrf_token, make_show, person
+from tests.support.registering import confirm_link, registered
 
 
 def _register(client, i, slug="gala", waitlist=None):
@@ -28,15 +29,24 @@ def _tickets(app, slug="gala"):
     """(code, status, token) in registration order, and the show's counter."""
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == slug))
-        rows = db.session.execute(select(Ticket.code, Ticket.status, Ticket.token)
-                                  .where(Ticket.show_id == show.id).order_by(Ticket.id)).all()
+        rows = db.session.execute(
+            select(Ticket.code, Ticket.status, Ticket.token)
+            .where(Ticket.show_id == show.id)
+            .order_by(Ticket.id)
+        ).all()
         return [tuple(r) for r in rows], show.issued_count
 
 
 def _promoted(app):
     with app.app_context():
-        return list(db.session.scalars(select(Ticket.code).join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
-                                       .where(OutboxMessage.kind == "promoted").order_by(OutboxMessage.id)))
+        return list(
+            db.session.scalars(
+                select(Ticket.code)
+                .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
+                .where(OutboxMessage.kind == "promoted")
+                .order_by(OutboxMessage.id)
+            )
+        )
 
 
 @pytest.fixture
@@ -59,8 +69,9 @@ def test_the_form_of_a_full_show_offers_the_waitlist(full_show, client):
     page = client.get("/shows/gala/register").get_data(as_text=True)
     assert 'name="join_waitlist" type="hidden" value="1"' in page
     assert "Hãy vào danh sách chờ" in page
-    data = dict(person(10), csrf_token=csrf_token(client, "/shows/gala/register"), join_waitlist="1",
-                consent="y")
+    data = dict(
+        person(10), csrf_token=csrf_token(client, "/shows/gala/register"), join_waitlist="1", consent="y"
+    )
     response = client.post("/shows/gala/register", data=data)
     assert response.status_code == 303 and response.headers["Location"].endswith("/shows/gala/registered")
     ticket_page = client.get(confirm_link(full_show, data["email"])).get_data(as_text=True)
@@ -117,8 +128,14 @@ def test_a_newcomer_never_jumps_the_line(full_show, client):
 
 
 def test_promotion_stops_at_the_cut_off(app, client, now):
-    make_show(app, "late", quota=1, doors_open_at=now + timedelta(minutes=90),
-              starts_at=now + timedelta(hours=2), registration_closes_at=now + timedelta(minutes=90))
+    make_show(
+        app,
+        "late",
+        quota=1,
+        doors_open_at=now + timedelta(minutes=90),
+        starts_at=now + timedelta(hours=2),
+        registration_closes_at=now + timedelta(minutes=90),
+    )
     assert _register(client, 1, "late")[0] == 201
     status, body = _register(client, 2, "late", waitlist=True)
     assert (status, body["error"]["code"]) == (409, "waitlist_closed")

@@ -1,6 +1,7 @@
 """Cancellations, new registrations and quota changes racing each other (threads, and "spawn"
 processes; SQLite file and PostgreSQL): never oversold, the waitlist promoted strictly in order,
 nobody skipped, nobody promoted twice, no seat left free while people wait."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -31,7 +32,9 @@ def _setup(app) -> tuple[list[tuple], dict]:
     make_show(app, "race", quota=QUOTA, capacity=100)
     with app.app_context():
         issued = [register("race", person(i), now=utcnow()) for i in range(QUOTA)]
-        waiting = [register("race", person(100 + i), now=utcnow(), join_waitlist=True) for i in range(WAITING)]
+        waiting = [
+            register("race", person(100 + i), now=utcnow(), join_waitlist=True) for i in range(WAITING)
+        ]
         assert {r.status for r in issued} == {"issued"} and {r.status for r in waiting} == {"waitlisted"}
         ids = dict(db.session.execute(select(Ticket.code, Ticket.id)).all())
         db.session.remove()
@@ -54,10 +57,16 @@ def _check(app, outcomes: list[str], setup: dict) -> dict:
     assert counts["cancelled-issued"] + counts["cancelled-waitlisted"] == CANCEL_ISSUED + 2, counts
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "race"))
-        rows = db.session.execute(select(Ticket.id, Ticket.status).where(Ticket.show_id == show.id)
-                                  .order_by(Ticket.id)).all()
-        promoted = list(db.session.scalars(select(OutboxMessage.ticket_id)
-                                           .where(OutboxMessage.kind == "promoted").order_by(OutboxMessage.id)))
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.status).where(Ticket.show_id == show.id).order_by(Ticket.id)
+        ).all()
+        promoted = list(
+            db.session.scalars(
+                select(OutboxMessage.ticket_id)
+                .where(OutboxMessage.kind == "promoted")
+                .order_by(OutboxMessage.id)
+            )
+        )
         quota, counter = show.ticket_quota, show.issued_count
         db.session.remove()
     status = dict(rows)
@@ -79,8 +88,15 @@ def _check(app, outcomes: list[str], setup: dict) -> dict:
     for ticket_id in line[: line.index(max(promoted)) + 1]:
         assert ticket_id in promoted or status[ticket_id] == "cancelled", ticket_id
     assert all(status[p] in ("issued", "cancelled") for p in promoted)
-    return {"quota": quota, "quota_refused": counts["conflict"], "issued": issued, "promoted": len(promoted), "still_waiting": len(still_waiting),
-            "cancelled_issued": counts["cancelled-issued"], "cancelled_waiting": counts["cancelled-waitlisted"]}
+    return {
+        "quota": quota,
+        "quota_refused": counts["conflict"],
+        "issued": issued,
+        "promoted": len(promoted),
+        "still_waiting": len(still_waiting),
+        "cancelled_issued": counts["cancelled-issued"],
+        "cancelled_waiting": counts["cancelled-waitlisted"],
+    }
 
 
 def test_threads_promote_in_order_and_never_oversell(app, capsys):
@@ -97,8 +113,10 @@ def test_processes_promote_in_order_and_never_oversell(app, app_config, capsys):
     processes_count = 2
     ready, go, results = context.Semaphore(0), context.Event(), context.Queue()
     shares = [actions[i::processes_count] for i in range(processes_count)]
-    processes = [context.Process(target=process_racer, args=(app_config, "race", share, ready, go, results))
-                 for share in shares]
+    processes = [
+        context.Process(target=process_racer, args=(app_config, "race", share, ready, go, results))
+        for share in shares
+    ]
     for process in processes:
         process.start()
     for _ in processes:
@@ -110,7 +128,9 @@ def test_processes_promote_in_order_and_never_oversell(app, app_config, capsys):
         assert process.exitcode == 0
     figures = _check(app, outcomes, setup)
     with capsys.disabled():
-        print(f"\n[waitlist race, {processes_count} processes x ~{len(actions) // processes_count} threads] {figures}")
+        print(
+            f"\n[waitlist race, {processes_count} processes x ~{len(actions) // processes_count} threads] {figures}"
+        )
 
 
 def test_control_a_naive_promotion_double_promotes_or_fails(app, capsys):
@@ -155,8 +175,11 @@ def _issued(app) -> tuple[int, int]:
 
     with app.app_context():
         show = db.session.scalar(select(Show).where(Show.slug == "race"))
-        rows = db.session.scalar(select(func.count()).select_from(Ticket)
-                                 .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+        rows = db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.show_id == show.id, Ticket.status == "issued")
+        )
         counter = show.issued_count
         db.session.remove()
     return counter, rows

@@ -5,6 +5,7 @@ the request at the door and writes the OpenAPI document (checkin/api/openapi.py)
 A request that does not fit is InvalidInput with a code per field, answered 422 by the one
 error mapping (checkin/web/errors.py); the view never sees it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -79,9 +80,15 @@ def field_code(model: type[BaseModel], error: dict) -> tuple[str, str]:
     name = ".".join(location) or "_body"
     kind = error["type"]
     code = _CODES.get(kind, kind if kind in _OURS else "wrong_type")
-    if code not in ("required", "not_an_object") and location and location[0] in model.field_codes:
-        code = model.field_codes[location[0]]
-    elif code == "required" and location and location[0] in model.field_codes and kind != "missing":
+    if (
+        code not in ("required", "not_an_object")
+        and location
+        and location[0] in model.field_codes
+        or code == "required"
+        and location
+        and location[0] in model.field_codes
+        and kind != "missing"
+    ):
         code = model.field_codes[location[0]]
     return name, code
 
@@ -115,10 +122,18 @@ def _query_values() -> dict:
     return {name: given[0] for name, given in values.items()}
 
 
-def operation(summary: str, *, answer: type[BaseModel] | None, status: int = 200,
-              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              role: str | None = None, errors: dict[int, str] | None = None, description: str = "",
-              tag: str = "api"):
+def operation(
+    summary: str,
+    *,
+    answer: type[BaseModel] | None,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    role: str | None = None,
+    errors: dict[int, str] | None = None,
+    description: str = "",
+    tag: str = "api",
+):
     """Declares an endpoint's contract; the view gets `body=` and/or `query=` as models."""
     spec = Operation(summary, answer, status, body, query, role, errors or {}, description, tag)
 
@@ -134,6 +149,7 @@ def operation(summary: str, *, answer: type[BaseModel] | None, status: int = 200
         wrapped = api_staff_required(role)(checked) if role is not None else checked
         wrapped.api_operation = spec
         return wrapped
+
     return decorator
 
 

@@ -4,6 +4,7 @@ Each type states the database column's limits (length, integer range, sane dates
 and lone surrogates (neither PostgreSQL nor UTF-8 can store them), and carries its own JSON
 Schema, so the OpenAPI document says exactly what the validation does.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -42,8 +43,11 @@ def text(max_length: int, *, min_length: int = 1, pattern: str | None = None):
 
 def raw_text(max_length: int, *, min_length: int = 0):
     """A JSON string kept as typed (the domain normalises it, e.g. a phone number's spaces)."""
-    return Annotated[str, StringConstraints(strict=True, min_length=min_length, max_length=max_length),
-                     AfterValidator(_clean)]
+    return Annotated[
+        str,
+        StringConstraints(strict=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_clean),
+    ]
 
 
 def integer(minimum: int = 0, maximum: int = INT_MAX):
@@ -74,6 +78,11 @@ UtcDateTime = Annotated[
     datetime,
     BeforeValidator(_iso_string),
     AfterValidator(bounded_utc),
-    WithJsonSchema({"type": "string", "format": "date-time",
-                    "description": "ISO 8601, between 2000 and 2100; UTC when it has no offset"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601, between 2000 and 2100; UTC when it has no offset",
+        }
+    ),
 ]

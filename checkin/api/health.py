@@ -6,6 +6,7 @@ GET /api/v1/ready: whether this server can serve people now: the database answer
 migrated), Redis answers where the rate limits live there, and the signing keys open with this
 server's secret key. 503 naming what is down, so the proxy sends people elsewhere.
 """
+
 from __future__ import annotations
 
 from flask import current_app, jsonify
@@ -40,8 +41,9 @@ def _signing_keys() -> None:
 
 def _uses_redis() -> bool:
     config = current_app.config
-    return bool(config.get("RATELIMIT_ENABLED", True)) and \
-        str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss"))
+    return bool(config.get("RATELIMIT_ENABLED", True)) and str(
+        config.get("RATELIMIT_STORAGE_URI", "")
+    ).startswith(("redis", "rediss"))
 
 
 def _redis_state() -> str:
@@ -52,8 +54,12 @@ def _redis_state() -> str:
 
 
 @bp.get("/ready")
-@operation("Readiness: the database, Redis (where configured) and the signing keys answer",
-           answer=Ready, tag="meta", errors={503: "unavailable (down names what does not answer)"})
+@operation(
+    "Readiness: the database, Redis (where configured) and the signing keys answer",
+    answer=Ready,
+    tag="meta",
+    errors={503: "unavailable (down names what does not answer)"},
+)
 def ready():
     probes = {"database": _database}
     if _uses_redis():
@@ -79,6 +85,10 @@ def ready():
     degraded = [name for name, state in checks.items() if state == "degraded"]
     if not down:
         return jsonify({"ok": True, "checks": checks, **({"degraded": degraded} if degraded else {})})
-    body = {"ok": False, "down": down, "checks": checks,
-            **error_body("unavailable", message=f"down: {', '.join(down)}")}
+    body = {
+        "ok": False,
+        "down": down,
+        "checks": checks,
+        **error_body("unavailable", message=f"down: {', '.join(down)}"),
+    }
     return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -3,6 +3,7 @@
 Made from the routes of the blueprint and each view's declared contract (api/contract.py):
 a route without a contract fails the document's test rather than going undocumented.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,11 @@ def _operations(app):
 def _path_parameters(rule) -> list[dict]:
     parameters = []
     for converter, name in _PARAMETER.findall(rule.rule):
-        schema = ({"type": "integer", "minimum": 0, "maximum": 2**31 - 1} if converter == "int"
-                  else {"type": "string", "maxLength": 40})
+        schema = (
+            {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+            if converter == "int"
+            else {"type": "string", "maxLength": 40}
+        )
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return parameters
 
@@ -42,8 +46,10 @@ def _path_parameters(rule) -> list[dict]:
 def _query_parameters(model, schemas: dict) -> list[dict]:
     schema = schemas[model.__name__]
     required = set(schema.get("required", ()))
-    return [{"name": name, "in": "query", "required": name in required, "schema": field_schema}
-            for name, field_schema in schema["properties"].items()]
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": field_schema}
+        for name, field_schema in schema["properties"].items()
+    ]
 
 
 def _json(schema_ref: str) -> dict:
@@ -51,20 +57,30 @@ def _json(schema_ref: str) -> dict:
 
 
 def _operation(rule, method: str, spec: Operation, schemas: dict) -> dict:
-    responses = {str(spec.status): {"description": spec.summary,
-                                    **({"content": _json(spec.answer.__name__)} if spec.answer else {})}}
+    responses = {
+        str(spec.status): {
+            "description": spec.summary,
+            **({"content": _json(spec.answer.__name__)} if spec.answer else {}),
+        }
+    }
     for status, codes in sorted(spec.error_responses().items()):
         responses[str(status)] = {"description": codes, "content": _json(ERROR_SCHEMA.__name__)}
-    doc = {"operationId": rule.endpoint.partition(".")[2] + ("" if method in ("get", "post") else "_" + method),
-           "summary": spec.summary, "tags": [spec.tag], "responses": responses,
-           "parameters": _path_parameters(rule) + (_query_parameters(spec.query, schemas) if spec.query else [])}
+    doc = {
+        "operationId": rule.endpoint.partition(".")[2] + ("" if method in ("get", "post") else "_" + method),
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "responses": responses,
+        "parameters": _path_parameters(rule) + (_query_parameters(spec.query, schemas) if spec.query else []),
+    }
     if spec.description:
         doc["description"] = spec.description
     if spec.body is not None:
         doc["requestBody"] = {"required": True, "content": _json(spec.body.__name__)}
     doc["security"] = _SECURITY if spec.role else []
     if spec.role:
-        doc["description"] = (doc.get("description", "") + f"\n\nRole: {spec.role} (organisers may too).").strip()
+        doc["description"] = (
+            doc.get("description", "") + f"\n\nRole: {spec.role} (organisers may too)."
+        ).strip()
     return doc
 
 
@@ -79,7 +95,8 @@ def build(app) -> dict:
     keyed = sorted(models, key=lambda m: m.__name__)
     _, definitions = models_json_schema(
         [(model, "serialization" if model.__name__ in _answers(found) else "validation") for model in keyed],
-        ref_template=REF)
+        ref_template=REF,
+    )
     schemas = definitions.get("$defs", {})
     paths: dict[str, dict] = {}
     for rule, method, spec in found:
@@ -87,20 +104,34 @@ def build(app) -> dict:
         paths.setdefault(path, {})[method] = _operation(rule, method, spec, schemas)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "checkin API", "version": "1",
-                 "description": "Tickets and gate check-in for the Không Một Mình Online Safety Day. "
-                                "Errors: {\"error\": {\"code\", \"message\", \"fields\"?}} with stable codes; "
-                                "messages in Vietnamese, or English with ?lang=en."},
+        "info": {
+            "title": "checkin API",
+            "version": "1",
+            "description": "Tickets and gate check-in for the Không Một Mình Online Safety Day. "
+            'Errors: {"error": {"code", "message", "fields"?}} with stable codes; '
+            "messages in Vietnamese, or English with ?lang=en.",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "a staff API token: flask --app checkin staff token NAME"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "a signed-in staff session (the scanner page's own calls)"},
-                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
-                         "description": "the page's CSRF token, with a session"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a staff API token: flask --app checkin staff token NAME",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "a signed-in staff session (the scanner page's own calls)",
+                },
+                "csrf": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRFToken",
+                    "description": "the page's CSRF token, with a session",
+                },
             },
         },
     }

@@ -1,11 +1,12 @@
 """Gate endpoints: scans (QR and by hand), undo, ticket lookup and the scanner's counters."""
+
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
 from .. import admission, gate_lookup
-from ..devices import describe as describe_device
 from ..database import utcnow
+from ..devices import describe as describe_device
 from ..errors import DomainError, InvalidInput
 from ..extensions import db, limiter
 from ..web.errors import error_body, json_error
@@ -18,13 +19,13 @@ from .schemas import (
     BatchItem,
     Counters,
     CountersQuery,
+    GateChoiceIn,
+    GateChoiceOut,
     LookupAnswer,
     LookupIn,
     ManualIn,
     ScanAnswer,
     ScanIn,
-    GateChoiceIn,
-    GateChoiceOut,
     UndoIn,
     Where,
 )
@@ -41,7 +42,8 @@ def _where(body: Where) -> dict:
         "direction": body.direction,
         "client_scan_id": body.client_scan_id,
         "scanned_at": body.scanned_at,
-        "device": (body.device or describe_device(request.headers.get("User-Agent", "")))[:DEVICE_MAX] or None,
+        "device": (body.device or describe_device(request.headers.get("User-Agent", "")))[:DEVICE_MAX]
+        or None,
     }
 
 
@@ -55,19 +57,30 @@ def _per_volunteer() -> str:
 
 
 @bp.post("/scans")
-@operation("Scan a ticket's QR code at a gate", body=ScanIn, answer=ScanAnswer, role="volunteer",
-           errors=SCAN_ERRORS)
+@operation(
+    "Scan a ticket's QR code at a gate", body=ScanIn, answer=ScanAnswer, role="volunteer", errors=SCAN_ERRORS
+)
 def create_scan(body: ScanIn):
-    result = admission.scan(body.payload, keyring=current_app.extensions["checkin_keyring"], staff=g.staff,
-                            now=utcnow(), **_where(body))
+    result = admission.scan(
+        body.payload,
+        keyring=current_app.extensions["checkin_keyring"],
+        staff=g.staff,
+        now=utcnow(),
+        **_where(body),
+    )
     return _answer(result)
 
 
 @bp.post("/scans/batch")
-@operation("Upload a phone's offline queue of scans", body=BatchIn, answer=BatchAnswer, role="volunteer",
-           description="Each item is checked and answered on its own (a scan answer or an error body), "
-                       "so one bad item does not hold the others back; a batch cut off half-way is "
-                       "simply sent again (client ids make that safe).")
+@operation(
+    "Upload a phone's offline queue of scans",
+    body=BatchIn,
+    answer=BatchAnswer,
+    role="volunteer",
+    description="Each item is checked and answered on its own (a scan answer or an error body), "
+    "so one bad item does not hold the others back; a batch cut off half-way is "
+    "simply sent again (client ids make that safe).",
+)
 def create_scan_batch(body: BatchIn):
     now = utcnow()
     answers: list[dict | None] = [None] * len(body.scans)
@@ -77,15 +90,23 @@ def create_scan_batch(body: BatchIn):
             item = validate(BatchItem, raw)
         except InvalidInput as error:
             client_scan_id = raw.get("client_scan_id") if isinstance(raw, dict) else None
-            answers[index] = {"client_scan_id": client_scan_id if isinstance(client_scan_id, str) else None,
-                              **error_body("invalid", error.fields)}
+            answers[index] = {
+                "client_scan_id": client_scan_id if isinstance(client_scan_id, str) else None,
+                **error_body("invalid", error.fields),
+            }
             continue
         valid.append((item.scanned_at or now, item.client_scan_id, index, item))
     keyring = current_app.extensions["checkin_keyring"]
     for _, _, index, item in sorted(valid, key=lambda scan: scan[:2]):
         try:
-            result = admission.scan(item.payload, keyring=keyring, staff=g.staff, now=utcnow(),
-                                    local_result=item.local_result, **_where(item))
+            result = admission.scan(
+                item.payload,
+                keyring=keyring,
+                staff=g.staff,
+                now=utcnow(),
+                local_result=item.local_result,
+                **_where(item),
+            )
         except DomainError as error:  # scan_id_reused, show_required: this item's answer alone
             answers[index] = {"client_scan_id": item.client_scan_id, **error_body(error.code)}
             continue
@@ -94,8 +115,13 @@ def create_scan_batch(body: BatchIn):
 
 
 @bp.post("/scans/manual")
-@operation("Admit by hand, naming the ticket by its code", body=ManualIn, answer=ScanAnswer,
-           role="volunteer", errors={**SCAN_ERRORS, 429: "rate_limited (per volunteer)"})
+@operation(
+    "Admit by hand, naming the ticket by its code",
+    body=ManualIn,
+    answer=ScanAnswer,
+    role="volunteer",
+    errors={**SCAN_ERRORS, 429: "rate_limited (per volunteer)"},
+)
 @limiter.limit(lambda: current_app.config["GATE_MANUAL_RATE_LIMIT"], key_func=_per_volunteer)
 def create_manual_scan(body: ManualIn):
     if body.code is None:
@@ -105,46 +131,91 @@ def create_manual_scan(body: ManualIn):
 
 
 @bp.post("/scans/undo")
-@operation("Undo the volunteer's own last admission of the last minute", body=UndoIn, answer=ScanAnswer,
-           role="volunteer", errors={409: "nothing_to_undo, scan_id_reused"})
+@operation(
+    "Undo the volunteer's own last admission of the last minute",
+    body=UndoIn,
+    answer=ScanAnswer,
+    role="volunteer",
+    errors={409: "nothing_to_undo, scan_id_reused"},
+)
 def undo_scan(body: UndoIn):
-    result = admission.undo_last_admission(staff=g.staff, reason=body.reason, gate=body.gate,
-                                           client_scan_id=body.client_scan_id, now=utcnow(),
-                                           device=describe_device(request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None)
+    result = admission.undo_last_admission(
+        staff=g.staff,
+        reason=body.reason,
+        gate=body.gate,
+        client_scan_id=body.client_scan_id,
+        now=utcnow(),
+        device=describe_device(request.headers.get("User-Agent", ""))[:DEVICE_MAX] or None,
+    )
     return _answer(result)
 
 
 @bp.post("/lookup")
-@operation("Look a ticket up by code, phone or name", body=LookupIn, answer=LookupAnswer, role="volunteer",
-           errors={403: "gate_not_chosen (a volunteer sees only the show of their gate)",
-                   404: "not_found (no such show)", 429: "rate_limited (per volunteer)"},
-           description="POST, not GET: a phone number or a name must not end up in a URL or an access log. "
-                       "At least 3 letters of a name, or a whole code or phone number; at most 5 rows, "
-                       "each with what a scan would answer now.")
+@operation(
+    "Look a ticket up by code, phone or name",
+    body=LookupIn,
+    answer=LookupAnswer,
+    role="volunteer",
+    errors={
+        403: "gate_not_chosen (a volunteer sees only the show of their gate)",
+        404: "not_found (no such show)",
+        429: "rate_limited (per volunteer)",
+    },
+    description="POST, not GET: a phone number or a name must not end up in a URL or an access log. "
+    "At least 3 letters of a name, or a whole code or phone number; at most 5 rows, "
+    "each with what a scan would answer now.",
+)
 @limiter.limit(lambda: current_app.config["GATE_LOOKUP_RATE_LIMIT"], key_func=_per_volunteer)
 def lookup_tickets(body: LookupIn):
     found = gate_lookup.lookup(db.session, g.staff, body.show, body.q, direction=body.direction, now=utcnow())
-    return jsonify({"tickets": [{
-        "code": f.code, "name": f.name, "under_16": f.under_16, "phone_tail": f.phone_tail,
-        "can_admit": f.can_admit, "answer": present(f.answer),
-    } for f in found]})
+    return jsonify(
+        {
+            "tickets": [
+                {
+                    "code": f.code,
+                    "name": f.name,
+                    "under_16": f.under_16,
+                    "phone_tail": f.phone_tail,
+                    "can_admit": f.can_admit,
+                    "answer": present(f.answer),
+                }
+                for f in found
+            ]
+        }
+    )
 
 
 @bp.post("/gate")
-@operation("Choose the gate this volunteer works at", body=GateChoiceIn, answer=GateChoiceOut, role="volunteer",
-           errors={404: "not_found (no such gate of that show)"},
-           description="Lookups and the offline gate list are then limited to that gate's show.")
+@operation(
+    "Choose the gate this volunteer works at",
+    body=GateChoiceIn,
+    answer=GateChoiceOut,
+    role="volunteer",
+    errors={404: "not_found (no such gate of that show)"},
+    description="Lookups and the offline gate list are then limited to that gate's show.",
+)
 def choose_gate(body: GateChoiceIn):
     gate_lookup.choose_gate(g.staff.id, body.show, body.gate, now=utcnow())
     return jsonify({"show": body.show, "gate": body.gate})
 
 
 @bp.get("/shows/<slug>/gate-counters")
-@operation("The scanner's counters: admitted at this gate, inside, capacity", query=CountersQuery,
-           answer=Counters, role="volunteer", errors={404: "not_found (no such show)"})
+@operation(
+    "The scanner's counters: admitted at this gate, inside, capacity",
+    query=CountersQuery,
+    answer=Counters,
+    role="volunteer",
+    errors={404: "not_found (no such show)"},
+)
 def gate_counters(slug: str, query: CountersQuery):
     counters = admission.counters(db.session, slug, query.gate)
     if counters is None:
         return json_error("not_found", 404)
-    return jsonify({"gate": query.gate, "gate_admitted": counters.gate_admitted, "inside": counters.inside,
-                    "capacity": counters.capacity})
+    return jsonify(
+        {
+            "gate": query.gate,
+            "gate_admitted": counters.gate_admitted,
+            "inside": counters.inside,
+            "capacity": counters.capacity,
+        }
+    )

@@ -1,5 +1,6 @@
 """What each /api/v1 endpoint accepts and answers: the models that validate requests and that
 the OpenAPI document is made from (checkin/api/contract.py), so the two cannot drift."""
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ class Output(BaseModel):
 
 # -- errors ------------------------------------------------------------------------------------
 
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable, e.g. invalid, not_found, duplicate, full, rate_limited")
     message: str = Field(description="in the request's language (Vietnamese by default)")
@@ -46,6 +48,7 @@ class ErrorBody(BaseModel):
 
 
 # -- public ------------------------------------------------------------------------------------
+
 
 class LocalizedTitle(BaseModel):
     vi: str
@@ -76,18 +79,24 @@ class RegistrationIn(Input):
     name: raw_text(NAME_MAX)
     email: raw_text(EMAIL_MAX)
     phone: raw_text(PHONE_RAW_MAX)
-    birth_year: integer(OLDEST_BIRTH_YEAR, 2100) | text(4, pattern=r"^[0-9]{4}$") = Field(
-        description="four digits, as a number or a string")
+    birth_year: integer(OLDEST_BIRTH_YEAR, 2100) | text(
+        4, pattern=r"^[0-9]{4}$"
+    ) = Field(description="four digits, as a number or a string")
     consent: bool = Field(strict=True, description="the attendee's consent to the privacy notice")
     guardian_name: raw_text(NAME_MAX) | None = Field(None, description="required under 16")
     guardian_consent: bool | None = Field(None, strict=True, description="required under 16")
     waitlist: bool | None = Field(None, strict=True, description="join the waitlist when the show is full")
 
-    field_codes: ClassVar[dict[str, str]] = {"birth_year": "invalid_birth_year", "consent": "consent_required"}
+    field_codes: ClassVar[dict[str, str]] = {
+        "birth_year": "invalid_birth_year",
+        "consent": "consent_required",
+    }
 
 
 class RegistrationOut(Output):
-    status: Literal["pending"] = Field(description="the same for everyone: the e-mail holds the link that confirms")
+    status: Literal["pending"] = Field(
+        description="the same for everyone: the e-mail holds the link that confirms"
+    )
     hold_minutes: int = Field(description="minutes the place is held for the link in the e-mail")
 
 
@@ -107,12 +116,18 @@ class Health(Output):
 
 class Ready(Output):
     ok: bool
-    checks: dict[str, Literal["ok", "degraded", "down"]] = Field(description="each dependency this server needs")
-    degraded: list[str] | None = Field(None, description="what is down while the server still serves (Redis: "
-                                       "rate limits counted in each worker's memory meanwhile)")
+    checks: dict[str, Literal["ok", "degraded", "down"]] = Field(
+        description="each dependency this server needs"
+    )
+    degraded: list[str] | None = Field(
+        None,
+        description="what is down while the server still serves (Redis: "
+        "rate limits counted in each worker's memory meanwhile)",
+    )
 
 
 # -- gate --------------------------------------------------------------------------------------
+
 
 class Where(Input):
     """What every gate action shares: which show, which gate, which scan of the device."""
@@ -131,15 +146,25 @@ class ScanIn(Where):
 
 class BatchItem(ScanIn):
     local_result: Literal[admission.LOCAL_RESULTS] | None = Field(  # type: ignore[valid-type]
-        None, description="what the phone decided alone")
+        None, description="what the phone decided alone"
+    )
 
 
 class BatchIn(Input):
     # Each item is checked on its own (BatchItem) and answered on its own: one bad item does
     # not hold the others back.
-    scans: list[Any] = Field(min_length=1, max_length=200, json_schema_extra={"items": {"anyOf": [
-        {"$ref": "#/components/schemas/BatchItem"},
-        {"description": "anything else is answered with an error body in its place"}]}})
+    scans: list[Any] = Field(
+        min_length=1,
+        max_length=200,
+        json_schema_extra={
+            "items": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/BatchItem"},
+                    {"description": "anything else is answered with an error body in its place"},
+                ]
+            }
+        },
+    )
 
 
 class ManualIn(Where):
@@ -220,8 +245,10 @@ def _our_cursor(value: str) -> str | None:
 
 class GateListQuery(Input):
     since: Annotated[text(200, min_length=0), AfterValidator(_our_cursor)] = Field(
-        "", description="the cursor of the last download: only what changed since (v1.<digits>); "
-                        "any other value gets the full list")
+        "",
+        description="the cursor of the last download: only what changed since (v1.<digits>); "
+        "any other value gets the full list",
+    )
 
 
 class GateList(Output):

@@ -1,4 +1,5 @@
 """GET /api/v1/shows/<slug>/stats: a show's live numbers for the dashboard and integrations."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """Public JSON endpoints: shows, registrations and the ticket-signing public keys."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify
@@ -46,14 +47,29 @@ def shows():
 
 @bp.post("/shows/<slug>/registrations")
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"])
-@operation("Register for a free ticket: the ticket link travels by e-mail", body=RegistrationIn,
-           answer=RegistrationOut, status=202, tag="public", errors={
-               403: "registration_closed", 404: "not_found (no such show)",
-               409: "full (every ticket issued), waitlist_closed",
-               422: "invalid (fields names each field's problem)", 429: "rate_limited"})
+@operation(
+    "Register for a free ticket: the ticket link travels by e-mail",
+    body=RegistrationIn,
+    answer=RegistrationOut,
+    status=202,
+    tag="public",
+    errors={
+        403: "registration_closed",
+        404: "not_found (no such show)",
+        409: "full (every ticket issued), waitlist_closed",
+        422: "invalid (fields names each field's problem)",
+        429: "rate_limited",
+    },
+)
 def create_registration(slug: str, body: RegistrationIn):
-    register(slug, body.model_dump(), now=utcnow(), locale=current_locale(),
-             join_waitlist=body.waitlist is True, hold=hold_time())
+    register(
+        slug,
+        body.model_dump(),
+        now=utcnow(),
+        locale=current_locale(),
+        join_waitlist=body.waitlist is True,
+        hold=hold_time(),
+    )
     # The same for a new and a known person (DESIGN.md §5.2): the ticket link travels by e-mail.
     return jsonify({"status": "pending", "hold_minutes": int(hold_time().total_seconds() // 60)}), 202
 

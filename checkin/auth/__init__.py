@@ -1,7 +1,10 @@
 """Staff sign-in and sign-out, shared by volunteers and organisers."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes)
-from . import pairing  # noqa: E402,F401
+from . import (
+    pairing,  # noqa: E402,F401
+    views,  # noqa: E402,F401  (registers the routes)
+)

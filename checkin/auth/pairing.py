@@ -1,5 +1,6 @@
 """Pairing a phone: the one-time link an organiser shows as a QR signs the phone in as the
 volunteer, at the show and gate the organiser chose."""
+
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, url_for
@@ -33,5 +34,10 @@ def pair_confirm(code: str):
     if "gate.setup" not in current_app.view_functions:
         return redirect(url_for("public.index"), code=303)
     # The gate page keeps the choice its own way: hand it over through its own form.
-    return render_template("auth/paired.html", form=FlaskForm(), staff=pairing.staff,
-                           show_slug=pairing.show_slug, gate=pairing.gate)
+    return render_template(
+        "auth/paired.html",
+        form=FlaskForm(),
+        staff=pairing.staff,
+        show_slug=pairing.show_slug,
+        gate=pairing.gate,
+    )

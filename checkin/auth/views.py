@@ -1,4 +1,5 @@
 """Staff sign-in and sign-out."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -14,7 +15,6 @@ from ..extensions import db, limiter
 from ..staff import authenticate, sign_out_everywhere
 from . import bp
 
-
 # Our own words: WTForms' built-in messages have no Vietnamese catalogue, so a Vietnamese page
 # would say "This field is required."
 REQUIRED = _l("Please fill in this field.")
@@ -22,10 +22,16 @@ TOO_LONG = _l("This is too long.")
 
 
 class LoginForm(FlaskForm):
-    name = StringField(_l("Account name"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)],
-                       render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)],
-                             render_kw={"autocomplete": "current-password"})
+    name = StringField(
+        _l("Account name"),
+        validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 def _home_for(staff) -> str:

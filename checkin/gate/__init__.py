@@ -1,7 +1,10 @@
 """Volunteers' pages: choose a show and gate, then scan tickets with the phone's camera."""
+
 from flask import Blueprint
 
 bp = Blueprint("gate", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes)
-from . import standby_desk  # noqa: E402,F401
+from . import (
+    standby_desk,  # noqa: E402,F401
+    views,  # noqa: E402,F401  (registers the routes)
+)

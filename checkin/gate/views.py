@@ -1,6 +1,7 @@
 """The scanner page and the show-and-gate picker, and what makes the scanner an installable app
 that starts without network: its web app manifest and its service worker. The scanner itself
 talks to /api/v1 (scans, the offline gate list)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField
@@ -37,10 +39,16 @@ PAGE_CACHE = "checkin-gate-page"
 # What the scanner needs to start and decide with no network (static/, relative). Every module
 # under js/gate/ is included, so a new one cannot be forgotten.
 OFFLINE_FILES = (
-    "css/app.css", "css/gate.css", "js/scanner.js", "js/gate/*.js",
-    "vendor/barcode-detector/ponyfill.js", "vendor/barcode-detector/zxing-exported.js",
-    "vendor/barcode-detector/zxing_reader.wasm", "vendor/noble-ed25519/index.js",
-    "icons/gate-192.png", "icons/gate-512.png",
+    "css/app.css",
+    "css/gate.css",
+    "js/scanner.js",
+    "js/gate/*.js",
+    "vendor/barcode-detector/ponyfill.js",
+    "vendor/barcode-detector/zxing-exported.js",
+    "vendor/barcode-detector/zxing_reader.wasm",
+    "vendor/noble-ed25519/index.js",
+    "icons/gate-192.png",
+    "icons/gate-512.png",
 )
 
 
@@ -69,9 +77,16 @@ def index():
     if (g.staff.gate_show_id, g.staff.gate_label) != (show.id, gate):
         # The phone's saved gate is the volunteer's gate now (lookups and the list follow it).
         choose_gate(g.staff.id, show.slug, gate, now=utcnow())
-    return render_template("gate/scanner.html", show=show, gate=gate, title=show.title(current_locale()),
-                           doors=to_local(show.doors_open_at), staff=g.staff, sw_scope=SW_SCOPE,
-                           page_cache=PAGE_CACHE)
+    return render_template(
+        "gate/scanner.html",
+        show=show,
+        gate=gate,
+        title=show.title(current_locale()),
+        doors=to_local(show.doors_open_at),
+        staff=g.staff,
+        sw_scope=SW_SCOPE,
+        page_cache=PAGE_CACHE,
+    )
 
 
 def _offline_files() -> list[Path]:
@@ -103,8 +118,13 @@ def service_worker():
     static = Path(current_app.static_folder)
     urls = [url_for("static", filename=path.relative_to(static).as_posix()) for path in files]
     urls += [url_for("gate.manifest", locale=locale) for locale in LOCALES]
-    body = render_template("gate/sw.js", version=offline_version(files), files=urls,
-                           page=url_for("gate.index"), page_cache=PAGE_CACHE)
+    body = render_template(
+        "gate/sw.js",
+        version=offline_version(files),
+        files=urls,
+        page=url_for("gate.index"),
+        page_cache=PAGE_CACHE,
+    )
     response = make_response(body)
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Service-Worker-Allowed"] = SW_SCOPE
@@ -137,8 +157,15 @@ def _manifest() -> dict:
         "orientation": "portrait",
         "background_color": "#000000",
         "theme_color": "#111111",
-        "icons": [{"src": url_for("static", filename=f"icons/gate-{size}.png"), "sizes": f"{size}x{size}",
-                   "type": "image/png", "purpose": "any"} for size in (192, 512)],
+        "icons": [
+            {
+                "src": url_for("static", filename=f"icons/gate-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for size in (192, 512)
+        ],
     }
 
 
@@ -147,17 +174,30 @@ def _manifest() -> dict:
 def setup():
     form = GateChoiceForm()
     if form.validate_on_submit():
-        gate = db.session.scalar(select(Gate).join(Show).where(
-            Show.slug == form.show.data, Gate.label == form.gate.data))
+        gate = db.session.scalar(
+            select(Gate).join(Show).where(Show.slug == form.show.data, Gate.label == form.gate.data)
+        )
         if gate is not None:
             choose_gate(g.staff.id, form.show.data, gate.label, now=utcnow())
             response = make_response(redirect(url_for("gate.index"), code=303))
-            response.set_cookie(CHOICE_COOKIE, urlencode({"show": form.show.data, "gate": gate.label}),
-                                max_age=CHOICE_MAX_AGE, httponly=True, samesite="Lax",
-                                secure=request.is_secure)
+            response.set_cookie(
+                CHOICE_COOKIE,
+                urlencode({"show": form.show.data, "gate": gate.label}),
+                max_age=CHOICE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
             return response
         form.gate.errors = ["unknown_gate"]
     current = _choice()
     status = 400 if form.errors else 200
-    return render_template("gate/setup.html", form=form, shows=list_shows(db.session), locale_title=current_locale(),
-                           current=current, to_local=to_local, page_cache=PAGE_CACHE), status
+    return render_template(
+        "gate/setup.html",
+        form=form,
+        shows=list_shows(db.session),
+        locale_title=current_locale(),
+        current=current,
+        to_local=to_local,
+        page_cache=PAGE_CACHE,
+    ), status

@@ -1,4 +1,5 @@
 """Teachers' and guardians' routes: parse, call one domain function, render."""
+
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -62,20 +63,29 @@ def request_group(slug: str):
             return redirect(url_for("groups.group_page", token=made.token), code=303)
     show = _show(slug)
     settings = school_groups.settings_of(db.session, show.id)
-    return render_template("groups/request.html", show=show, form=form, error=error,
-                           settings=settings), status
+    return render_template(
+        "groups/request.html", show=show, form=form, error=error, settings=settings
+    ), status
 
 
 def _group_page(token: str, roster_form=None, bad_rows=None, status=200):
     group = school_groups.group_by_token(db.session, token)
     show = db.session.get(Show, group.show_id)
-    members = db.session.scalars(select(GroupMember).where(GroupMember.group_id == group.id)
-                                 .order_by(GroupMember.kind.desc(), GroupMember.position)).all()
+    members = db.session.scalars(
+        select(GroupMember)
+        .where(GroupMember.group_id == group.id)
+        .order_by(GroupMember.kind.desc(), GroupMember.position)
+    ).all()
     rows = [(number, FIELD_NAMES.get(field, field), _message(code)) for number, field, code in bad_rows or []]
     return render_template(
-        "groups/group.html", group=group, show=show, members=members,
-        state=school_groups.group_state(db.session, group), roster_form=roster_form or RosterForm(),
-        bad_rows=rows), status
+        "groups/group.html",
+        group=group,
+        show=show,
+        members=members,
+        state=school_groups.group_state(db.session, group),
+        roster_form=roster_form or RosterForm(),
+        bad_rows=rows,
+    ), status
 
 
 @bp.get("/g/<token>")
@@ -127,8 +137,11 @@ def consent(token: str):
     error, status = None, 200
     if request.method == "POST":
         try:
-            group_roster.give_online_consent(token, {"guardian_name": form.guardian_name.data,
-                                                     "guardian_consent": form.guardian_consent.data}, now=utcnow())
+            group_roster.give_online_consent(
+                token,
+                {"guardian_name": form.guardian_name.data, "guardian_consent": form.guardian_consent.data},
+                now=utcnow(),
+            )
         except InvalidInput as invalid:
             for name, code in invalid.fields.items():
                 getattr(form, name).errors = [_message(code)]
@@ -137,8 +150,9 @@ def consent(token: str):
             return redirect(url_for("groups.consent", token=token), code=303)
     asked = group_roster.consent_request(db.session, token)
     show = db.session.get(Show, asked.show_id)
-    return render_template("groups/consent.html", asked=asked, show=show, form=form, error=error,
-                           version=PRIVACY_NOTICE_VERSION), status
+    return render_template(
+        "groups/consent.html", asked=asked, show=show, form=form, error=error, version=PRIVACY_NOTICE_VERSION
+    ), status
 
 
 @bp.post("/g/<token>/tickets")
@@ -151,12 +165,19 @@ def issue_tickets(token: str):
 def tickets_page(token: str):
     group = school_groups.group_by_token(db.session, token)
     keyring = current_app.extensions["checkin_keyring"]
-    entries = [(member, ticket, tickets.qr_svg(tickets.sign_payload(ticket.code, keyring)))
-               for member, ticket in group_tickets.members_with_tickets(db.session, group)
-               if ticket.status == "issued"]
-    return render_template("groups/tickets.html", group=group, show=db.session.get(Show, group.show_id),
-                           entries=entries, format_code=tickets.format_code,
-                           pass_svg=tickets.qr_svg(group_pass.sign_pass(group.pass_code, keyring)))
+    entries = [
+        (member, ticket, tickets.qr_svg(tickets.sign_payload(ticket.code, keyring)))
+        for member, ticket in group_tickets.members_with_tickets(db.session, group)
+        if ticket.status == "issued"
+    ]
+    return render_template(
+        "groups/tickets.html",
+        group=group,
+        show=db.session.get(Show, group.show_id),
+        entries=entries,
+        format_code=tickets.format_code,
+        pass_svg=tickets.qr_svg(group_pass.sign_pass(group.pass_code, keyring)),
+    )
 
 
 @bp.post("/g/<token>/email")

@@ -3,6 +3,7 @@
 Templates are rendered by a `render(template, locale, **context)` the caller provides (the app's
 Jinja environment with Flask-Babel), so this module stays free of the web framework.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,14 @@ from ..signing import Keyring
 
 Render = Callable[..., str]
 # Kinds with their own body (the others are about the ticket itself): kind -> template name.
-OWN_TEMPLATES = {"confirm": "confirm", "notice": "notice", "reconfirm": "reconfirm", "reminder": "reconfirm",
-                 "released": "released", "message": "message"}
+OWN_TEMPLATES = {
+    "confirm": "confirm",
+    "notice": "notice",
+    "reconfirm": "reconfirm",
+    "reminder": "reconfirm",
+    "released": "released",
+    "message": "message",
+}
 
 
 @dataclass(frozen=True)
@@ -51,19 +58,39 @@ def _sender(value: str) -> Address:
     return Address(display_name=name, addr_spec=address)
 
 
-def _calendar_file(ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime,
-                   cancelled: bool = False) -> bytes:
+def _calendar_file(
+    ticket: Ticket, show: Show, deployment: Deployment, render: Render, now: datetime, cancelled: bool = False
+) -> bytes:
     locale = ticket.locale or "vi"
     return ticket_calendar(
-        show, code=ticket.code, title=show.title(locale),
-        description=render("email/calendar.txt", locale, ticket=ticket, show=show,
-                           code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket)).strip(),
-        ticket_url=deployment.ticket_url(ticket), now=now, cancelled=cancelled,
+        show,
+        code=ticket.code,
+        title=show.title(locale),
+        description=render(
+            "email/calendar.txt",
+            locale,
+            ticket=ticket,
+            show=show,
+            code=tickets.format_code(ticket.code),
+            ticket_url=deployment.ticket_url(ticket),
+        ).strip(),
+        ticket_url=deployment.ticket_url(ticket),
+        now=now,
+        cancelled=cancelled,
     )
 
 
-def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deployment, render: Render,
-            position: int | None, now: datetime, extra: dict | None = None) -> EmailMessage:
+def compose(
+    message_id: int,
+    kind: str,
+    ticket: Ticket,
+    *,
+    deployment: Deployment,
+    render: Render,
+    position: int | None,
+    now: datetime,
+    extra: dict | None = None,
+) -> EmailMessage:
     """The message for one outbox row. What it shows follows the ticket's status now, not when
     it was queued: a ticket carries its QR and calendar file only while it is issued and
     confirmed, and only in the messages about the ticket itself (not a "confirm" or a "notice",
@@ -73,14 +100,25 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
     own_template = kind in OWN_TEMPLATES
     issued = ticket.status == "issued" and ticket.confirmed_at is not None and not own_template
     # A cancelled ticket whose e-mail carried a calendar file gets the file that removes it.
-    cancels_calendar = kind == "cancelled" and ticket.issued_at is not None and ticket.confirmed_at is not None
+    cancels_calendar = (
+        kind == "cancelled" and ticket.issued_at is not None and ticket.confirmed_at is not None
+    )
     domain = _sender(deployment.sender).domain or "checkin.local"
     qr_cid = make_msgid("qr", domain=domain)
     context = dict(
-        kind=kind, ticket=ticket, show=show, title=show.title(locale), issued=issued,
-        code=tickets.format_code(ticket.code), ticket_url=deployment.ticket_url(ticket),
-        position=position, qr_cid=qr_cid[1:-1], contact=deployment.contact, hold_minutes=deployment.hold_minutes,
-        cancels_calendar=cancels_calendar, **(extra or {}),
+        kind=kind,
+        ticket=ticket,
+        show=show,
+        title=show.title(locale),
+        issued=issued,
+        code=tickets.format_code(ticket.code),
+        ticket_url=deployment.ticket_url(ticket),
+        position=position,
+        qr_cid=qr_cid[1:-1],
+        contact=deployment.contact,
+        hold_minutes=deployment.hold_minutes,
+        cancels_calendar=cancels_calendar,
+        **(extra or {}),
     )
     body = f"email/{OWN_TEMPLATES[kind]}" if own_template else "email/ticket"
     message = EmailMessage()
@@ -97,14 +135,28 @@ def compose(message_id: int, kind: str, ticket: Ticket, *, deployment: Deploymen
     if issued:
         payload = tickets.sign_payload(ticket.code, deployment.keyring)
         html_part = message.get_payload()[1]
-        html_part.add_related(tickets.qr_png(payload, box_size=8), "image", "png", cid=qr_cid,
-                              disposition="inline", filename=f"ve-{ticket.code}.png")
-        message.add_attachment(_calendar_file(ticket, show, deployment, render, now), maintype="text",
-                               subtype="calendar", filename=f"ve-{ticket.code}.ics",
-                               params={"method": "PUBLISH", "charset": "utf-8"})
+        html_part.add_related(
+            tickets.qr_png(payload, box_size=8),
+            "image",
+            "png",
+            cid=qr_cid,
+            disposition="inline",
+            filename=f"ve-{ticket.code}.png",
+        )
+        message.add_attachment(
+            _calendar_file(ticket, show, deployment, render, now),
+            maintype="text",
+            subtype="calendar",
+            filename=f"ve-{ticket.code}.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
     elif cancels_calendar:  # the same UID as the ticket's own file: calendars remove the event
-        message.add_attachment(_calendar_file(ticket, show, deployment, render, now, cancelled=True),
-                               maintype="text", subtype="calendar", filename=f"ve-{ticket.code}-huy.ics",
-                               params={"method": "CANCEL", "charset": "utf-8"})
+        message.add_attachment(
+            _calendar_file(ticket, show, deployment, render, now, cancelled=True),
+            maintype="text",
+            subtype="calendar",
+            filename=f"ve-{ticket.code}-huy.ics",
+            params={"method": "CANCEL", "charset": "utf-8"},
+        )
     message["Content-Language"] = locale  # after the body: setting content clears Content-* headers
     return message

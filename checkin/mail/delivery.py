@@ -1,4 +1,5 @@
 """Where mail goes: an SMTP server (smtp:// or smtps:// URL) or, without one, .eml files in a folder."""
+
 from __future__ import annotations
 
 import os

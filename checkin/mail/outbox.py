@@ -5,6 +5,7 @@ exists without its e-mail, and a rolled-back registration never sends one. Deliv
 later, at least once: a worker claims a row with a conditional UPDATE (a lease), so two workers
 never send the same message at the same time, and a failed attempt is retried with backoff.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,11 +20,20 @@ from ..models import OutboxMessage
 # (confirmed: issued or waitlisted), "promoted" (a waitlist place became a ticket), "resend"
 # (asked for again on /find), "cancelled", "notice" (someone registered again with this
 # ticket's e-mail or phone).
-KINDS = ("confirm", "ticket", "promoted", "resend", "cancelled", "notice",
-         # a reconfirmation (checkin/reconfirmation.py): the question, its reminder, the release
-         "reconfirm", "reminder", "released",
-         # an organiser's message to the show's holders (checkin/holder_messages.py)
-         "message")
+KINDS = (
+    "confirm",
+    "ticket",
+    "promoted",
+    "resend",
+    "cancelled",
+    "notice",
+    # a reconfirmation (checkin/reconfirmation.py): the question, its reminder, the release
+    "reconfirm",
+    "reminder",
+    "released",
+    # an organiser's message to the show's holders (checkin/holder_messages.py)
+    "message",
+)
 # At most one notice per ticket in this time, however often its e-mail or phone is tried.
 NOTICE_INTERVAL = timedelta(hours=1)
 # A claimed message is not offered to another worker before this; longer than any SMTP timeout.
@@ -56,17 +66,28 @@ def enqueue_now(connection, ticket_id: int, kind: str, now: datetime) -> None:
 
 def resend_pending(session, ticket_id: int) -> bool:
     """True if a resend for this ticket is still waiting: asking again adds nothing."""
-    return session.scalar(select(exists().where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "resend",
-        OutboxMessage.sent_at.is_(None),
-    )))
+    return session.scalar(
+        select(
+            exists().where(
+                OutboxMessage.ticket_id == ticket_id,
+                OutboxMessage.kind == "resend",
+                OutboxMessage.sent_at.is_(None),
+            )
+        )
+    )
 
 
 def notice_sent_since(session, ticket_id: int, since: datetime) -> bool:
-    return session.scalar(select(exists().where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.kind == "notice",
-        OutboxMessage.sent_at >= since, OutboxMessage.last_error.is_(None),
-    )))
+    return session.scalar(
+        select(
+            exists().where(
+                OutboxMessage.ticket_id == ticket_id,
+                OutboxMessage.kind == "notice",
+                OutboxMessage.sent_at >= since,
+                OutboxMessage.last_error.is_(None),
+            )
+        )
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -82,34 +103,46 @@ class Claim:
 
 
 def due_ids(session, now: datetime, limit: int) -> list[int]:
-    return list(session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def claim(message_id: int, now: datetime) -> Claim | None:
     """Takes a lease on a due message, or None if another worker has it or it was sent."""
     with transaction() as session:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
-                   OutboxMessage.next_attempt_at <= now)
-            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        claimed = (
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if not claimed:
             return None
-        return Claim(message_id, session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)))
+        return Claim(
+            message_id, session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
+        )
 
 
 def mark_sent(claim_: Claim, now: datetime, note: str | None = None) -> None:
     with transaction() as session:
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == claim_.id)
-            .values(sent_at=now, last_error=note).execution_options(synchronize_session=False)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claim_.id)
+            .values(sent_at=now, last_error=note)
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -118,7 +151,8 @@ def mark_failed(claim_: Claim, now: datetime, error: str) -> datetime:
     retry_at = now + retry_delay(claim_.attempts)
     with transaction() as session:
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == claim_.id)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claim_.id)
             .values(next_attempt_at=retry_at, last_error=error[:1000])
             .execution_options(synchronize_session=False)
         )

@@ -1,4 +1,5 @@
 """The delivery worker: a pass sends what is due; the loop repeats passes until told to stop."""
+
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..extensions import db
 from .. import holder_messages, reconfirmation
+from ..extensions import db
 from ..models import OutboxMessage
 from ..waitlist import position
 from . import outbox
@@ -39,7 +40,9 @@ def _obsolete(session, message: OutboxMessage, now: datetime) -> str | None:
         return "not sent: the ticket was cancelled first"
     if message.kind in ("reconfirm", "reminder") and not reconfirmation.is_pending(session, ticket.id):
         return "not sent: answered, or the reconfirmation was cancelled or is over"
-    if message.kind == "notice" and outbox.notice_sent_since(session, ticket.id, now - outbox.NOTICE_INTERVAL):
+    if message.kind == "notice" and outbox.notice_sent_since(
+        session, ticket.id, now - outbox.NOTICE_INTERVAL
+    ):
         return "not sent: a notice went to this address within the hour"
     return None
 
@@ -51,8 +54,9 @@ def _extra(session, message: OutboxMessage) -> dict:
     return reconfirmation.mail_context(session, message.kind, message.ticket.id)
 
 
-def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime],
-                batch: int = BATCH) -> PassReport:
+def deliver_due(
+    *, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime], batch: int = BATCH
+) -> PassReport:
     """One pass over the messages due now. Each is claimed first, so that workers running side
     by side never send one twice; a failure is recorded and retried later, never lost."""
     report = PassReport()
@@ -73,17 +77,29 @@ def deliver_due(*, transport, deployment: Deployment, render: Render, clock: Cal
             continue
         name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"
         try:
-            email = compose(message.id, message.kind, message.ticket, deployment=deployment, render=render,
-                            position=position(session, message.ticket), now=clock(),
-                            extra=_extra(session, message))
+            email = compose(
+                message.id,
+                message.kind,
+                message.ticket,
+                deployment=deployment,
+                render=render,
+                position=position(session, message.ticket),
+                now=clock(),
+                extra=_extra(session, message),
+            )
             session.commit()
             transport.send(email, name)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the message waits for a retry
             session.rollback()
             retry_at = outbox.mark_failed(claim, clock(), f"{type(error).__name__}: {error}")
             if isinstance(error, TRANSIENT_ERRORS):
-                log.warning("outbox %s: attempt %s failed (%s); next at %s",
-                            message_id, claim.attempts, type(error).__name__, retry_at)
+                log.warning(
+                    "outbox %s: attempt %s failed (%s); next at %s",
+                    message_id,
+                    claim.attempts,
+                    type(error).__name__,
+                    retry_at,
+                )
             else:
                 log.exception("outbox %s: could not compose or send; next at %s", message_id, retry_at)
             report.failed += 1

@@ -1,5 +1,6 @@
 """The organiser console (/organiser): live attendance, shows and gates, staff, attendees,
 exports and the audit log. Organisers only: every route passes one role check first."""
+
 from flask import Blueprint
 
 from .. import devices
@@ -21,12 +22,32 @@ def helpers():
     def localtime(utc, pattern="%d/%m %H:%M"):
         return to_local(utc).strftime(pattern) if utc else ""
 
-    return {"localtime": localtime, "describe": labels.describe, "label": labels.label,
-            "action_label": labels.action_label, "object_label": labels.object_label,
-            "value_label": labels.value_label, "device_label": devices.describe,
-            "STATUSES": labels.STATUSES, "SCAN_RESULTS": labels.SCAN_RESULTS, "HISTORY": labels.HISTORY,
-            "CONFLICT_REASONS": labels.CONFLICT_REASONS, "MAIL_KINDS": labels.MAIL_KINDS}
+    return {
+        "localtime": localtime,
+        "describe": labels.describe,
+        "label": labels.label,
+        "action_label": labels.action_label,
+        "object_label": labels.object_label,
+        "value_label": labels.value_label,
+        "device_label": devices.describe,
+        "STATUSES": labels.STATUSES,
+        "SCAN_RESULTS": labels.SCAN_RESULTS,
+        "HISTORY": labels.HISTORY,
+        "CONFLICT_REASONS": labels.CONFLICT_REASONS,
+        "MAIL_KINDS": labels.MAIL_KINDS,
+    }
 
 
-from . import (attendee_pages, audit_log, conflicts, dashboard, exports, group_pages, labels,  # noqa: E402,F401
-               message_pages, seat_pages, show_pages, staff_pages)
+from . import (
+    attendee_pages,
+    audit_log,
+    conflicts,
+    dashboard,
+    exports,
+    group_pages,
+    labels,  # noqa: E402,F401
+    message_pages,
+    seat_pages,
+    show_pages,
+    staff_pages,
+)

@@ -1,4 +1,5 @@
 """Attendees: search, a ticket with its whole history, and what an organiser may do to it."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -24,19 +25,27 @@ PAGE_ROWS = 100
 def attendees_list():
     form, filters = ticket_filter()
     rows = db.session.execute(attendees.ticket_query(filters).limit(PAGE_ROWS)).all() if filters else []
-    return render_template("organiser/attendees.html", form=form, rows=rows, limit=PAGE_ROWS), \
-        200 if filters else 422
+    return render_template(
+        "organiser/attendees.html", form=form, rows=rows, limit=PAGE_ROWS
+    ), 200 if filters else 422
 
 
 def _ticket_page(code: str, status: int = 200, admit_form: AdmitForm | None = None):
     ticket = attendees.find_ticket(db.session, code)
-    gates = [gate.label for gate in db.session.query(Gate).filter_by(show_id=ticket.show_id)
-             .order_by(Gate.position)]
+    gates = [
+        gate.label
+        for gate in db.session.query(Gate).filter_by(show_id=ticket.show_id).order_by(Gate.position)
+    ]
     admit_form = admit_form or AdmitForm(formdata=None, gate=gates[0] if gates else "")
     return render_template(
-        "organiser/ticket.html", ticket=ticket, show=ticket.show,
-        history=collapsed(attendees.ticket_history(db.session, ticket)), action=ActionForm(), move=MoveForm(),
-        admit=admit_form, gates=gates,
+        "organiser/ticket.html",
+        ticket=ticket,
+        show=ticket.show,
+        history=collapsed(attendees.ticket_history(db.session, ticket)),
+        action=ActionForm(),
+        move=MoveForm(),
+        admit=admit_form,
+        gates=gates,
     ), status
 
 
@@ -66,15 +75,21 @@ def ticket_cancel(code: str):
 
 @bp.post("/tickets/<code>/resend")
 def ticket_resend(code: str):
-    return _after(code, lambda: attendees.resend_mail(code, now=utcnow(), actor=g.staff),
-                  _("The e-mail will be sent again shortly."))
+    return _after(
+        code,
+        lambda: attendees.resend_mail(code, now=utcnow(), actor=g.staff),
+        _("The e-mail will be sent again shortly."),
+    )
 
 
 @bp.post("/tickets/<code>/move")
 def ticket_move(code: str):
     form = MoveForm()
-    return _after(code, lambda: attendees.move_ticket(code, form.status.data, now=utcnow(), actor=g.staff),
-                  _("Ticket moved."))
+    return _after(
+        code,
+        lambda: attendees.move_ticket(code, form.status.data, now=utcnow(), actor=g.staff),
+        _("Ticket moved."),
+    )
 
 
 @bp.post("/tickets/<code>/admit")
@@ -83,8 +98,9 @@ def ticket_admit(code: str):
     if not form.validate_on_submit():
         return _ticket_page(code, 422, form)
     try:
-        result = attendees.admit_by_hand(code, gate=form.gate.data, reason=form.reason.data,
-                                         now=utcnow(), actor=g.staff)
+        result = attendees.admit_by_hand(
+            code, gate=form.gate.data, reason=form.reason.data, now=utcnow(), actor=g.staff
+        )
     except DomainError as error:
         return _ticket_page(code, show_error(error, form), form)
     flash(scan_message(result.response), "ok" if result.ok else "error")

@@ -1,4 +1,5 @@
 """The audit log page: every organiser action and every scan, filterable, read-only."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -20,9 +21,11 @@ def audit():
     form = AuditFilterForm(request.args)
     accounts = list_staff(db.session)
     form.actor.choices = [("", _l("Everyone"))] + [(str(staff.id), staff.name) for staff in accounts]
-    form.action.choices = [("", _l("Everything")), (SCAN_ACTION, _l("Every scan"))] + \
-        [(action, label) for action, label in ACTIONS.items()] + \
-        [(f"{SCAN_ACTION}:{result}", action_label(f"{SCAN_ACTION}:{result}")) for result in SCAN_RESULTS]
+    form.action.choices = (
+        [("", _l("Everything")), (SCAN_ACTION, _l("Every scan"))]
+        + [(action, label) for action, label in ACTIONS.items()]
+        + [(f"{SCAN_ACTION}:{result}", action_label(f"{SCAN_ACTION}:{result}")) for result in SCAN_RESULTS]
+    )
     lines = []
     if form.validate():
         actor = form.actor.data
@@ -31,7 +34,11 @@ def audit():
             day_start, day_end = day_bounds(form.day.data, to_utc)
         filters = ActivityFilter(
             actor_id=int(actor) if actor and actor.isdigit() else None,
-            action=form.action.data if form.action.data in dict(form.action.choices) and form.action.data else None,
-            day_start=day_start, day_end=day_end)
+            action=form.action.data
+            if form.action.data in dict(form.action.choices) and form.action.data
+            else None,
+            day_start=day_start,
+            day_end=day_end,
+        )
         lines = list_activity(db.session, filters, PAGE_ROWS)
     return render_template("organiser/audit.html", form=form, lines=lines, limit=PAGE_ROWS)

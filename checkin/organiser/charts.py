@@ -1,5 +1,6 @@
 """The arrivals chart as SVG geometry: computed here, drawn by a template, so the page and
 the fragment the dashboard re-fetches are one drawing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,16 @@ def arrivals_chart(arrivals: list[tuple[datetime, int]]) -> Chart:
             height = plot_h * count / peak if peak else 0
             label = to_local(at).strftime("%H:%M")
             x = LEFT + i * slot
-            bars.append(Bar(round(x + slot * 0.1, 2), round(TOP + plot_h - height, 2),
-                            round(max(slot * 0.8, 1), 2), round(height, 2), label, count))
+            bars.append(
+                Bar(
+                    round(x + slot * 0.1, 2),
+                    round(TOP + plot_h - height, 2),
+                    round(max(slot * 0.8, 1), 2),
+                    round(height, 2),
+                    label,
+                    count,
+                )
+            )
             if i % every == 0:
                 ticks.append((round(x + slot / 2, 2), label))
     return Chart(WIDTH, HEIGHT, bars, ticks, peak, TOP + plot_h)

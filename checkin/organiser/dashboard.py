@@ -1,4 +1,5 @@
 """The live dashboard: the page, and the arrivals chart as an SVG fragment it re-fetches."""
+
 from __future__ import annotations
 
 from flask import Response, render_template, request
@@ -26,8 +27,14 @@ def index():
     shows = list_shows(db.session)
     show = _chosen_show(shows, now)
     stats = show_stats(db.session, show, now) if show else None
-    return render_template("organiser/dashboard.html", shows=shows, show=show, stats=stats, now_local=to_local(now),
-                           chart=arrivals_chart(stats.arrivals) if stats else None)
+    return render_template(
+        "organiser/dashboard.html",
+        shows=shows,
+        show=show,
+        stats=stats,
+        now_local=to_local(now),
+        chart=arrivals_chart(stats.arrivals) if stats else None,
+    )
 
 
 @bp.get("/shows/<slug>/arrivals.svg")

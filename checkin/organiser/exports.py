@@ -1,4 +1,5 @@
 """The scans list and the CSV exports of attendees and scans, with the list's filters applied."""
+
 from __future__ import annotations
 
 from flask import Response, abort, render_template, stream_with_context
@@ -13,8 +14,11 @@ PAGE_ROWS = 200
 
 
 def csv_response(name: str, lines) -> Response:
-    return Response(stream_with_context(lines), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.post("/exports/attendees.csv")
@@ -23,7 +27,9 @@ def export_attendees():
     _, filters = ticket_filter()
     if filters is None:
         abort(400)
-    return csv_response("attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local))
+    return csv_response(
+        "attendees.csv", csv_lines(ATTENDEE_HEADER, attendee_rows(db.session, filters), to_local)
+    )
 
 
 @bp.get("/exports/scans.csv")

@@ -1,4 +1,5 @@
 """Domain errors on console pages: field codes next to their fields, the rest as a notice."""
+
 from __future__ import annotations
 
 from flask import flash
@@ -17,8 +18,11 @@ def show_error(error: DomainError, form=None) -> int:
             if field is None:
                 unplaced[name] = code
             else:
-                field.errors = [*field.errors, field_message(code)] if isinstance(field.errors, list) \
+                field.errors = (
+                    [*field.errors, field_message(code)]
+                    if isinstance(field.errors, list)
                     else [field_message(code)]
+                )
         for code in unplaced.values():
             flash(field_message(code), "error")
         flash(error_message(error.code), "error")

@@ -1,4 +1,5 @@
 """The console's list filters, read from the query string into the domain's filter values."""
+
 from __future__ import annotations
 
 from flask import request
@@ -38,8 +39,9 @@ def ticket_filter() -> tuple[SearchForm, TicketFilter | None]:
         return form, TicketFilter()
     if not form.validate():
         return form, None
-    return form, TicketFilter(show_id=ids.get(form.show.data or ""), status=form.status.data or None,
-                              query=form.q.data or None)
+    return form, TicketFilter(
+        show_id=ids.get(form.show.data or ""), status=form.status.data or None, query=form.q.data or None
+    )
 
 
 def scan_filter() -> tuple[ScanFilterForm, ScanFilter]:
@@ -54,5 +56,10 @@ def scan_filter() -> tuple[ScanFilterForm, ScanFilter]:
     since = until = None
     if form.day.data:
         since, until = day_bounds(form.day.data, to_utc)
-    return form, ScanFilter(show_id=ids.get(form.show.data or ""), gate=(form.gate.data or "").strip() or None,
-                            result=(form.result.data or "").strip() or None, since=since, until=until)
+    return form, ScanFilter(
+        show_id=ids.get(form.show.data or ""),
+        gate=(form.gate.data or "").strip() or None,
+        result=(form.result.data or "").strip() or None,
+        since=since,
+        until=until,
+    )

@@ -1,5 +1,6 @@
 """The console's forms. WTForms checks CSRF, types and ranges with translated messages; the
 domain modules check the rules again for every other entry point."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -65,15 +66,29 @@ def _required():
 
 
 def _count():
-    return [_required(), NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number."))]
+    return [
+        _required(),
+        NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number.")),
+    ]
 
 
 class ShowForm(FlaskForm):
-    slug = StringField(_l("Short name in links"), validators=[
-        _required(), Regexp(r"^[a-z0-9][a-z0-9-]{1,39}$",
-                            message=_l("2 to 40 lower-case letters, digits or dashes, e.g. gala-2026."))])
-    title_vi = StringField(_l("Title in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)])
-    title_en = StringField(_l("Title in English"), validators=[_required(), Length(max=200, message=TOO_LONG)])
+    slug = StringField(
+        _l("Short name in links"),
+        validators=[
+            _required(),
+            Regexp(
+                r"^[a-z0-9][a-z0-9-]{1,39}$",
+                message=_l("2 to 40 lower-case letters, digits or dashes, e.g. gala-2026."),
+            ),
+        ],
+    )
+    title_vi = StringField(
+        _l("Title in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)]
+    )
+    title_en = StringField(
+        _l("Title in English"), validators=[_required(), Length(max=200, message=TOO_LONG)]
+    )
     venue = StringField(_l("Venue"), validators=[_required(), Length(max=300, message=TOO_LONG)])
     doors_open_at = LocalTimeField(_l("Doors open (Hanoi time)"), validators=[_required()])
     starts_at = LocalTimeField(_l("Starts (Hanoi time)"), validators=[_required()])
@@ -83,21 +98,44 @@ class ShowForm(FlaskForm):
     reentry_allowed = BooleanField(_l("Re-entry allowed (attendees may go out and come back)"))
     registration_opens_at = LocalTimeField(_l("Registration opens (Hanoi time)"), validators=[_required()])
     registration_closes_at = LocalTimeField(_l("Registration closes (Hanoi time)"), validators=[_required()])
-    waitlist_cutoff_minutes = WholeNumberField(_l("Waitlist closes this many minutes before doors open"),
-                                               validators=_count())
+    waitlist_cutoff_minutes = WholeNumberField(
+        _l("Waitlist closes this many minutes before doors open"), validators=_count()
+    )
     offline_names = BooleanField(_l("Show attendees' names on gate phones when offline"))
-    programme_vi = TextAreaField(_l("Programme in Vietnamese (one item a line)"),
-                                 validators=[Optional(), Length(max=2000, message=TOO_LONG)])
-    programme_en = TextAreaField(_l("Programme in English (one item a line)"),
-                                 validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    programme_vi = TextAreaField(
+        _l("Programme in Vietnamese (one item a line)"),
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+    )
+    programme_en = TextAreaField(
+        _l("Programme in English (one item a line)"),
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+    )
 
     def values(self) -> dict:
-        values = {name: getattr(self, name).data for name in (
-            "title_vi", "title_en", "venue", "ticket_quota", "venue_capacity", "reentry_allowed",
-            "waitlist_cutoff_minutes", "offline_names", "programme_vi", "programme_en")}
+        values = {
+            name: getattr(self, name).data
+            for name in (
+                "title_vi",
+                "title_en",
+                "venue",
+                "ticket_quota",
+                "venue_capacity",
+                "reentry_allowed",
+                "waitlist_cutoff_minutes",
+                "offline_names",
+                "programme_vi",
+                "programme_en",
+            )
+        }
         values["reentry_allowed"] = bool(values["reentry_allowed"])
         values["offline_names"] = bool(values["offline_names"])
-        for name in ("doors_open_at", "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        for name in (
+            "doors_open_at",
+            "starts_at",
+            "ends_at",
+            "registration_opens_at",
+            "registration_closes_at",
+        ):
             values[name] = getattr(self, name).utc
         return values
 
@@ -119,8 +157,11 @@ class GateForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Account name"), validators=[_required(), Length(max=80, message=TOO_LONG)],
-                       render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    name = StringField(
+        _l("Account name"),
+        validators=[_required(), Length(max=80, message=TOO_LONG)],
+        render_kw={"autocapitalize": "none", "autocomplete": "off"},
+    )
     role = SelectField(_l("Role"), validate_choice=False, validators=[_required()])
 
     def __init__(self, *args, **kwargs):
@@ -129,8 +170,12 @@ class StaffForm(FlaskForm):
 
 
 class PairingForm(FlaskForm):
-    staff_id = SelectField(_l("Volunteer"), coerce=int, validate_choice=False,
-                           validators=[_required(), NumberRange(min=1, max=INT_MAX)])
+    staff_id = SelectField(
+        _l("Volunteer"),
+        coerce=int,
+        validate_choice=False,
+        validators=[_required(), NumberRange(min=1, max=INT_MAX)],
+    )
     gate = SelectField(_l("Show and gate"), validate_choice=False, validators=[_required()])
 
 
@@ -144,8 +189,12 @@ class SearchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [("", _l("All")), ("issued", _l("Issued")), ("waitlisted", _l("Waitlisted")),
-                               ("cancelled", _l("Cancelled"))]
+        self.status.choices = [
+            ("", _l("All")),
+            ("issued", _l("Issued")),
+            ("waitlisted", _l("Waitlisted")),
+            ("cancelled", _l("Cancelled")),
+        ]
 
 
 class ScanFilterForm(FlaskForm):
@@ -183,26 +232,43 @@ class AdmitForm(FlaskForm):
 
 class ReconfirmationForm(FlaskForm):
     deadline = LocalTimeField(_l("Answer by (Hanoi time)"), validators=[_required()])
-    remind_minutes = WholeNumberField(_l("Remind the silent this many minutes before (0: no reminder)"),
-                                      validators=_count())
+    remind_minutes = WholeNumberField(
+        _l("Remind the silent this many minutes before (0: no reminder)"), validators=_count()
+    )
 
 
 class StandbyForm(FlaskForm):
     starts_at = LocalTimeField(_l("Standby admission starts at (Hanoi time)"), validators=[Optional()])
-    below_expected = WholeNumberField(_l("…or once fewer than this many ticket holders are still expected"),
-                                      validators=[Optional(), NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number."))])
+    below_expected = WholeNumberField(
+        _l("…or once fewer than this many ticket holders are still expected"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10_000_000, message=_l("Please enter zero or a positive number.")),
+        ],
+    )
     kept_places = WholeNumberField(_l("Places kept for late ticket holders"), validators=_count())
 
 
 class HolderMessageForm(FlaskForm):
     audience = SelectField(_l("To"))
-    subject_vi = StringField(_l("Subject in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)])
-    body_vi = TextAreaField(_l("Message in Vietnamese"), validators=[_required(), Length(max=5000, message=TOO_LONG)])
-    subject_en = StringField(_l("Subject in English"), validators=[_required(), Length(max=200, message=TOO_LONG)])
-    body_en = TextAreaField(_l("Message in English"), validators=[_required(), Length(max=5000, message=TOO_LONG)])
+    subject_vi = StringField(
+        _l("Subject in Vietnamese"), validators=[_required(), Length(max=200, message=TOO_LONG)]
+    )
+    body_vi = TextAreaField(
+        _l("Message in Vietnamese"), validators=[_required(), Length(max=5000, message=TOO_LONG)]
+    )
+    subject_en = StringField(
+        _l("Subject in English"), validators=[_required(), Length(max=200, message=TOO_LONG)]
+    )
+    body_en = TextAreaField(
+        _l("Message in English"), validators=[_required(), Length(max=5000, message=TOO_LONG)]
+    )
     request_key = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.audience.choices = [("issued", _l("Ticket holders")), ("waitlisted", _l("People on the waitlist")),
-                                 ("all", _l("Ticket holders and the waitlist"))]
+        self.audience.choices = [
+            ("issued", _l("Ticket holders")),
+            ("waitlisted", _l("People on the waitlist")),
+            ("all", _l("Ticket holders and the waitlist")),
+        ]

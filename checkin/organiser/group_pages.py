@@ -1,5 +1,6 @@
 """School groups in the console (issue 19): a show's rules for groups, its groups per school
 and class with their state, and approving, resizing and cancelling them."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -22,11 +23,13 @@ from .forms import ActionForm, LocalTimeField
 
 
 class GroupSettingsForm(FlaskForm):
-    max_group_size = IntegerField(_l("Most people in one group"), validators=[
-        InputRequired(), NumberRange(min=1, max=500)])
+    max_group_size = IntegerField(
+        _l("Most people in one group"), validators=[InputRequired(), NumberRange(min=1, max=500)]
+    )
     approval_required = BooleanField(_l("Groups wait for an organiser's approval before places are held"))
-    roster_deadline = LocalTimeField(_l("Roster and consent deadline (Hanoi time): unfilled places return then"),
-                                     validators=[Optional()])
+    roster_deadline = LocalTimeField(
+        _l("Roster and consent deadline (Hanoi time): unfilled places return then"), validators=[Optional()]
+    )
 
 
 class ResizeForm(FlaskForm):
@@ -35,11 +38,20 @@ class ResizeForm(FlaskForm):
 
 
 def _page(show, settings_form, status=200):
-    groups = db.session.scalars(select(SchoolGroup).where(SchoolGroup.show_id == show.id)
-                                .order_by(SchoolGroup.school, SchoolGroup.class_name, SchoolGroup.id)).all()
+    groups = db.session.scalars(
+        select(SchoolGroup)
+        .where(SchoolGroup.show_id == show.id)
+        .order_by(SchoolGroup.school, SchoolGroup.class_name, SchoolGroup.id)
+    ).all()
     rows = [(group, school_groups.group_state(db.session, group)) for group in groups]
-    return render_template("organiser/groups.html", show=show, settings_form=settings_form, rows=rows,
-                           settings=school_groups.settings_of(db.session, show.id), action=ActionForm()), status
+    return render_template(
+        "organiser/groups.html",
+        show=show,
+        settings_form=settings_form,
+        rows=rows,
+        settings=school_groups.settings_of(db.session, show.id),
+        action=ActionForm(),
+    ), status
 
 
 @bp.route("/shows/<slug>/groups", methods=["GET", "POST"])
@@ -48,9 +60,14 @@ def groups(slug: str):
     form = GroupSettingsForm(obj=school_groups.settings_of(db.session, show.id))
     if form.validate_on_submit():
         try:
-            school_groups.set_settings(show.id, max_group_size=form.max_group_size.data,
-                                       approval_required=form.approval_required.data,
-                                       roster_deadline=form.roster_deadline.utc, now=utcnow(), actor=g.staff)
+            school_groups.set_settings(
+                show.id,
+                max_group_size=form.max_group_size.data,
+                approval_required=form.approval_required.data,
+                roster_deadline=form.roster_deadline.utc,
+                now=utcnow(),
+                actor=g.staff,
+            )
         except DomainError as error:
             return _page(show, form, show_error(error, form))
         flash(_("Group settings saved."), "ok")

@@ -1,6 +1,7 @@
 """A ticket's history as an organiser reads it: repeats collapsed into one line with a count
 (a phone that scans one QR ten times in a second is one line, "×10"), devices named by
 checkin/devices.py."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

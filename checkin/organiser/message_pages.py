@@ -1,5 +1,6 @@
 """Messages to a show's holders: write in both languages, preview both, send (audit-logged), and
 follow how many were sent or failed."""
+
 from __future__ import annotations
 
 import secrets
@@ -25,9 +26,15 @@ def _previews(show, form) -> dict:
         ticket = SimpleNamespace(name="Nguyễn Văn A" if locale == "vi" else "Alex Nguyen", locale=locale)
         previews[locale] = {
             "subject": f"{show.title(locale)}: {getattr(form, f'subject_{locale}').data or ''}",
-            "body": render_in("email/message.txt", locale, ticket=ticket, title=show.title(locale),
-                              message_body=getattr(form, f"body_{locale}").data or "",
-                              ticket_url="https://…/t/…", contact=contact()),
+            "body": render_in(
+                "email/message.txt",
+                locale,
+                ticket=ticket,
+                title=show.title(locale),
+                message_body=getattr(form, f"body_{locale}").data or "",
+                ticket_url="https://…/t/…",
+                contact=contact(),
+            ),
         }
     return previews
 
@@ -43,9 +50,16 @@ def holder_messages_page(slug: str):
         if request.form.get("action") == "send":
             try:
                 message_id = holder_messages.create(
-                    slug, audience=form.audience.data, subject_vi=form.subject_vi.data, subject_en=form.subject_en.data,
-                    body_vi=form.body_vi.data, body_en=form.body_en.data, request_key=form.request_key.data,
-                    now=utcnow(), actor=g.staff)
+                    slug,
+                    audience=form.audience.data,
+                    subject_vi=form.subject_vi.data,
+                    subject_en=form.subject_en.data,
+                    body_vi=form.body_vi.data,
+                    body_en=form.body_en.data,
+                    request_key=form.request_key.data,
+                    now=utcnow(),
+                    actor=g.staff,
+                )
                 holder_messages.queue_batch(message_id, utcnow())
             except DomainError as error:
                 db.session.rollback()
@@ -57,5 +71,10 @@ def holder_messages_page(slug: str):
             previews = _previews(show, form)
     elif form.is_submitted():
         status = 422
-    return render_template("organiser/messages.html", show=show, form=form, previews=previews,
-                           sent=holder_messages.progress(db.session, show.id)), status
+    return render_template(
+        "organiser/messages.html",
+        show=show,
+        form=form,
+        previews=previews,
+        sent=holder_messages.progress(db.session, show.id),
+    ), status

@@ -1,5 +1,6 @@
 """Filling every seat: a show's reconfirmation round (start, live counts, cancel) and its standby
 line (when standby admission starts, places kept, the numbers called)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,13 @@ from .forms import ActionForm, ReconfirmationForm, StandbyForm
 
 
 def _page(show, form, status=200):
-    return render_template("organiser/reconfirmation.html", show=show, form=form, action=ActionForm(),
-                           counts=reconfirmation.counts(db.session, show.id)), status
+    return render_template(
+        "organiser/reconfirmation.html",
+        show=show,
+        form=form,
+        action=ActionForm(),
+        counts=reconfirmation.counts(db.session, show.id),
+    ), status
 
 
 @bp.route("/shows/<slug>/reconfirmation", methods=["GET", "POST"])
@@ -31,8 +37,13 @@ def reconfirmation_page(slug: str):
         form.remind_minutes.data = int(current_app.config["RECONFIRM_REMINDER_MINUTES"])
     if form.validate_on_submit():
         try:
-            reconfirmation.start(slug, deadline=form.deadline.utc, now=utcnow(), actor=g.staff,
-                                 remind_before=timedelta(minutes=form.remind_minutes.data) or None)
+            reconfirmation.start(
+                slug,
+                deadline=form.deadline.utc,
+                now=utcnow(),
+                actor=g.staff,
+                remind_before=timedelta(minutes=form.remind_minutes.data) or None,
+            )
         except DomainError as error:
             db.session.rollback()
             return _page(get_show(db.session, slug), form, show_error(error, form))
@@ -56,8 +67,13 @@ def reconfirmation_cancel(slug: str):
 
 
 def _standby_page(show, form, status=200):
-    return render_template("organiser/standby.html", show=show, form=form, action=ActionForm(),
-                           board=standby.board(db.session, show, utcnow())), status
+    return render_template(
+        "organiser/standby.html",
+        show=show,
+        form=form,
+        action=ActionForm(),
+        board=standby.board(db.session, show, utcnow()),
+    ), status
 
 
 @bp.route("/shows/<slug>/standby", methods=["GET", "POST"])
@@ -66,14 +82,23 @@ def standby_page(slug: str):
     line = db.session.get(StandbyLine, show.id)
     form = StandbyForm(obj=None)
     if not form.is_submitted():
-        form.starts_at.data = to_local(line.admission_starts_at).replace(tzinfo=None) \
-            if line and line.admission_starts_at else None
+        form.starts_at.data = (
+            to_local(line.admission_starts_at).replace(tzinfo=None)
+            if line and line.admission_starts_at
+            else None
+        )
         form.below_expected.data = line.start_below_expected if line else None
         form.kept_places.data = line.kept_places if line else 0
     if form.validate_on_submit():
         try:
-            standby.configure(slug, now=utcnow(), starts_at=form.starts_at.utc, below_expected=form.below_expected.data,
-                              kept_places=form.kept_places.data, actor=g.staff)
+            standby.configure(
+                slug,
+                now=utcnow(),
+                starts_at=form.starts_at.utc,
+                below_expected=form.below_expected.data,
+                kept_places=form.kept_places.data,
+                actor=g.staff,
+            )
             standby.call(slug, now=utcnow())
         except DomainError as error:
             db.session.rollback()

@@ -1,4 +1,5 @@
 """Shows: the list, creating and editing a show, opening or closing registration, its gates."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -17,7 +18,9 @@ from .forms import ActionForm, EditShowForm, GateForm, RegistrationSwitchForm, S
 @bp.get("/shows")
 def shows():
     now = utcnow()
-    rows = [(show, show_service.registration_state(show, now)) for show in show_service.list_shows(db.session)]
+    rows = [
+        (show, show_service.registration_state(show, now)) for show in show_service.list_shows(db.session)
+    ]
     return render_template("organiser/shows.html", rows=rows)
 
 
@@ -27,7 +30,9 @@ def show_new():
     status = 200
     if form.validate_on_submit():
         try:
-            show = show_service.create_show(form.values() | {"slug": form.slug.data}, now=utcnow(), actor=g.staff)
+            show = show_service.create_show(
+                form.values() | {"slug": form.slug.data}, now=utcnow(), actor=g.staff
+            )
         except DomainError as error:
             status = show_error(error, form)
         else:
@@ -40,9 +45,13 @@ def show_new():
 
 def _edit_page(show, form, status=200):
     return render_template(
-        "organiser/show_form.html", form=form, show=show,
+        "organiser/show_form.html",
+        form=form,
+        show=show,
         state=show_service.registration_state(show, utcnow()),
-        switch=RegistrationSwitchForm(), gate_form=GateForm(formdata=None), action=ActionForm(),
+        switch=RegistrationSwitchForm(),
+        gate_form=GateForm(formdata=None),
+        action=ActionForm(),
         gates=db.session.query(Gate).filter_by(show_id=show.id).order_by(Gate.position, Gate.id).all(),
     ), status
 
@@ -71,8 +80,12 @@ def show_registration(slug: str):
         except DomainError as error:
             show_error(error)
         else:
-            flash(_("Registration is open.") if form.registration.data == "open"
-                  else _("Registration is closed."), "ok")
+            flash(
+                _("Registration is open.")
+                if form.registration.data == "open"
+                else _("Registration is closed."),
+                "ok",
+            )
     else:
         flash(_("Your form expired or was sent from elsewhere. Please try again."), "error")
     return redirect(url_for("organiser.show_edit", slug=slug), code=303)
@@ -92,7 +105,9 @@ def gate_add(slug: str):
     form = GateForm()
     if not form.validate_on_submit():
         return _invalid_gate_form(slug, form)
-    return _gate_action(slug, lambda: show_service.add_gate(slug, form.label.data, now=utcnow(), actor=g.staff))
+    return _gate_action(
+        slug, lambda: show_service.add_gate(slug, form.label.data, now=utcnow(), actor=g.staff)
+    )
 
 
 @bp.post("/shows/<slug>/gates/<int:gate_id>/rename")
@@ -100,8 +115,9 @@ def gate_rename(slug: str, gate_id: int):
     form = GateForm()
     if not form.validate_on_submit():
         return _invalid_gate_form(slug, form)
-    return _gate_action(slug, lambda: show_service.rename_gate(slug, gate_id, form.label.data,
-                                                               now=utcnow(), actor=g.staff))
+    return _gate_action(
+        slug, lambda: show_service.rename_gate(slug, gate_id, form.label.data, now=utcnow(), actor=g.staff)
+    )
 
 
 @bp.post("/shows/<slug>/gates/<int:gate_id>/remove")

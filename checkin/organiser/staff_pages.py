@@ -1,4 +1,5 @@
 """Staff: the accounts, adding one, a new password, deactivation, and pairing a phone."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
@@ -20,8 +21,9 @@ from .forms import ActionForm, PairingForm, StaffForm
 
 def _pairing_form(submitted: bool = False) -> PairingForm:
     form = PairingForm() if submitted else PairingForm(formdata=None)
-    volunteers = db.session.scalars(select(Staff).where(Staff.role == "volunteer", Staff.active.is_(True))
-                                    .order_by(Staff.name))
+    volunteers = db.session.scalars(
+        select(Staff).where(Staff.role == "volunteer", Staff.active.is_(True)).order_by(Staff.name)
+    )
     form.staff_id.choices = [(staff.id, staff.name) for staff in volunteers]
     form.gate.choices = [
         (f"{show.slug}\n{gate.label}", f"{show.title(current_locale())} – {gate.label}")
@@ -34,8 +36,9 @@ def _pairing_form(submitted: bool = False) -> PairingForm:
 def _page(status=200, **extra):
     extra.setdefault("form", StaffForm(formdata=None))
     extra.setdefault("pairing", _pairing_form())
-    return render_template("organiser/staff.html", accounts=staff_service.list_staff(db.session),
-                           action=ActionForm(), **extra), status
+    return render_template(
+        "organiser/staff.html", accounts=staff_service.list_staff(db.session), action=ActionForm(), **extra
+    ), status
 
 
 @bp.get("/staff")
@@ -49,7 +52,9 @@ def staff_add():
     if not form.validate_on_submit():
         return _page(422, form=form)
     try:
-        account, password = staff_service.add_staff(form.name.data, form.role.data, now=utcnow(), actor=g.staff)
+        account, password = staff_service.add_staff(
+            form.name.data, form.role.data, now=utcnow(), actor=g.staff
+        )
     except DomainError as error:
         return _page(show_error(error, form), form=form)
     # Shown once, on this response only: never stored, never in a URL or the session.
@@ -92,12 +97,20 @@ def staff_pair():
         return _page(422, pairing=form)
     show_slug, _sep, gate = form.gate.data.partition("\n")
     try:
-        code, expires_at = staff_service.create_pairing(form.staff_id.data, show_slug, gate,
-                                                        now=utcnow(), actor=g.staff)
+        code, expires_at = staff_service.create_pairing(
+            form.staff_id.data, show_slug, gate, now=utcnow(), actor=g.staff
+        )
     except DomainError as error:
         return _page(show_error(error, form), pairing=form)
     url = url_for("auth.pair", code=code, _external=True)
     volunteer = db.session.get(Staff, form.staff_id.data)
     show = db.session.scalar(select(Show).where(Show.slug == show_slug))
-    return render_template("organiser/pairing.html", qr=qr_svg(url), url=url, volunteer=volunteer,
-                           show=show, gate=gate, expires_at=expires_at)
+    return render_template(
+        "organiser/pairing.html",
+        qr=qr_svg(url),
+        url=url,
+        volunteer=volunteer,
+        show=show,
+        gate=gate,
+        expires_at=expires_at,
+    )

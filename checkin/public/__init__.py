@@ -1,10 +1,15 @@
 """Attendees' pages: the festival, registration and the ticket. No account needed."""
+
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes)
-from . import ticket_actions  # noqa: E402,F401
-from . import my_data  # noqa: E402,F401
-from . import icons, venue_map  # noqa: E402,F401
-from . import reconfirm, standby_pages  # noqa: E402,F401
+from . import (  # noqa: E402,F401  # noqa: E402,F401
+    icons,
+    my_data,  # noqa: E402,F401
+    reconfirm,
+    standby_pages,
+    ticket_actions,  # noqa: E402,F401
+    venue_map,
+    views,  # noqa: E402,F401  (registers the routes)
+)

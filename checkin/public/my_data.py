@@ -1,5 +1,6 @@
 """The attendee's own data, from the ticket link: see it, download it, correct the name, erase
 it, withdraw a guardian's consent (checkin/my_data.py). CSRFProtect guards every POST."""
+
 from __future__ import annotations
 
 import json
@@ -24,15 +25,25 @@ class NameForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    understood = BooleanField(_l("I understand: my ticket is cancelled and my data is erased. This cannot be undone."))
+    understood = BooleanField(
+        _l("I understand: my ticket is cancelled and my data is erased. This cannot be undone.")
+    )
 
 
-def _page(token: str, name_form: NameForm | None = None, erase_form: EraseForm | None = None, status: int = 200):
+def _page(
+    token: str, name_form: NameForm | None = None, erase_form: EraseForm | None = None, status: int = 200
+):
     ticket = ticket_by_token(db.session, token)
     data = my_data.personal_data(db.session, token)
     name_form = name_form or NameForm(formdata=None, data={"name": ticket.name})
-    return render_template("public/my_data.html", ticket=ticket, show=ticket.show, data=data,
-                           name_form=name_form, erase_form=erase_form or EraseForm(formdata=None)), status
+    return render_template(
+        "public/my_data.html",
+        ticket=ticket,
+        show=ticket.show,
+        data=data,
+        name_form=name_form,
+        erase_form=erase_form or EraseForm(formdata=None),
+    ), status
 
 
 @bp.get("/t/<token>/data")
@@ -43,8 +54,11 @@ def my_data_page(token: str):
 @bp.get("/t/<token>/data.json")
 def my_data_json(token: str):
     data = my_data.personal_data(db.session, token)
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="my-data-{data["ticket_code"]}.json"'})
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="my-data-{data["ticket_code"]}.json"'},
+    )
 
 
 @bp.post("/t/<token>/data/name")
@@ -66,8 +80,12 @@ def my_data_erase(token: str):
         form.understood.errors = [_l("Tick the box to confirm.")]
         return _page(token, erase_form=form, status=422)
     try:
-        my_data.erase(token, now=utcnow(), guardian_withdrawal=request.endpoint == "public.my_data_withdraw",
-                      outbox_folder=None if current_app.config["MAIL_URL"] else current_app.config["OUTBOX_PATH"])
+        my_data.erase(
+            token,
+            now=utcnow(),
+            guardian_withdrawal=request.endpoint == "public.my_data_withdraw",
+            outbox_folder=None if current_app.config["MAIL_URL"] else current_app.config["OUTBOX_PATH"],
+        )
     except NotFound:
         return _page(token, erase_form=form, status=404)
     return redirect(url_for("public.my_data_page", token=token), code=303)

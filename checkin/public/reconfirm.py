@@ -1,5 +1,6 @@
 """The holder's answer to a reconfirmation: the e-mail's links open this page, and only its
 button (a POST with CSRF) answers, so a mail scanner following links changes nothing."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
@@ -31,5 +32,12 @@ def reconfirm(token: str):
     ticket = ticket_by_token(db.session, token)
     asked = reconfirmation.asked(db.session, ticket.id, utcnow())
     chosen = request.args.get("answer") if request.args.get("answer") in reconfirmation.REPLIES else None
-    return render_template("public/reconfirm.html", ticket=ticket, show=ticket.show, asked=asked,
-                           chosen=chosen, error=error, code=format_code(ticket.code)), status
+    return render_template(
+        "public/reconfirm.html",
+        ticket=ticket,
+        show=ticket.show,
+        asked=asked,
+        chosen=chosen,
+        error=error,
+        code=format_code(ticket.code),
+    ), status

@@ -1,5 +1,6 @@
 """What a ticket holder can do besides looking at the ticket: add it to a calendar, cancel it,
 and find it again when the link is lost."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
@@ -20,9 +21,15 @@ from . import bp
 
 
 class FindForm(FlaskForm):
-    contact = StringField(_l("E-mail or phone number"),
-                          render_kw={"maxlength": 254, "autocomplete": "email", "inputmode": "email",
-                                     "placeholder": "ban@example.com / 0912 345 678"})
+    contact = StringField(
+        _l("E-mail or phone number"),
+        render_kw={
+            "maxlength": 254,
+            "autocomplete": "email",
+            "inputmode": "email",
+            "placeholder": "ban@example.com / 0912 345 678",
+        },
+    )
 
 
 @bp.get("/t/<token>/ticket.ics")
@@ -34,12 +41,24 @@ def ticket_ics(token: str):
     locale = current_locale()
     ticket_url = url_for("public.ticket", token=token, _external=True)
     body = ticket_calendar(
-        show, code=ticket.code, title=show.title(locale), ticket_url=ticket_url, now=utcnow(),
-        description=render_template("email/calendar.txt", ticket=ticket, show=show,
-                                    code=format_code(ticket.code), ticket_url=ticket_url).strip(),
+        show,
+        code=ticket.code,
+        title=show.title(locale),
+        ticket_url=ticket_url,
+        now=utcnow(),
+        description=render_template(
+            "email/calendar.txt",
+            ticket=ticket,
+            show=show,
+            code=format_code(ticket.code),
+            ticket_url=ticket_url,
+        ).strip(),
     )
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="ve-{ticket.code}.ics"'})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="ve-{ticket.code}.ics"'},
+    )
 
 
 @bp.route("/t/<token>/cancel", methods=["GET", "POST"])
@@ -50,7 +69,9 @@ def cancel(token: str):
     if request.method == "POST":  # CSRFProtect has checked the token of the confirmation step
         cancel_ticket(token, now=utcnow())
         return redirect(url_for("public.ticket", token=token), code=303)
-    return render_template("public/cancel.html", ticket=ticket, show=ticket.show, code=format_code(ticket.code))
+    return render_template(
+        "public/cancel.html", ticket=ticket, show=ticket.show, code=format_code(ticket.code)
+    )
 
 
 def _find_limit() -> str:

@@ -2,6 +2,7 @@
 
 A gate named after a street we draw goes on that street's side; any other gate an organiser
 adds takes the next free place along the top edge, so every gate is on the map."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ class GateMark:
 def venue_gate_marks(labels: list[str]) -> list[GateMark]:
     marks, others, taken = [], iter(OTHER_SPOTS), set()
     for number, label in enumerate(labels, start=1):
-        spot = next((xy for street, xy in STREET_SPOTS.items() if street in label.lower() and xy not in taken), None)
+        spot = next(
+            (xy for street, xy in STREET_SPOTS.items() if street in label.lower() and xy not in taken), None
+        )
         if spot is None:
             spot = next(others, (180, 110))
         taken.add(spot)

@@ -1,4 +1,5 @@
 """Attendees' routes: parse, call one domain function, render."""
+
 from __future__ import annotations
 
 import secrets
@@ -14,8 +15,8 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
 from ..models import Show
 from ..personal_data import PRIVACY_NOTICE_VERSION
-from ..registration import register as register_person
 from ..registration import confirm, ticket_by_token
+from ..registration import register as register_person
 from ..shows import list_shows, registration_state
 from ..web.errors import STATUS
 from ..web.locale import current_locale
@@ -48,9 +49,12 @@ def organiser_contact() -> dict:
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html", version=PRIVACY_NOTICE_VERSION,
-                           retention_days=Show.retention_days.default.arg,
-                           hold_minutes=int(current_app.config["HOLD_MINUTES"]))
+    return render_template(
+        "public/privacy.html",
+        version=PRIVACY_NOTICE_VERSION,
+        retention_days=Show.retention_days.default.arg,
+        hold_minutes=int(current_app.config["HOLD_MINUTES"]),
+    )
 
 
 @bp.route("/shows/<slug>/register", methods=["GET", "POST"])
@@ -70,8 +74,11 @@ def register(slug: str):
         if error_code is None:
             try:
                 register_person(
-                    slug, RegistrationForm.posted_values(request.form), now=utcnow(),
-                    locale=current_locale(), join_waitlist=request.form.get("join_waitlist") == "1",
+                    slug,
+                    RegistrationForm.posted_values(request.form),
+                    now=utcnow(),
+                    locale=current_locale(),
+                    join_waitlist=request.form.get("join_waitlist") == "1",
                     hold=hold_time(),
                 )
             except InvalidInput as error:
@@ -91,8 +98,13 @@ def register(slug: str):
     if request.method == "GET":
         return _blank_registration_page(show, row, state, waitlist_open)
     return render_template(
-        "public/register.html", show=show, form=form or RegistrationForm(), state=state, error_code=error_code,
-        waitlist_open=waitlist_open, error=error_message(error_code) if error_code else None,
+        "public/register.html",
+        show=show,
+        form=form or RegistrationForm(),
+        state=state,
+        error_code=error_code,
+        waitlist_open=waitlist_open,
+        error=error_message(error_code) if error_code else None,
     ), status
 
 
@@ -127,8 +139,13 @@ def _seats_left_text(seats: int) -> str:
 
 def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: bool) -> str:
     pages = current_app.extensions.setdefault("checkin_registration_pages", {})
-    key = (current_locale(), request.script_root, state, waitlist_open,
-           tuple(sorted((k, v) for k, v in row.items() if k != "issued_count")))
+    key = (
+        current_locale(),
+        request.script_root,
+        state,
+        waitlist_open,
+        tuple(sorted((k, v) for k, v in row.items() if k != "issued_count")),
+    )
     cached = pages.get(key)
     if cached is None:
         cached = _render_with_placeholders(show, row, state, waitlist_open)
@@ -136,8 +153,15 @@ def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: b
             pages.clear()
         pages[key] = cached
     if cached is _UNCACHEABLE:
-        return render_template("public/register.html", show=show, form=RegistrationForm(), state=state,
-                               error_code=None, waitlist_open=waitlist_open, error=None)
+        return render_template(
+            "public/register.html",
+            show=show,
+            form=RegistrationForm(),
+            state=state,
+            error_code=None,
+            waitlist_open=waitlist_open,
+            error=None,
+        )
     page, seats_placeholder = cached
     page = page.replace(_TOKEN_PLACEHOLDER, generate_csrf(), 1)
     if state == "open":
@@ -150,8 +174,15 @@ def _render_with_placeholders(show: Show, row: dict, state: str, waitlist_open: 
     form = RegistrationForm()
     form.csrf_token.current_token = _TOKEN_PLACEHOLDER
     placeholder_show = Show(**dict(row, issued_count=row["ticket_quota"] - _SEATS_PLACEHOLDER))
-    page = render_template("public/register.html", show=placeholder_show, form=form, state=state,
-                           error_code=None, waitlist_open=waitlist_open, error=None)
+    page = render_template(
+        "public/register.html",
+        show=placeholder_show,
+        form=form,
+        state=state,
+        error_code=None,
+        waitlist_open=waitlist_open,
+        error=None,
+    )
     seats_placeholder = _seats_left_text(_SEATS_PLACEHOLDER)
     if page.count(_TOKEN_PLACEHOLDER) != 1 or page.count(seats_placeholder) != (1 if state == "open" else 0):
         return _UNCACHEABLE
@@ -161,8 +192,9 @@ def _render_with_placeholders(show: Show, row: dict, state: str, waitlist_open: 
 @bp.get("/shows/<slug>/registered")
 def registered(slug: str):
     show, _ = _show(slug)
-    return render_template("public/registered.html", show=show,
-                           minutes=int(current_app.config["HOLD_MINUTES"]))
+    return render_template(
+        "public/registered.html", show=show, minutes=int(current_app.config["HOLD_MINUTES"])
+    )
 
 
 @bp.get("/t/<token>")
@@ -175,9 +207,12 @@ def ticket(token: str):
         ticket = ticket_by_token(db.session, token)
     payload = tickets.sign_payload(ticket.code, _keyring()) if ticket.status == "issued" else None
     return render_template(
-        "public/ticket.html", ticket=ticket, show=ticket.show,
+        "public/ticket.html",
+        ticket=ticket,
+        show=ticket.show,
         qr_svg=tickets.qr_svg(payload) if payload else None,
-        code=tickets.format_code(ticket.code), position=waitlist.position(db.session, ticket),
+        code=tickets.format_code(ticket.code),
+        position=waitlist.position(db.session, ticket),
     )
 
 
@@ -213,5 +248,6 @@ def ticket_qr_svg(token: str):
 @bp.get("/t/<token>/qr.png")
 def ticket_qr_png(token: str):
     code, payload = _payload_for(token)
-    return _qr_response(payload, tickets.qr_png, "image/png",
-                        {"Content-Disposition": f'attachment; filename="ve-{code}.png"'})
+    return _qr_response(
+        payload, tickets.qr_png, "image/png", {"Content-Disposition": f'attachment; filename="ve-{code}.png"'}
+    )

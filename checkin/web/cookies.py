@@ -6,6 +6,7 @@ Flask's SESSION_COOKIE_SECURE is one fixed value, while the same app serves plai
 127.0.0.1 in development and HTTPS behind the proxy. So the rule is kept at the WSGI level,
 inside ProxyFix, where the request's scheme is the one the browser used.
 """
+
 from __future__ import annotations
 
 
@@ -17,8 +18,14 @@ class SecureCookies:
         secure = environ.get("wsgi.url_scheme") == "https"
 
         def start(status, headers, exc_info=None):
-            return start_response(status, [(name, _harden(value, secure) if name.lower() == "set-cookie" else value)
-                                           for name, value in headers], exc_info)
+            return start_response(
+                status,
+                [
+                    (name, _harden(value, secure) if name.lower() == "set-cookie" else value)
+                    for name, value in headers
+                ],
+                exc_info,
+            )
 
         return self.wsgi_app(environ, start)
 

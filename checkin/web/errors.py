@@ -1,4 +1,5 @@
 """Errors to responses: one mapping for JSON (the API) and one for HTML (pages). Never a trace."""
+
 from __future__ import annotations
 
 import math
@@ -40,8 +41,15 @@ RETRY_AFTER_SECONDS = 10
 # busy, or this server holds another deployment's secret: not the request's fault, not a bug.
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, Unavailable, WrongSecretKey)
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+}
 
 
 def error_body(code: str, fields: dict[str, str] | None = None, message: str | None = None) -> dict:
@@ -94,7 +102,9 @@ def register(app: Flask) -> None:
         if _wants_json():
             return json_error(code, status)
         if status == 429:
-            return render_template("errors/rate_limited.html", minutes=_minutes_until_allowed(), status=status), status
+            return render_template(
+                "errors/rate_limited.html", minutes=_minutes_until_allowed(), status=status
+            ), status
         return render_template("errors/error.html", message=error_message(code), status=status), status
 
     @app.errorhandler(OperationalError)
@@ -111,7 +121,8 @@ def register(app: Flask) -> None:
             response = json_error("unavailable", 503)[0]
         else:
             response = app.make_response(
-                (render_template("errors/error.html", message=error_message("unavailable"), status=503), 503))
+                (render_template("errors/error.html", message=error_message("unavailable"), status=503), 503)
+            )
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -1,6 +1,7 @@
 """How pages write values: dates as each language writes them: "Thứ Hai, 01/11/2027" in Vietnamese (day and month with
 two digits, as on forms and tickets here), "Monday, 1 November 2027" in English. Times are the
 festival's (Flask-Babel's default time zone)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,22 +1,25 @@
 """Security headers on every response."""
+
 from __future__ import annotations
 
 from flask import Flask, request
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    # WebAssembly for the scanner's decoder, compiled from our own static files.
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        # WebAssembly for the scanner's decoder, compiled from our own static files.
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 # Cacheable: what is the same for everyone and names no person: static files and the festival

@@ -8,6 +8,7 @@ found" or "invalid". A Host that is not a valid name leaves Flask without a URL 
 the error page itself (its links) would crash: the WSGI layer below swaps it for a name of
 ours and marks the request, which is then refused with the usual translated 400.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from ..bounds import INT_MAX, is_clean
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 # A DNS name or an IPv4 address, or an IPv6 address in brackets, and an optional port.
-_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.?|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$")
+_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63})*\.?|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$"
+)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 REFUSED_HOST = "checkin.refused_host"
 
@@ -67,7 +70,9 @@ class HostGuard:
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST") or ""
-        if host and (not _HOST.match(host.lower()) or (self.allowed is not None and _name(host) not in self.allowed)):
+        if host and (
+            not _HOST.match(host.lower()) or (self.allowed is not None and _name(host) not in self.allowed)
+        ):
             environ[REFUSED_HOST] = True
             environ["HTTP_HOST"] = self.fallback
         return self.wsgi_app(environ, start_response)

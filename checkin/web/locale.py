@@ -1,4 +1,5 @@
 """Which language a request is answered in: Vietnamese unless the person chose English."""
+
 from __future__ import annotations
 
 from flask import Flask, request, session

@@ -2,6 +2,7 @@
 the phone-pairing code in /pair/<code>, a school group's
 link /g/<token> and a guardian's consent link /c/<token> are replaced before anything is written, in the
 app's own log and in gunicorn's access and error logs alike."""
+
 from __future__ import annotations
 
 import logging

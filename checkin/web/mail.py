@@ -1,4 +1,5 @@
 """The app's side of mail: templates rendered in the ticket's language, the configured transport."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,9 +32,13 @@ def contact() -> Contact:
 
 def deployment() -> Deployment:
     config = current_app.config
-    return Deployment(sender=config["MAIL_SENDER"], public_url=config["PUBLIC_URL"],
-                      keyring=current_app.extensions["checkin_keyring"], contact=contact(),
-                      hold_minutes=int(config["HOLD_MINUTES"]))
+    return Deployment(
+        sender=config["MAIL_SENDER"],
+        public_url=config["PUBLIC_URL"],
+        keyring=current_app.extensions["checkin_keyring"],
+        contact=contact(),
+        hold_minutes=int(config["HOLD_MINUTES"]),
+    )
 
 
 def maintenance() -> Maintenance:
@@ -43,7 +48,8 @@ def maintenance() -> Maintenance:
     if kept is None:
         outbox_folder = None if config["MAIL_URL"] else config["OUTBOX_PATH"]
         kept = current_app.extensions["checkin_maintenance"] = Maintenance(
-            int(config["CANCELLED_RETENTION_DAYS"]), outbox_folder)
+            int(config["CANCELLED_RETENTION_DAYS"]), outbox_folder
+        )
     return kept
 
 
@@ -55,6 +61,7 @@ def deliver_due_now() -> PassReport:
     transport = transport_for(config["MAIL_URL"], config["OUTBOX_PATH"], float(config["MAIL_TIMEOUT"]))
     report = deliver_due(transport=transport, deployment=deployment(), render=render_in, clock=utcnow)
     # School groups' teachers (issue 19): their own small outbox.
-    report.sent += group_mail.deliver_due(transport=transport, deployment=deployment(), render=render_in,
-                                          now=utcnow())
+    report.sent += group_mail.deliver_due(
+        transport=transport, deployment=deployment(), render=render_in, now=utcnow()
+    )
     return report

@@ -1,4 +1,5 @@
 """The one place where error codes become words people read, in their language."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,10 +12,11 @@ FIELD_MESSAGES = {
     "invalid_email": _l("This e-mail address does not look right (example: ban@example.com)."),
     "invalid_phone": _l("This phone number does not look right (example: 0912 345 678)."),
     # Says the range too: "four digits" alone puzzled someone who typed 2030 (issue 17).
-    "invalid_birth_year": _l("Please enter your year of birth: four digits, from 1900 to this year, for example 2008."),
+    "invalid_birth_year": _l(
+        "Please enter your year of birth: four digits, from 1900 to this year, for example 2008."
+    ),
     "consent_required": _l("We need your consent to process your personal data to issue a ticket."),
-    "guardian_consent_required": _l(
-        "Attendees under 16 need the consent of a parent or guardian."),
+    "guardian_consent_required": _l("Attendees under 16 need the consent of a parent or guardian."),
     "not_negative": _l("Please enter zero or a positive number."),
     "invalid_choice": _l("Please choose one of the options."),
     "not_an_object": _l("The request body must be a JSON object."),
@@ -39,8 +41,11 @@ ERROR_MESSAGES = {
     "full": _l("Sorry, this show is full: every ticket has been issued."),
     "duplicate": _l(
         "This e-mail address or phone number is already registered for this show. "
-        "If you lost your ticket, use “Find my ticket”."),
-    "conflict": _l("That change conflicts with the current state (for example, a quota below the tickets already issued)."),
+        "If you lost your ticket, use “Find my ticket”."
+    ),
+    "conflict": _l(
+        "That change conflicts with the current state (for example, a quota below the tickets already issued)."
+    ),
     "waitlist_closed": _l("The waitlist for this show is closed."),
     "already_cancelled": _l("This ticket is already cancelled."),
     "ticket_used": _l("This ticket has already been used at the gate, so it can no longer be cancelled."),

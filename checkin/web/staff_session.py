@@ -3,6 +3,7 @@
 A session id carries the account's session_version, so deactivating an account or resetting
 its password ends every session at once.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -45,6 +46,7 @@ def bearer_staff() -> Staff | None:
 def api_staff_required(role: str | None = None):
     """For the JSON API: a bearer token, or a signed-in session (the scanner page's own calls,
     which then carry the CSRF token). 401 without either; 403 with the wrong role."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -58,12 +60,15 @@ def api_staff_required(role: str | None = None):
                 return json_error("forbidden", 403)
             g.staff = staff
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
 def page_staff_required(role: str | None = None):
     """For pages: a signed-in session with the role (organisers may do what volunteers do)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -73,6 +78,7 @@ def page_staff_required(role: str | None = None):
                 abort(403)
             g.staff = current_user._get_current_object()
             return view(*args, **kwargs)
-        return wrapped
-    return decorator
 
+        return wrapped
+
+    return decorator

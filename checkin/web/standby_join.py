@@ -1,5 +1,6 @@
 """Joining the standby line: the form and its answer, shared by the public page (from the
 poster's QR code) and the volunteer's desk at the gate (someone without a phone)."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
@@ -20,9 +21,13 @@ from .messages import error_message, field_message
 
 class StandbyForm(FlaskForm):
     name = StringField(_l("Full name"), render_kw={"maxlength": NAME_MAX, "autocomplete": "name"})
-    phone = TelField(_l("Phone number"), render_kw={"maxlength": PHONE_RAW_MAX, "autocomplete": "tel",
-                                                     "placeholder": "0912 345 678"})
-    consent = BooleanField(_l("I agree to the processing of my personal data as described in the privacy notice."))
+    phone = TelField(
+        _l("Phone number"),
+        render_kw={"maxlength": PHONE_RAW_MAX, "autocomplete": "tel", "placeholder": "0912 345 678"},
+    )
+    consent = BooleanField(
+        _l("I agree to the processing of my personal data as described in the privacy notice.")
+    )
 
 
 def join_page(slug: str, *, staff_id: int | None, template: str, done_endpoint: str):
@@ -37,8 +42,9 @@ def join_page(slug: str, *, staff_id: int | None, template: str, done_endpoint: 
             status = 422
         else:
             try:
-                joined = standby.join(slug, {"name": form.name.data, "phone": form.phone.data}, now=utcnow(),
-                                      staff_id=staff_id)
+                joined = standby.join(
+                    slug, {"name": form.name.data, "phone": form.phone.data}, now=utcnow(), staff_id=staff_id
+                )
             except DomainError as failed:
                 db.session.rollback()
                 status = STATUS.get(failed.code, 400)

@@ -7,6 +7,7 @@ split into its parts by timing the functions it calls.
 
     python -m tests.bench.cost [--requests N]     (prints JSON)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ def timed_parts(totals: Counter, parts: dict[str, tuple[object, str]]):
                 return _original(*args, **kwargs)
             finally:
                 totals[_label] += time.perf_counter_ns() - started
+
         setattr(module, name, wrapper)
     try:
         yield totals
@@ -56,8 +58,10 @@ def per_request_us(operation, count: int, *, warm: bool = True) -> dict[str, flo
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(count):
         operation(i)
-    return {"wall": (time.perf_counter() - started) / count * 1e6,
-            "cpu": (time.process_time() - cpu) / count * 1e6}
+    return {
+        "wall": (time.perf_counter() - started) / count * 1e6,
+        "cpu": (time.process_time() - cpu) / count * 1e6,
+    }
 
 
 def measure(requests: int) -> dict:
@@ -73,15 +77,16 @@ def measure(requests: int) -> dict:
     from checkin.extensions import db
     from checkin.tickets import sign_payload
     from checkin.web import staff_session
-
     from tests.bench.run import app_for
 
     app = app_for(env, RATELIMIT_ENABLED=False)
     with app.app_context():
         seed.create_shows(utcnow())
         keyring = app.extensions["checkin_keyring"]
-        payloads = [sign_payload(code, keyring) for _, code in
-                    seed.bulk_tickets(seed.GATE_SHOW, TICKETS, utcnow(), tag="cost")]
+        payloads = [
+            sign_payload(code, keyring)
+            for _, code in seed.bulk_tickets(seed.GATE_SHOW, TICKETS, utcnow(), tag="cost")
+        ]
         db.session.remove()
     client = app.test_client()
     register_path = f"/shows/{seed.REGISTRATION_SHOW}/register"
@@ -91,14 +96,20 @@ def measure(requests: int) -> dict:
         assert client.get("/api/v1/health").status_code == 200
 
     def scan(_):
-        body = {"payload": payloads[next(scans)], "show": seed.GATE_SHOW, "gate": GATES[0], "direction": "in",
-                "client_scan_id": uuid.uuid4().hex}
+        body = {
+            "payload": payloads[next(scans)],
+            "show": seed.GATE_SHOW,
+            "gate": GATES[0],
+            "direction": "in",
+            "client_scan_id": uuid.uuid4().hex,
+        }
         answer = client.post("/api/v1/scans", json=body, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200 and answer.json["result"] == "admitted", answer.json
 
     def register_json(_):
-        answer = client.post(f"/api/v1/shows/{seed.REGISTRATION_SHOW}/registrations",
-                             json=registrant(90, next(fresh)))
+        answer = client.post(
+            f"/api/v1/shows/{seed.REGISTRATION_SHOW}/registrations", json=registrant(90, next(fresh))
+        )
         assert answer.status_code == 202, answer.json
 
     form_pages: list[tuple[object, str]] = []
@@ -112,33 +123,49 @@ def measure(requests: int) -> dict:
     def form_post(_):
         visitor, csrf_token = form_pages.pop()
         person = registrant(91, next(fresh))
-        answer = visitor.post(register_path, data={
-            "name": person["name"], "email": person["email"], "phone": person["phone"],
-            "birth_year": str(person["birth_year"]), "consent": "y", "csrf_token": csrf_token})
+        answer = visitor.post(
+            register_path,
+            data={
+                "name": person["name"],
+                "email": person["email"],
+                "phone": person["phone"],
+                "birth_year": str(person["birth_year"]),
+                "consent": "y",
+                "csrf_token": csrf_token,
+            },
+        )
         assert answer.status_code == 303, answer.status_code
 
     scans = iter(range(TICKETS))
     count = min(requests, TICKETS // 2 - WARM_UP)  # fresh tickets for this and for the split below
-    costs = {"health": per_request_us(health, requests),
-             "scan": per_request_us(scan, count),
-             "register_json": per_request_us(register_json, requests)}
+    costs = {
+        "health": per_request_us(health, requests),
+        "scan": per_request_us(scan, count),
+        "register_json": per_request_us(register_json, requests),
+    }
     costs["form_get"] = per_request_us(form_get, requests)
     costs["form_post"] = per_request_us(form_post, requests)
     # The scan again, split: only whole functions are timed, the rest is Flask and the view.
     parts = Counter()
     for i in range(WARM_UP):  # as before every measure, and outside the parts' timing
         scan(i)
-    with timed_parts(parts, {
-        "token lookup": (staff_session, "bearer_staff"),
-        "signature": (admission.tickets, "verify_payload"),
-        "read before the write": (admission, "_find"),
-        "write transaction (lock, statements, commit)": (admission, "group_write"),
-        "statements inside it": (admission, "_in_transaction"),
-        "answer (message, JSON)": (scan_views, "_answer"),
-    }):
+    with timed_parts(
+        parts,
+        {
+            "token lookup": (staff_session, "bearer_staff"),
+            "signature": (admission.tickets, "verify_payload"),
+            "read before the write": (admission, "_find"),
+            "write transaction (lock, statements, commit)": (admission, "group_write"),
+            "statements inside it": (admission, "_in_transaction"),
+            "answer (message, JSON)": (scan_views, "_answer"),
+        },
+    ):
         per_request_us(scan, count, warm=False)
-    return {"requests": requests, "us": costs,
-            "scan_parts_us": {label: total / count / 1000 for label, total in parts.items()}}
+    return {
+        "requests": requests,
+        "us": costs,
+        "scan_parts_us": {label: total / count / 1000 for label, total in parts.items()},
+    }
 
 
 def main(argv=None) -> int:

@@ -5,6 +5,7 @@ as JSON. Loopback only.
     python -m tests.bench.load SCENARIO --url http://127.0.0.1:PORT --concurrency 50 \
         --duration 10 [--input FILE] [--max N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,14 +17,35 @@ import re
 import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Distinct valid Vietnamese mobile prefixes: each phase of a run draws numbers from its own.
-PHONE_PREFIXES = ("0912", "0913", "0914", "0915", "0916", "0918", "0903", "0983", "0988", "0909",
-                  "0904", "0905", "0906", "0907", "0908", "0936", "0937", "0938", "0939", "0979")
+PHONE_PREFIXES = (
+    "0912",
+    "0913",
+    "0914",
+    "0915",
+    "0916",
+    "0918",
+    "0903",
+    "0983",
+    "0988",
+    "0909",
+    "0904",
+    "0905",
+    "0906",
+    "0907",
+    "0908",
+    "0936",
+    "0937",
+    "0938",
+    "0939",
+    "0979",
+)
 GATES = ("Cổng A", "Cổng B", "Cổng C")
 GRACE_SECONDS = 3.0
 
@@ -100,8 +122,14 @@ async def op_register_form(run: Run, http: aiohttp.ClientSession, n: int) -> int
     if match is None:
         return "no_csrf_token"
     person = registrant(run.args.phase, n)
-    form = {"name": person["name"], "email": person["email"], "phone": person["phone"],
-            "birth_year": str(person["birth_year"]), "consent": "y", "csrf_token": match.group(1)}
+    form = {
+        "name": person["name"],
+        "email": person["email"],
+        "phone": person["phone"],
+        "birth_year": str(person["birth_year"]),
+        "consent": "y",
+        "csrf_token": match.group(1),
+    }
     async with http.post(path, data=form, headers={"Cookie": cookie}, allow_redirects=False) as response:
         await response.read()
         if response.status == 303:
@@ -114,6 +142,7 @@ def _get(path_of):
         async with http.get(path_of(run, n)) as response:
             await response.read()
             return response.status
+
     return op
 
 
@@ -134,8 +163,13 @@ async def op_scan(run: Run, http: aiohttp.ClientSession, n: int) -> int:
     that was just scanned (exactly-once admission under load)."""
     payloads = run.data["payloads"]
     index = n - 5 if n % 10 == 9 else n
-    body = {"payload": payloads[index % len(payloads)], "show": run.data["show"],
-            "gate": GATES[n % len(GATES)], "direction": "in", "client_scan_id": uuid.uuid4().hex}
+    body = {
+        "payload": payloads[index % len(payloads)],
+        "show": run.data["show"],
+        "gate": GATES[n % len(GATES)],
+        "direction": "in",
+        "client_scan_id": uuid.uuid4().hex,
+    }
     tokens = run.data["staff_tokens"]
     headers = {"Authorization": f"Bearer {tokens[n % len(tokens)]}"}
     async with http.post("/api/v1/scans", json=body, headers=headers) as response:
@@ -143,7 +177,9 @@ async def op_scan(run: Run, http: aiohttp.ClientSession, n: int) -> int:
         if response.status == 200:
             answer = json.loads(raw)
             run.count(run.results, answer.get("result"))
-            run.acknowledged.append({"client_scan_id": body["client_scan_id"], "result": answer.get("result")})
+            run.acknowledged.append(
+                {"client_scan_id": body["client_scan_id"], "result": answer.get("result")}
+            )
         return response.status
 
 
@@ -155,10 +191,16 @@ async def op_stats(run: Run, http: aiohttp.ClientSession, n: int) -> int:
 
 
 SCENARIOS = {
-    "health": op_health, "register_json": op_register_json, "register_form": op_register_form,
-    "ticket_page": op_ticket_page, "qr_svg": op_qr_svg, "qr_png": op_qr_png,
-    "festival_page": op_festival_page, "form_page": op_form_page,
-    "scan": op_scan, "stats": op_stats,
+    "health": op_health,
+    "register_json": op_register_json,
+    "register_form": op_register_form,
+    "ticket_page": op_ticket_page,
+    "qr_svg": op_qr_svg,
+    "qr_png": op_qr_png,
+    "festival_page": op_festival_page,
+    "form_page": op_form_page,
+    "scan": op_scan,
+    "stats": op_stats,
 }
 
 
@@ -169,7 +211,7 @@ async def client(run: Run, http: aiohttp.ClientSession, op) -> None:
         started = time.perf_counter()
         try:
             status = await op(run, http, n)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             run.count(run.errors, type(error).__name__)
             continue
         finished = time.perf_counter()
@@ -181,13 +223,14 @@ async def client(run: Run, http: aiohttp.ClientSession, op) -> None:
 
 
 async def main(args) -> dict:
-    data = json.loads(open(args.input).read()) if args.input else {}
+    data = json.loads(Path(args.input).read_text()) if args.input else {}
     run = Run(args, data)
     # ssl=False: the production stack's own certificate (tests/bench/stack.py); loopback only.
     connector = aiohttp.TCPConnector(limit=args.concurrency, force_close=False, ssl=False)
     timeout = aiohttp.ClientTimeout(total=args.timeout)
-    async with aiohttp.ClientSession(args.url, connector=connector, timeout=timeout,
-                                     cookie_jar=aiohttp.DummyCookieJar()) as http:
+    async with aiohttp.ClientSession(
+        args.url, connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as http:
         op = SCENARIOS[args.scenario]
         clients = [asyncio.create_task(client(run, http, op)) for _ in range(args.concurrency)]
         # Requests still unanswered this long after the deadline are abandoned (counted as
@@ -226,8 +269,12 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--max", type=int, default=sys.maxsize, help="at most this many operations")
     parser.add_argument("--phase", type=int, default=0, help="numbers this phase's registrants")
-    parser.add_argument("--pace", type=float, default=0.0,
-                        help="each client starts one operation every PACE seconds (0: back to back)")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="each client starts one operation every PACE seconds (0: back to back)",
+    )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--input")

@@ -15,6 +15,7 @@ tests/bench/run.py runs `python -m tests.bench.minimal URI SHOW PAYLOADS.json` (
 rows) in a process of its own, where checkin's engine events are not registered, then serves
 the app beside the real one.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,11 @@ SCHEMA = (
     "CREATE TABLE m_scans (id {serial} PRIMARY KEY, client_scan_id VARCHAR(64) UNIQUE NOT NULL, "
     "ticket_id INTEGER, gate VARCHAR(40) NOT NULL, result VARCHAR(20) NOT NULL, recorded_at TIMESTAMP NOT NULL)",
 )
-FORM = ('<form method="post"><input id="csrf_token" name="csrf_token" type="hidden" value="{token}">'
-        '<input name="name"><input name="email"><input name="phone"><input name="birth_year">'
-        '<input name="consent" type="checkbox" value="y"><button>OK</button></form>')
+FORM = (
+    '<form method="post"><input id="csrf_token" name="csrf_token" type="hidden" value="{token}">'
+    '<input name="name"><input name="email"><input name="phone"><input name="birth_year">'
+    '<input name="consent" type="checkbox" value="y"><button>OK</button></form>'
+)
 
 
 def engine_for(uri: str, pool_size: int = 5):
@@ -56,9 +59,11 @@ def engine_for(uri: str, pool_size: int = 5):
         @event.listens_for(engine, "begin")
         def _immediate(connection):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
-    return create_engine(uri.replace("postgresql://", "postgresql+psycopg://", 1),
-                         pool_size=pool_size, max_overflow=2)
+    return create_engine(
+        uri.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=pool_size, max_overflow=2
+    )
 
 
 def setup(uri: str, show: str, payloads: list[str]) -> None:
@@ -67,20 +72,29 @@ def setup(uri: str, show: str, payloads: list[str]) -> None:
     with engine.begin() as connection:
         for statement in SCHEMA:
             connection.exec_driver_sql(statement.format(serial=serial))
-        connection.execute(text("INSERT INTO m_shows (id, slug, issued, quota) VALUES (1, :slug, 0, 10000000)"),
-                           {"slug": show})
-        connection.execute(text("INSERT INTO m_gate_tickets (payload) VALUES (:payload)"),
-                           [{"payload": p} for p in payloads])
+        connection.execute(
+            text("INSERT INTO m_shows (id, slug, issued, quota) VALUES (1, :slug, 0, 10000000)"),
+            {"slug": show},
+        )
+        connection.execute(
+            text("INSERT INTO m_gate_tickets (payload) VALUES (:payload)"), [{"payload": p} for p in payloads]
+        )
     engine.dispose()
 
 
 _TAKE_SEAT = text("UPDATE m_shows SET issued = issued + 1 WHERE slug = :slug AND issued < quota")
-_INSERT_TICKET = text("INSERT INTO m_tickets (show_id, name, email, phone, token, created_at) "
-                      "VALUES ((SELECT id FROM m_shows WHERE slug = :slug), :name, :email, :phone, :token, :now)")
-_ADMIT = text("UPDATE m_gate_tickets SET admitted_at = :now, gate = :gate "
-              "WHERE payload = :payload AND admitted_at IS NULL")
-_INSERT_SCAN = text("INSERT INTO m_scans (client_scan_id, gate, result, recorded_at) "
-                    "VALUES (:client_scan_id, :gate, :result, :now)")
+_INSERT_TICKET = text(
+    "INSERT INTO m_tickets (show_id, name, email, phone, token, created_at) "
+    "VALUES ((SELECT id FROM m_shows WHERE slug = :slug), :name, :email, :phone, :token, :now)"
+)
+_ADMIT = text(
+    "UPDATE m_gate_tickets SET admitted_at = :now, gate = :gate "
+    "WHERE payload = :payload AND admitted_at IS NULL"
+)
+_INSERT_SCAN = text(
+    "INSERT INTO m_scans (client_scan_id, gate, result, recorded_at) "
+    "VALUES (:client_scan_id, :gate, :result, :now)"
+)
 
 
 def create_app() -> Flask:
@@ -95,10 +109,17 @@ def create_app() -> Flask:
             with engine.begin() as connection:
                 if connection.execute(_TAKE_SEAT, {"slug": slug}).rowcount != 1:
                     return False
-                connection.execute(_INSERT_TICKET, {
-                    "slug": slug, "name": values["name"], "email": values["email"].lower(),
-                    "phone": values["phone"], "token": secrets.token_urlsafe(24),
-                    "now": datetime.now(UTC).replace(tzinfo=None)})
+                connection.execute(
+                    _INSERT_TICKET,
+                    {
+                        "slug": slug,
+                        "name": values["name"],
+                        "email": values["email"].lower(),
+                        "phone": values["phone"],
+                        "token": secrets.token_urlsafe(24),
+                        "now": datetime.now(UTC).replace(tzinfo=None),
+                    },
+                )
         except IntegrityError:
             return False
         return True
@@ -129,15 +150,25 @@ def create_app() -> Flask:
         body = request.get_json()
         now = datetime.now(UTC).replace(tzinfo=None)
         with engine.begin() as connection:
-            admitted = connection.execute(_ADMIT, {"now": now, "gate": body["gate"],
-                                                   "payload": body["payload"]}).rowcount == 1
+            admitted = (
+                connection.execute(
+                    _ADMIT, {"now": now, "gate": body["gate"], "payload": body["payload"]}
+                ).rowcount
+                == 1
+            )
             result = "admitted" if admitted else "already_inside"
-            connection.execute(_INSERT_SCAN, {"client_scan_id": body["client_scan_id"], "gate": body["gate"],
-                                              "result": result, "now": now})
+            connection.execute(
+                _INSERT_SCAN,
+                {
+                    "client_scan_id": body["client_scan_id"],
+                    "gate": body["gate"],
+                    "result": result,
+                    "now": now,
+                },
+            )
         return jsonify(result=result, ok=admitted)
 
     return app
-
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ It migrates a fresh SQLite database in a temporary instance folder, inserts the 
 Chromium is the system one (/usr/bin/chromium), headless, on a machine shared with others: the
 numbers are upper bounds for a desktop core; a mid-range phone is some 3-5x slower.
 """
+
 from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import random
 import statistics
 import sys
@@ -37,11 +37,55 @@ PASSWORD = "bench offline password"
 CHANGED = 50
 
 
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+)
 MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Gia", "Bảo", "Khánh", "")
-GIVEN = ("An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hạnh", "Hiếu", "Hoa", "Huy", "Khoa", "Lan", "Linh",
-         "Long", "Mai", "Nam", "Ngân", "Nhung", "Phúc", "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Trang",
-         "Trung", "Tuấn", "Uyên", "Vy", "Yến")
+GIVEN = (
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hiếu",
+    "Hoa",
+    "Huy",
+    "Khoa",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Ngân",
+    "Nhung",
+    "Phúc",
+    "Quân",
+    "Quỳnh",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Uyên",
+    "Vy",
+    "Yến",
+)
 
 
 def plausible_name(rng: random.Random):
@@ -63,8 +107,17 @@ def prepare(app, tickets: int) -> tuple[list[str], str]:
         seed.doors_open_show(SHOW, GATE, tickets, now, registration_open=False)
         # Random codes, as registration draws them (counted-up ones would gzip far better).
         random_codes = list(dict.fromkeys(ticket_codes.new_code() for _ in range(tickets + 100)))[:tickets]
-        codes = [code for _, code in seed.bulk_tickets(SHOW, tickets, now - timedelta(hours=1), tag="offline",
-                                                       codes=random_codes, name=plausible_name(random.Random(11)))]
+        codes = [
+            code
+            for _, code in seed.bulk_tickets(
+                SHOW,
+                tickets,
+                now - timedelta(hours=1),
+                tag="offline",
+                codes=random_codes,
+                name=plausible_name(random.Random(11)),
+            )
+        ]
         keyring = app.extensions["checkin_keyring"]
         payloads = [ticket_codes.sign_payload(code, keyring) for code in codes]
         volunteer, _ = add_staff("bench-volunteer", "volunteer", now=now, password=PASSWORD)
@@ -79,9 +132,8 @@ def set_names(app, on: bool) -> None:
     from checkin.database import transaction
     from checkin.models import Show
 
-    with app.app_context():
-        with transaction() as session:
-            session.execute(update(Show).where(Show.slug == SHOW).values(offline_names=on))
+    with app.app_context(), transaction() as session:
+        session.execute(update(Show).where(Show.slug == SHOW).values(offline_names=on))
 
 
 def admit_some(app, codes: list[str]) -> None:
@@ -91,10 +143,12 @@ def admit_some(app, codes: list[str]) -> None:
     from checkin.models import Ticket
 
     now = utcnow()
-    with app.app_context():
-        with transaction() as session:
-            session.execute(update(Ticket).where(Ticket.code.in_(codes))
-                            .values(admitted_at=now, admitted_gate=GATE, inside=True))
+    with app.app_context(), transaction() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.code.in_(codes))
+            .values(admitted_at=now, admitted_gate=GATE, inside=True)
+        )
 
 
 def list_sizes(app, token: str, payloads: list[str]) -> list[tuple[str, int, int, int]]:
@@ -136,15 +190,17 @@ def in_chromium(base_url: str, payloads: list[str], decisions: int, tickets: int
 
     sample = random.Random(7).sample(payloads, min(decisions, len(payloads)))
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_context(base_url=base_url, locale="vi-VN").new_page()
         sign_in_at_gate(page, "bench-volunteer", PASSWORD)
         page.wait_for_selector(f"#scanner[data-list-size='{tickets}']", state="attached", timeout=120_000)
         # Measured on another page of the site, so that the scanner's own sync cannot upload the
         # queue writes below.
         page.goto("/gate/setup")
-        result = page.evaluate("""async ([show, gate, sample]) => {
+        result = page.evaluate(
+            """async ([show, gate, sample]) => {
             const { Store } = await import('/static/js/gate/store.js');
             const { GateList } = await import('/static/js/gate/list.js');
             const store = await Store.open();
@@ -185,15 +241,19 @@ def in_chromium(base_url: str, payloads: list[str], decisions: int, tickets: int
             await store.settle(ids);
             out.enqueue = writes;
             return out;
-        }""", [SHOW, GATE, sample])
+        }""",
+            [SHOW, GATE, sample],
+        )
         browser.close()
     return result
 
 
 def summary(times: list[float]) -> str:
     cut = statistics.quantiles(times, n=100, method="inclusive")
-    return (f"median {statistics.median(times):.2f} ms, p95 {cut[94]:.2f} ms, max {max(times):.2f} ms, "
-            f"mean {statistics.fmean(times):.3f} ms")
+    return (
+        f"median {statistics.median(times):.2f} ms, p95 {cut[94]:.2f} ms, max {max(times):.2f} ms, "
+        f"mean {statistics.fmean(times):.3f} ms"
+    )
 
 
 def main() -> None:
@@ -208,8 +268,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="checkin-offline-bench-") as folder:
         instance = Path(folder)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.db'}", "INSTANCE_PATH": str(instance),
-                          "SECRET_KEY": "offline-bench", "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.db'}",
+                "INSTANCE_PATH": str(instance),
+                "SECRET_KEY": "offline-bench",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         with app.app_context():
             upgrade()
         started = time.perf_counter()
@@ -220,18 +286,28 @@ def main() -> None:
             print(f"| {what} | {count:,} | {size:,} | {zipped:,} |")
         server = serve(app)
         try:
-            measured = in_chromium(f"http://127.0.0.1:{server.server_port}", payloads, args.decisions, args.tickets)
+            measured = in_chromium(
+                f"http://127.0.0.1:{server.server_port}", payloads, args.decisions, args.tickets
+            )
         finally:
             server.shutdown()
-    print(f"\nIndexedDB after the scanner stored the list (codes and states): {measured['idbUsage'] or 0:,} bytes "
-          f"on disk by navigator.storage.estimate(); {measured['records']:,} records, {measured['recordsJson']:,} "
-          f"bytes as JSON; read back into memory in {measured['loadMs']:.0f} ms. "
-          f"(Service worker cache: {measured['cacheUsage'] or 0:,} bytes.)")
-    print(f"\nDecision on the phone (parse, Ed25519, list), {len(measured['webcrypto']['times']):,} genuine payloads:")
+    print(
+        f"\nIndexedDB after the scanner stored the list (codes and states): {measured['idbUsage'] or 0:,} bytes "
+        f"on disk by navigator.storage.estimate(); {measured['records']:,} records, {measured['recordsJson']:,} "
+        f"bytes as JSON; read back into memory in {measured['loadMs']:.0f} ms. "
+        f"(Service worker cache: {measured['cacheUsage'] or 0:,} bytes.)"
+    )
+    print(
+        f"\nDecision on the phone (parse, Ed25519, list), {len(measured['webcrypto']['times']):,} genuine payloads:"
+    )
     for engine in ("webcrypto", "noble"):
         run = measured[engine]
-        print(f"- {run['engine']}: {summary(run['times'])}; total {run['total']:.0f} ms; results {run['results']}")
-    print(f"- queue write before the answer (IndexedDB, strict durability), 200 writes: {summary(measured['enqueue'])}")
+        print(
+            f"- {run['engine']}: {summary(run['times'])}; total {run['total']:.0f} ms; results {run['results']}"
+        )
+    print(
+        f"- queue write before the answer (IndexedDB, strict durability), 200 writes: {summary(measured['enqueue'])}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ A fresh database (SQLite in a temporary folder unless a PostgreSQL URL is given,
 database of its own is created and dropped) with one show of N tickets, each scanned about
 twice (tests/bench/seed.py), whose end lies 91 days back.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,12 +29,15 @@ def _counts(session) -> dict[str, int]:
     return {
         "tickets": session.scalar(select(func.count()).select_from(Ticket)),
         "tickets with personal data": session.scalar(
-            select(func.count()).select_from(Ticket).where(Ticket.erased_at.is_(None))),
+            select(func.count()).select_from(Ticket).where(Ticket.erased_at.is_(None))
+        ),
         "tickets with an @ in the e-mail": session.scalar(
-            select(func.count()).select_from(Ticket).where(Ticket.email.like("%@%"))),
+            select(func.count()).select_from(Ticket).where(Ticket.email.like("%@%"))
+        ),
         "scans": session.scalar(select(func.count()).select_from(Scan)),
         "scans with a gate and time": session.scalar(
-            select(func.count()).select_from(Scan).where(Scan.gate.is_not(None), Scan.scanned_at.is_not(None))),
+            select(func.count()).select_from(Scan).where(Scan.gate.is_not(None), Scan.scanned_at.is_not(None))
+        ),
         "issued_count": session.scalar(text("SELECT issued_count FROM shows WHERE slug = 'purge'")),
     }
 
@@ -79,8 +83,10 @@ def run(app, count: int) -> None:
         seconds = time.perf_counter() - started
         after = _counts(db.session)
         backend = db.engine.dialect.name
-    print(f"purge of {count:,} tickets on {backend}: {seconds:.1f} s; erased {report.tickets:,} tickets, "
-          f"scrubbed {report.shows['purge'].scans:,} scans")
+    print(
+        f"purge of {count:,} tickets on {backend}: {seconds:.1f} s; erased {report.tickets:,} tickets, "
+        f"scrubbed {report.shows['purge'].scans:,} scans"
+    )
     print("| | before | after |\n| --- | ---: | ---: |")
     for key in before:
         print(f"| {key} | {before[key]:,} | {after[key]:,} |")

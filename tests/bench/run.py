@@ -3,6 +3,7 @@ PostgreSQL, driven by tests/bench/load.py from a separate process; prints a tabl
 it to tests/bench/results/<date>.md. Every figure is also a ratio to the baseline (GET
 /api/v1/health, same server, same run, same number of clients): this machine is shared and
 noisy, so ratios are what compare from run to run. Ends with the correctness checks."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench import seed
-from tests.bench.compare import (MINIMAL_SCENARIOS, PAGES, LockSampler, fmt, issue20, lock_text)
-from tests.bench.server import (DEFAULT_PG_URL, GUNICORN, ROOT, PostgresDatabase, Server, app_env, flask,
-                                postgres_reachable)
+from tests.bench.compare import MINIMAL_SCENARIOS, PAGES, LockSampler, fmt, issue20, lock_text
+from tests.bench.server import (
+    DEFAULT_PG_URL,
+    GUNICORN,
+    ROOT,
+    PostgresDatabase,
+    Server,
+    app_env,
+    flask,
+    postgres_reachable,
+)
 
 RESULTS = ROOT / "tests" / "bench" / "results"
 GATE_TICKETS = 32_000
@@ -31,6 +40,8 @@ SCAN_P99_MS = 20
 SCAN_PACE = 1.0
 STATS_MS = 50
 PARTS = ("registration", "scans", "pages", "stats", "normal", "cost")
+
+
 class Bench:
     def __init__(self, args, workdir: Path):
         self.args = args
@@ -44,53 +55,115 @@ class Bench:
     def wants(self, part: str) -> bool:
         return part in self.args.only
 
-    def load(self, server: Server, scenario: str, clients: int, *, data: dict | None = None,
-             duration: float | None = None, max_ops: int | None = None, warmup: float = 1.0,
-             pace: float = 0.0, locks: str | None = None) -> dict:
+    def load(
+        self,
+        server: Server,
+        scenario: str,
+        clients: int,
+        *,
+        data: dict | None = None,
+        duration: float | None = None,
+        max_ops: int | None = None,
+        warmup: float = 1.0,
+        pace: float = 0.0,
+        locks: str | None = None,
+    ) -> dict:
         """One phase; with `locks` (a PostgreSQL URI), pg_stat_activity sampled meanwhile."""
         if locks:
             with LockSampler(locks) as sampler:
-                result = self.load(server, scenario, clients, data=data, duration=duration,
-                                   max_ops=max_ops, warmup=warmup, pace=pace)
+                result = self.load(
+                    server,
+                    scenario,
+                    clients,
+                    data=data,
+                    duration=duration,
+                    max_ops=max_ops,
+                    warmup=warmup,
+                    pace=pace,
+                )
             result["locks"] = sampler.summary()
             return result
         self.phase += 1
-        command = [sys.executable, "-m", "tests.bench.load", scenario, "--url", server.url,
-                   "--concurrency", str(clients), "--duration", str(duration or self.args.duration),
-                   "--phase", str(self.phase), "--warmup", str(warmup), "--pace", str(pace)]
+        command = [
+            sys.executable,
+            "-m",
+            "tests.bench.load",
+            scenario,
+            "--url",
+            server.url,
+            "--concurrency",
+            str(clients),
+            "--duration",
+            str(duration or self.args.duration),
+            "--phase",
+            str(self.phase),
+            "--warmup",
+            str(warmup),
+            "--pace",
+            str(pace),
+        ]
         if max_ops:
             command += ["--max", str(max_ops)]
         if data is not None:
             path = self.workdir / f"input-{self.phase}.json"
             path.write_text(json.dumps(data))
             command += ["--input", str(path)]
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                              timeout=(duration or self.args.duration) + 120)
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=(duration or self.args.duration) + 120
+        )
         if done.returncode:
             raise RuntimeError(f"load {scenario} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout)
 
-    def record(self, backend: str, label: str, result: dict, baseline: dict | None, app: str = "ours") -> dict:
+    def record(
+        self, backend: str, label: str, result: dict, baseline: dict | None, app: str = "ours"
+    ) -> dict:
         statuses = result["statuses"]
         server_errors = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 500)
         client_errors = {k: v for k, v in result["errors"].items() if k != "abandoned_after_deadline"}
         if server_errors or client_errors:
-            self.failures.append(f"{backend} {label}: {server_errors} answers 5xx, "
-                                 f"client errors {client_errors}")
-        row = dict(backend=backend, label=label, scenario=result["scenario"], clients=result["concurrency"],
-                   per_second=result["per_second"], p50=result["p50_ms"], p99=result["p99_ms"],
-                   n=result["measured"], statuses={**statuses, **result["errors"]},
-                   ratio=result["per_second"] / baseline["per_second"] if baseline else None,
-                   locks=result.get("locks"), app=app)
+            self.failures.append(
+                f"{backend} {label}: {server_errors} answers 5xx, client errors {client_errors}"
+            )
+        row = dict(
+            backend=backend,
+            label=label,
+            scenario=result["scenario"],
+            clients=result["concurrency"],
+            per_second=result["per_second"],
+            p50=result["p50_ms"],
+            p99=result["p99_ms"],
+            n=result["measured"],
+            statuses={**statuses, **result["errors"]},
+            ratio=result["per_second"] / baseline["per_second"] if baseline else None,
+            locks=result.get("locks"),
+            app=app,
+        )
         self.rows.append(row)
-        print(f"  {app + ' ' if app != 'ours' else ''}{label:<34} {fmt(row['per_second'], 1):>8}/s  "
-              f"x{fmt(row['ratio'], 2):>5}  p50 {fmt(row['p50'], 1)} ms  p99 {fmt(row['p99'], 1)} ms  "
-              f"{statuses}{'  locks ' + lock_text(row['locks']) if row['locks'] else ''}", flush=True)
+        print(
+            f"  {app + ' ' if app != 'ours' else ''}{label:<34} {fmt(row['per_second'], 1):>8}/s  "
+            f"x{fmt(row['ratio'], 2):>5}  p50 {fmt(row['p50'], 1)} ms  p99 {fmt(row['p99'], 1)} ms  "
+            f"{statuses}{'  locks ' + lock_text(row['locks']) if row['locks'] else ''}",
+            flush=True,
+        )
         return row
 
     def missing(self, backend: str, label: str, why: str) -> None:
-        self.rows.append(dict(backend=backend, label=label, scenario=None, clients=None, per_second=None,
-                              p50=None, p99=None, n=None, statuses={}, ratio=None, missing=why))
+        self.rows.append(
+            dict(
+                backend=backend,
+                label=label,
+                scenario=None,
+                clients=None,
+                per_second=None,
+                p50=None,
+                p99=None,
+                n=None,
+                statuses={},
+                ratio=None,
+                missing=why,
+            )
+        )
         print(f"  {label:<34} n/a ({why})", flush=True)
 
 
@@ -98,9 +171,14 @@ def app_for(env: dict, **config):
     """The app of an app process's environment (server.app_env), built in this one."""
     from checkin import create_app
 
-    return create_app({"INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"],
-                       "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
-                       "SECRET_KEY": env["CHECKIN_SECRET_KEY"], **config})
+    return create_app(
+        {
+            "INSTANCE_PATH": env["CHECKIN_INSTANCE_PATH"],
+            "SQLALCHEMY_DATABASE_URI": env["CHECKIN_SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": env["CHECKIN_SECRET_KEY"],
+            **config,
+        }
+    )
 
 
 def has_route(app, rule: str, method: str) -> bool:
@@ -140,9 +218,11 @@ def prepare(backend: str, env: dict, bench: Bench) -> dict:
         "scans_route": has_route(app, "/api/v1/scans", "POST"),
         "stats_route": has_route(app, "/api/v1/shows/<slug>/stats", "GET"),
     }
-    bench.notes.append(f"{backend}: prepared in {time.perf_counter() - started:.1f} s "
-                       f"({GATE_TICKETS:,} gate tickets, {STATS_TICKETS:,} tickets and {stats_scans:,} "
-                       f"scans for the stats show)")
+    bench.notes.append(
+        f"{backend}: prepared in {time.perf_counter() - started:.1f} s "
+        f"({GATE_TICKETS:,} gate tickets, {STATS_TICKETS:,} tickets and {stats_scans:,} "
+        f"scans for the stats show)"
+    )
     return context
 
 
@@ -154,9 +234,14 @@ def ticket_tokens(env: dict, limit: int = 2000) -> list[str]:
 
     app = app_for(env)
     with app.app_context():
-        tokens = list(db.session.scalars(
-            select(Ticket.token).join(Show, Show.id == Ticket.show_id)
-            .where(Show.slug == seed.REGISTRATION_SHOW, Ticket.status == "issued").limit(limit)))
+        tokens = list(
+            db.session.scalars(
+                select(Ticket.token)
+                .join(Show, Show.id == Ticket.show_id)
+                .where(Show.slug == seed.REGISTRATION_SHOW, Ticket.status == "issued")
+                .limit(limit)
+            )
+        )
         db.session.remove()
         db.engine.dispose()
     return tokens
@@ -167,8 +252,12 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
     context = prepare(backend, env, bench)
     payload_file = bench.workdir / f"minimal-{backend}-payloads.json"
     payload_file.write_text(json.dumps(context["payloads"]))
-    subprocess.run([sys.executable, "-m", "tests.bench.minimal", minimal_uri, seed.REGISTRATION_SHOW,
-                    str(payload_file)], cwd=ROOT, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "tests.bench.minimal", minimal_uri, seed.REGISTRATION_SHOW, str(payload_file)],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
     postgres = backend == "postgresql"
     locks = env["CHECKIN_SQLALCHEMY_DATABASE_URI"] if postgres else None
     minimal_locks = minimal_uri if postgres else None
@@ -179,9 +268,16 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
     payloads = context["payloads"]
     # Each phase of scans its own tickets, so that every phase admits (not "already inside").
     scan_slices = {1: payloads[-2000:], 50: payloads[:10_000], 200: payloads[10_000:20_000]}
-    with Server(env, workers=bench.args.workers, threads=bench.args.threads, log=log) as server, \
-            Server(reference_env, workers=bench.args.workers, threads=bench.args.threads,
-                   log=bench.workdir / f"minimal-{backend}.log", command=reference_command) as reference:
+    with (
+        Server(env, workers=bench.args.workers, threads=bench.args.threads, log=log) as server,
+        Server(
+            reference_env,
+            workers=bench.args.workers,
+            threads=bench.args.threads,
+            log=bench.workdir / f"minimal-{backend}.log",
+            command=reference_command,
+        ) as reference,
+    ):
         reg = {"show": seed.REGISTRATION_SHOW}
         scans = {"show": seed.GATE_SHOW, "staff_tokens": context["staff_tokens"]}
         base50 = None
@@ -189,8 +285,12 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
         # on ours, then at once on the minimal reference app: a same-run ratio.
         for clients in (1, *bench.args.clients):
             duration = 3 if clients == 1 else None
-            base = bench.record(backend, f"baseline (health) @{clients}",
-                                bench.load(server, "health", clients, duration=duration), None)
+            base = bench.record(
+                backend,
+                f"baseline (health) @{clients}",
+                bench.load(server, "health", clients, duration=duration),
+                None,
+            )
             base50 = base if clients == 50 else base50
             for scenario, label in MINIMAL_SCENARIOS:
                 if scenario == "scan":
@@ -200,18 +300,27 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
                 else:
                     data = reg
                 result = bench.load(server, scenario, clients, data=data, duration=duration, locks=locks)
-                kind = {"register_json": "registrations", "register_form": "form_tokens", "scan": "scans"}[scenario]
+                kind = {"register_json": "registrations", "register_form": "form_tokens", "scan": "scans"}[
+                    scenario
+                ]
                 key = "client_scan_id" if scenario == "scan" else "email"
                 acknowledged[kind] += [a[key] for a in result["acknowledged"]]
                 bench.record(backend, f"{label} @{clients}", result, base)
                 if scenario == "scan" and clients == 50:
                     bench.notes.append(f"{backend} scan results @50: {result['results']}")
-                bench.record(backend, f"{label} @{clients}",
-                             bench.load(reference, scenario, clients, data=data, duration=duration,
-                                        locks=minimal_locks), base, app="minimal")
+                bench.record(
+                    backend,
+                    f"{label} @{clients}",
+                    bench.load(
+                        reference, scenario, clients, data=data, duration=duration, locks=minimal_locks
+                    ),
+                    base,
+                    app="minimal",
+                )
         if bench.wants("pages") or bench.wants("scans"):
-            base50 = base50 or bench.record(backend, "baseline (health) @50",
-                                            bench.load(server, "health", 50), None)
+            base50 = base50 or bench.record(
+                backend, "baseline (health) @50", bench.load(server, "health", 50), None
+            )
         tokens = {"tokens": ticket_tokens(env) if bench.wants("pages") else [], **reg}
         for scenario, label in PAGES:
             if not bench.wants("pages"):
@@ -242,13 +351,18 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
     if backend == "sqlite" and bench.wants("normal"):
         normal = dict(env, CHECKIN_SQLITE_SYNCHRONOUS="NORMAL")
         with Server(normal, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
-            base = bench.record(backend, "baseline (health) @1, sync=NORMAL",
-                                bench.load(server, "health", 1, duration=3), None)
+            base = bench.record(
+                backend,
+                "baseline (health) @1, sync=NORMAL",
+                bench.load(server, "health", 1, duration=3),
+                None,
+            )
             result = bench.load(server, "register_json", 1, data=reg, duration=3)
             acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, "registration JSON @1, sync=NORMAL", result, base)
-            base = bench.record(backend, "baseline (health) @50, sync=NORMAL",
-                                bench.load(server, "health", 50), None)
+            base = bench.record(
+                backend, "baseline (health) @50, sync=NORMAL", bench.load(server, "health", 50), None
+            )
             result = bench.load(server, "register_json", 50, data=reg)
             acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, "registration JSON @50, sync=NORMAL", result, base)
@@ -258,8 +372,9 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
 def in_process_cost() -> dict:
     """tests/bench/cost.py in a process of its own: what each request costs the app alone."""
     print("\n== in-process cost ==", flush=True)
-    done = subprocess.run([sys.executable, "-m", "tests.bench.cost"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.cost"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     if done.returncode:
         raise RuntimeError(f"tests.bench.cost failed:\n{done.stderr}")
     return json.loads(done.stdout)
@@ -268,15 +383,31 @@ def in_process_cost() -> dict:
 def cost_lines(cost: dict) -> list[str]:
     us = cost["us"]
     health = us["health"]["cpu"]
-    names = {"health": "baseline (health)", "scan": "scan (admitted)", "register_json": "registration JSON",
-             "form_get": "registration form: GET", "form_post": "registration form: POST"}
-    lines = ["", f"In-process cost per request (tests/bench/cost.py: one thread, Flask's test client, no "
-             f"HTTP server, SQLite synchronous=FULL; {cost['requests']:,} requests each):", "",
-             "| request | wall µs | CPU µs | CPU × baseline |", "| --- | ---: | ---: | ---: |"]
+    names = {
+        "health": "baseline (health)",
+        "scan": "scan (admitted)",
+        "register_json": "registration JSON",
+        "form_get": "registration form: GET",
+        "form_post": "registration form: POST",
+    }
+    lines = [
+        "",
+        f"In-process cost per request (tests/bench/cost.py: one thread, Flask's test client, no "
+        f"HTTP server, SQLite synchronous=FULL; {cost['requests']:,} requests each):",
+        "",
+        "| request | wall µs | CPU µs | CPU × baseline |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for key, name in names.items():
-        lines.append(f"| {name} | {us[key]['wall']:.0f} | {us[key]['cpu']:.0f} | {us[key]['cpu'] / health:.1f} |")
-    lines += ["", "The scan's parts (wall µs a scan; the write transaction includes the statements inside it "
-              "and the commit's wait for the disk):", ""]
+        lines.append(
+            f"| {name} | {us[key]['wall']:.0f} | {us[key]['cpu']:.0f} | {us[key]['cpu'] / health:.1f} |"
+        )
+    lines += [
+        "",
+        "The scan's parts (wall µs a scan; the write transaction includes the statements inside it "
+        "and the commit's wait for the disk):",
+        "",
+    ]
     lines += [f"- {label}: {value:.0f}" for label, value in cost["scan_parts_us"].items()]
     return lines
 
@@ -294,14 +425,25 @@ def check(bench: Bench, backend: str, env: dict, acknowledged: dict) -> None:
     with app.app_context():
         session = db.session
         for show in session.scalars(select(Show)):
-            rows = session.scalar(select(func.count()).select_from(Ticket)
-                                  .where(Ticket.show_id == show.id, Ticket.status == "issued"))
+            rows = session.scalar(
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.show_id == show.id, Ticket.status == "issued")
+            )
             if show.issued_count > show.ticket_quota or show.issued_count != rows:
-                problems.append(f"{show.slug}: issued_count {show.issued_count}, quota "
-                                f"{show.ticket_quota}, issued rows {rows}")
-        twice = session.scalar(select(func.count()).select_from(
-            select(Scan.ticket_id).where(Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
-            .group_by(Scan.ticket_id).having(func.count() > 1).subquery()))
+                problems.append(
+                    f"{show.slug}: issued_count {show.issued_count}, quota "
+                    f"{show.ticket_quota}, issued rows {rows}"
+                )
+        twice = session.scalar(
+            select(func.count()).select_from(
+                select(Scan.ticket_id)
+                .where(Scan.result == "admitted", Scan.undone_by_scan_id.is_(None))
+                .group_by(Scan.ticket_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
         if twice:
             problems.append(f"{twice} tickets admitted more than once")
         found = _count_in(session, Ticket.email, acknowledged["registrations"])
@@ -315,10 +457,15 @@ def check(bench: Bench, backend: str, env: dict, acknowledged: dict) -> None:
         db.session.remove()
         db.engine.dispose()
     bench.failures += [f"{backend}: {p}" for p in problems]
-    bench.notes.append(f"{backend} correctness: {expected:,} acknowledged registrations and "
-                       f"{len(acknowledged['scans']):,} scans checked; "
-                       + ("; ".join(problems) if problems else "issued ≤ quota and = rows, "
-                          "no ticket admitted twice, all acknowledged writes found"))
+    bench.notes.append(
+        f"{backend} correctness: {expected:,} acknowledged registrations and "
+        f"{len(acknowledged['scans']):,} scans checked; "
+        + (
+            "; ".join(problems)
+            if problems
+            else "issued ≤ quota and = rows, no ticket admitted twice, all acknowledged writes found"
+        )
+    )
 
 
 def _count_in(session, column, values: list[str]) -> int:
@@ -326,7 +473,7 @@ def _count_in(session, column, values: list[str]) -> int:
 
     total = 0
     for start in range(0, len(values), 500):
-        total += session.scalar(select(func.count()).where(column.in_(values[start:start + 500])))
+        total += session.scalar(select(func.count()).where(column.in_(values[start : start + 500])))
     return total
 
 
@@ -334,9 +481,18 @@ def goals(bench: Bench) -> list[str]:
     lines = []
     rows = {(r["backend"], r["label"]): r for r in bench.rows if r.get("app", "ours") == "ours"}
     for (scenario, clients), goal in GOALS.items():
-        row = next((r for r in bench.rows if r["backend"] == "sqlite" and r["scenario"] == scenario
-                    and r.get("app", "ours") == "ours"
-                    and r["clients"] == clients and "NORMAL" not in r["label"]), None)
+        row = next(
+            (
+                r
+                for r in bench.rows
+                if r["backend"] == "sqlite"
+                and r["scenario"] == scenario
+                and r.get("app", "ours") == "ours"
+                and r["clients"] == clients
+                and "NORMAL" not in r["label"]
+            ),
+            None,
+        )
         name = f"SQLite {scenario} @{clients}: ratio ≥ {goal:.2f}"
         if row is None:
             lines.append(f"- {name}: n/a (not measured)")
@@ -345,20 +501,26 @@ def goals(bench: Bench) -> list[str]:
     for label in ("gate rush: scans @50", f"gate rush: scans @50, one per {SCAN_PACE:g} s each"):
         scan = rows.get(("sqlite", label))
         if scan and scan.get("p99") is not None:
-            lines.append(f"- SQLite {label}: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
-                         f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}")
+            lines.append(
+                f"- SQLite {label}: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
+                f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}"
+            )
     stats = rows.get(("sqlite", "stats (100k tickets, 200k scans) @1"))
     if stats and stats.get("p99") is not None:
-        lines.append(f"- SQLite stats < {STATS_MS} ms: p50 {fmt(stats['p50'], 1)} ms, p99 "
-                     f"{fmt(stats['p99'], 1)} ms → {'met' if stats['p99'] < STATS_MS else 'MISSED'}")
+        lines.append(
+            f"- SQLite stats < {STATS_MS} ms: p50 {fmt(stats['p50'], 1)} ms, p99 "
+            f"{fmt(stats['p99'], 1)} ms → {'met' if stats['p99'] < STATS_MS else 'MISSED'}"
+        )
     for clients in (1, 50):
         full = rows.get(("sqlite", f"registration JSON @{clients}"))
         normal = rows.get(("sqlite", f"registration JSON @{clients}, sync=NORMAL"))
         if full and normal:
-            lines.append(f"- synchronous=FULL vs NORMAL, JSON registration @{clients}: "
-                         f"{fmt(full['per_second'], 0)}/s vs {fmt(normal['per_second'], 0)}/s, p50 "
-                         f"{fmt(full['p50'], 1)} vs {fmt(normal['p50'], 1)} ms "
-                         f"(ratios {fmt(full['ratio'], 2)} vs {fmt(normal['ratio'], 2)})")
+            lines.append(
+                f"- synchronous=FULL vs NORMAL, JSON registration @{clients}: "
+                f"{fmt(full['per_second'], 0)}/s vs {fmt(normal['per_second'], 0)}/s, p50 "
+                f"{fmt(full['p50'], 1)} vs {fmt(normal['p50'], 1)} ms "
+                f"(ratios {fmt(full['ratio'], 2)} vs {fmt(normal['ratio'], 2)})"
+            )
     return lines
 
 
@@ -381,15 +543,23 @@ def table(bench: Bench, started: datetime, seconds: float) -> str:
             lines.append(f"| {r['backend']} | ours | {r['label']} | | n/a ({r['missing']}) | | | | | |")
             continue
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
-        lines.append(f"| {r['backend']} | {r['app']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
-                     f"{fmt(r['ratio'], 2)} | {fmt(r['p50'], 1)} | {fmt(r['p99'], 1)} | {r['n']} | {answers} |")
+        lines.append(
+            f"| {r['backend']} | {r['app']} | {r['label']} | {r['clients']} | {fmt(r['per_second'], 1)} | "
+            f"{fmt(r['ratio'], 2)} | {fmt(r['p50'], 1)} | {fmt(r['p99'], 1)} | {r['n']} | {answers} |"
+        )
     lines += issue20(bench)
     if bench.cost:
         lines += cost_lines(bench.cost)
     lines += ["", "Goals (issue 6):", *goals(bench), "", "Notes:", *[f"- {n}" for n in bench.notes]]
-    lines += ["", "Correctness: " + ("FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
-                                     if bench.failures else "passed (no 5xx, no oversell, no double "
-                                     "admission, every acknowledged write found)")]
+    lines += [
+        "",
+        "Correctness: "
+        + (
+            "FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
+            if bench.failures
+            else "passed (no 5xx, no oversell, no double admission, every acknowledged write found)"
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -397,16 +567,34 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds a phase")
     production = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    parser.add_argument("--workers", type=int, default=production["workers"],
-                        help="default: gunicorn.conf.py's (%(default)s here)")
-    parser.add_argument("--threads", type=int, default=production["threads"],
-                        help="default: gunicorn.conf.py's (%(default)s here)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=production["workers"],
+        help="default: gunicorn.conf.py's (%(default)s here)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=production["threads"],
+        help="default: gunicorn.conf.py's (%(default)s here)",
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
-    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200],
-                        help="numbers of clients of the loaded registration rows")
-    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS,
-                        help="the parts to run (default all); the registration rows and their "
-                             "baselines always run: `--only registration` is the quick run")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        nargs="+",
+        default=[50, 200],
+        help="numbers of clients of the loaded registration rows",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=PARTS,
+        help="the parts to run (default all); the registration rows and their "
+        "baselines always run: `--only registration` is the quick run",
+    )
     args = parser.parse_args(argv)
     args.loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     started = datetime.now(UTC)
@@ -417,17 +605,27 @@ def main(argv=None) -> int:
         settings = {"CHECKIN_RATELIMIT_ENABLED": "false"}
         if "sqlite" in backends:
             instance = Path(tmp) / "sqlite-instance"
-            run_backend(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings),
-                        f"sqlite:///{tmp}/minimal.db")
+            run_backend(
+                bench,
+                "sqlite",
+                app_env(instance, f"sqlite:///{instance}/checkin.db", **settings),
+                f"sqlite:///{tmp}/minimal.db",
+            )
         if "sqlite" in backends and bench.wants("cost"):
             bench.cost = in_process_cost()
         if "postgresql" in backends:
             pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL") or DEFAULT_PG_URL
             if postgres_reachable(pg_url):
-                with PostgresDatabase(pg_url) as database, \
-                        PostgresDatabase(pg_url, prefix="checkin_minimal") as reference:
-                    run_backend(bench, "postgresql",
-                                app_env(Path(tmp) / "pg-instance", database.uri, **settings), reference.uri)
+                with (
+                    PostgresDatabase(pg_url) as database,
+                    PostgresDatabase(pg_url, prefix="checkin_minimal") as reference,
+                ):
+                    run_backend(
+                        bench,
+                        "postgresql",
+                        app_env(Path(tmp) / "pg-instance", database.uri, **settings),
+                        reference.uri,
+                    )
             else:
                 bench.notes.append(f"PostgreSQL not reachable at {pg_url}: skipped")
         report = table(bench, started, time.perf_counter() - clock)

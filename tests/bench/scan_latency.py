@@ -11,6 +11,7 @@ the requests take a seat and half are refused. Server time is gunicorn's own mea
 request (%(D)s in its access log); the round trip seen by the clients is printed beside it.
 The clients share the machine's cores with the server, so both are upper bounds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.server import (  # noqa: E402
-    DEFAULT_PG_URL, PostgresDatabase, Server, app_env, flask, postgres_reachable,
+    DEFAULT_PG_URL,
+    PostgresDatabase,
+    Server,
+    app_env,
+    flask,
+    postgres_reachable,
 )
 
 TIME_LIMIT_S = 300
@@ -53,8 +59,17 @@ def prepare(env: dict, tickets: int) -> tuple[list[str], str]:
         keyring = app.extensions["checkin_keyring"]
         payloads = []
         for i in range(tickets):
-            registration = register(SHOW, {"name": f"Người đo {i}", "email": f"bench{i}@example.com",
-                                           "phone": f"0912{i:06d}", "birth_year": 2003, "consent": True}, now=now)
+            registration = register(
+                SHOW,
+                {
+                    "name": f"Người đo {i}",
+                    "email": f"bench{i}@example.com",
+                    "phone": f"0912{i:06d}",
+                    "birth_year": 2003,
+                    "consent": True,
+                },
+                now=now,
+            )
             payloads.append(ticket_codes.sign_payload(registration.code, keyring))
         add_staff("bench-volunteer", "volunteer", now=now)
         token = issue_token("bench-volunteer", now=now)
@@ -69,8 +84,15 @@ def client(port: int, token: str, work: queue.Queue, timings: list, results: lis
             text = work.get_nowait()
         except queue.Empty:
             break
-        body = json.dumps({"payload": text, "show": SHOW, "gate": GATE, "direction": "in",
-                           "client_scan_id": uuid.uuid4().hex})
+        body = json.dumps(
+            {
+                "payload": text,
+                "show": SHOW,
+                "gate": GATE,
+                "direction": "in",
+                "client_scan_id": uuid.uuid4().hex,
+            }
+        )
         started = time.perf_counter()
         connection.request("POST", "/api/v1/scans", body=body, headers=headers)
         response = connection.getresponse()
@@ -88,8 +110,12 @@ def percentiles(values: list[float]) -> str:
 
 def run(database_uri: str, instance: Path, clients: int, tickets: int) -> None:
     access_log = instance / "access.log"
-    env = app_env(instance, database_uri, CHECKIN_RATELIMIT_ENABLED="false",
-                  GUNICORN_CMD_ARGS=f"--access-logfile {access_log} --access-logformat '%(D)s %(s)s %(m)s %(U)s'")
+    env = app_env(
+        instance,
+        database_uri,
+        CHECKIN_RATELIMIT_ENABLED="false",
+        GUNICORN_CMD_ARGS=f"--access-logfile {access_log} --access-logformat '%(D)s %(s)s %(m)s %(U)s'",
+    )
     flask(env, "db", "upgrade")
     payloads, token = prepare(env, tickets)
     work: queue.Queue = queue.Queue()
@@ -99,19 +125,26 @@ def run(database_uri: str, instance: Path, clients: int, tickets: int) -> None:
     results: list = []
     with Server(env, log=instance / "gunicorn.log") as server:
         deadline = time.monotonic() + TIME_LIMIT_S
-        threads = [threading.Thread(target=client, args=(server.port, token, work, timings, results, deadline))
-                   for _ in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(server.port, token, work, timings, results, deadline))
+            for _ in range(clients)
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-    server_ms = [int(line.split()[0]) / 1000 for line in access_log.read_text().splitlines()
-                 if line.endswith(" POST /api/v1/scans")]
+    server_ms = [
+        int(line.split()[0]) / 1000
+        for line in access_log.read_text().splitlines()
+        if line.endswith(" POST /api/v1/scans")
+    ]
     counts = {r: results.count(r) for r in sorted(set(map(str, results)))}
-    print(f"{len(results)} scans by {clients} concurrent clients in {elapsed:.1f} s "
-          f"({len(results) / elapsed:.0f} scans/s); results: {counts}")
+    print(
+        f"{len(results)} scans by {clients} concurrent clients in {elapsed:.1f} s "
+        f"({len(results) / elapsed:.0f} scans/s); results: {counts}"
+    )
     print(f"  server time (gunicorn %(D)s): {percentiles(server_ms)}")
     print(f"  client round trip:            {percentiles([t * 1000 for t in timings])}")
 
@@ -125,7 +158,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="checkin-scan-bench-") as folder:
         instance = Path(folder) / "instance"
         instance.mkdir()
-        print(f"POST /api/v1/scans on {args.database}, gunicorn.conf.py (workers {os.cpu_count() * 2}, gthread)")
+        print(
+            f"POST /api/v1/scans on {args.database}, gunicorn.conf.py (workers {os.cpu_count() * 2}, gthread)"
+        )
         if args.database == "sqlite":
             run(f"sqlite:///{instance / 'bench.db'}", instance, args.clients, args.tickets)
             return

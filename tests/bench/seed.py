@@ -1,6 +1,7 @@
 """What the benchmarks need in the database: the bench shows, and tickets and scans inserted in
 bulk (a show of 100,000 tickets and 200,000 scans takes seconds this way, not the hours that
 as many registrations through the app would)."""
+
 from __future__ import annotations
 
 import functools
@@ -24,19 +25,42 @@ def create_shows(now: datetime) -> None:
     from checkin.database import transaction
     from checkin.models import Gate, Show
 
-    common = dict(venue="Hà Nội", ticket_quota=BIG, venue_capacity=BIG, issued_count=0,
-                  inside_count=0, registration_open=True, waitlist_cutoff_minutes=120,
-                  registration_opens_at=now - timedelta(hours=1))
+    common = dict(
+        venue="Hà Nội",
+        ticket_quota=BIG,
+        venue_capacity=BIG,
+        issued_count=0,
+        inside_count=0,
+        registration_open=True,
+        waitlist_cutoff_minutes=120,
+        registration_opens_at=now - timedelta(hours=1),
+    )
     with transaction() as session:
-        session.add(Show(slug=REGISTRATION_SHOW, title_vi="Đăng ký (bench)", title_en="Registration (bench)",
-                         doors_open_at=now + timedelta(days=7), starts_at=now + timedelta(days=7, hours=1),
-                         ends_at=now + timedelta(days=7, hours=4), reentry_allowed=False,
-                         registration_closes_at=now + timedelta(days=7), **common))
+        session.add(
+            Show(
+                slug=REGISTRATION_SHOW,
+                title_vi="Đăng ký (bench)",
+                title_en="Registration (bench)",
+                doors_open_at=now + timedelta(days=7),
+                starts_at=now + timedelta(days=7, hours=1),
+                ends_at=now + timedelta(days=7, hours=4),
+                reentry_allowed=False,
+                registration_closes_at=now + timedelta(days=7),
+                **common,
+            )
+        )
         for slug, title in ((GATE_SHOW, "Cổng (bench)"), (STATS_SHOW, "Thống kê (bench)")):
-            show = Show(slug=slug, title_vi=title, title_en=slug, doors_open_at=now - timedelta(hours=1),
-                        starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=3),
-                        reentry_allowed=slug == STATS_SHOW, registration_closes_at=now - timedelta(hours=1),
-                        **common)
+            show = Show(
+                slug=slug,
+                title_vi=title,
+                title_en=slug,
+                doors_open_at=now - timedelta(hours=1),
+                starts_at=now + timedelta(minutes=30),
+                ends_at=now + timedelta(hours=3),
+                reentry_allowed=slug == STATS_SHOW,
+                registration_closes_at=now - timedelta(hours=1),
+                **common,
+            )
             show.gates = [Gate(label=label, position=i) for i, label in enumerate(GATE_LABELS)]
             session.add(show)
 
@@ -47,14 +71,30 @@ def doors_open_show(slug: str, gate: str, seats: int, now: datetime, *, registra
     from checkin.database import transaction
     from checkin.models import Gate, Show
 
-    window = ((now - timedelta(hours=2), now + timedelta(hours=3)) if registration_open
-              else (now - timedelta(days=2), now - timedelta(hours=1)))
+    window = (
+        (now - timedelta(hours=2), now + timedelta(hours=3))
+        if registration_open
+        else (now - timedelta(days=2), now - timedelta(hours=1))
+    )
     with transaction() as session:
-        show = Show(slug=slug, title_vi="Buổi đo", title_en="Bench show", venue="Hà Nội",
-                    doors_open_at=now - timedelta(hours=1), starts_at=now, ends_at=now + timedelta(hours=3),
-                    ticket_quota=seats, venue_capacity=seats, issued_count=0, inside_count=0,
-                    reentry_allowed=False, registration_open=registration_open,
-                    registration_opens_at=window[0], registration_closes_at=window[1], waitlist_cutoff_minutes=0)
+        show = Show(
+            slug=slug,
+            title_vi="Buổi đo",
+            title_en="Bench show",
+            venue="Hà Nội",
+            doors_open_at=now - timedelta(hours=1),
+            starts_at=now,
+            ends_at=now + timedelta(hours=3),
+            ticket_quota=seats,
+            venue_capacity=seats,
+            issued_count=0,
+            inside_count=0,
+            reentry_allowed=False,
+            registration_open=registration_open,
+            registration_opens_at=window[0],
+            registration_closes_at=window[1],
+            waitlist_cutoff_minutes=0,
+        )
         show.gates = [Gate(label=gate, position=0)]
         session.add(show)
 
@@ -85,8 +125,9 @@ def _insert_many(session, table: str, rows: list[dict]) -> None:
                 copy.write_row(tuple(value(row[c]) for c in columns))
         return
     for start in range(0, len(rows), _CHUNK):
-        connection.exec_driver_sql(sql, [tuple(value(row[c]) for c in columns)
-                                         for row in rows[start:start + _CHUNK]])
+        connection.exec_driver_sql(
+            sql, [tuple(value(row[c]) for c in columns) for row in rows[start : start + _CHUNK]]
+        )
 
 
 def _codes(count: int) -> list[str]:
@@ -95,7 +136,7 @@ def _codes(count: int) -> list[str]:
     from checkin.tickets import CODE_ALPHABET, CODE_LENGTH
 
     base = len(CODE_ALPHABET)
-    start = secrets.randbelow(base ** CODE_LENGTH - count)
+    start = secrets.randbelow(base**CODE_LENGTH - count)
     codes = []
     for n in range(start, start + count):
         digits = []
@@ -106,8 +147,15 @@ def _codes(count: int) -> list[str]:
     return codes
 
 
-def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str, codes: list[str] | None = None,
-                 name: Callable[[int], str] | None = None) -> list[tuple[int, str]]:
+def bulk_tickets(
+    slug: str,
+    count: int,
+    now: datetime,
+    *,
+    tag: str,
+    codes: list[str] | None = None,
+    name: Callable[[int], str] | None = None,
+) -> list[tuple[int, str]]:
     """`count` issued tickets of a show that has none, its counter raised to match; (id, code)
     of each. The database numbers them (PostgreSQL's sequence must see every id). Codes are
     counted up and names numbered unless given (sizes on the wire depend on both)."""
@@ -119,16 +167,32 @@ def bulk_tickets(slug: str, count: int, now: datetime, *, tag: str, codes: list[
     name = name or (lambda i: f"Trần Thị {tag} {i}")
     with transaction() as session:
         show_id = session.scalar(select(Show.id).where(Show.slug == slug))
-        _insert_many(session, "tickets", [
-            dict(show_id=show_id, code=codes[i], token=secrets.token_urlsafe(24),
-                 status="issued", name=name(i), email=f"{tag}{i}@example.com",
-                 phone=f"+8490{i:07d}", birth_year=2004, locale="vi",
-                 consent_version=PRIVACY_NOTICE_VERSION, consent_at=now, created_at=now,
-                 issued_at=now, confirmed_at=now, updated_at=now, inside=False)
-            for i in range(count)
-        ])
-        session.execute(update(Show).where(Show.id == show_id)
-                        .values(issued_count=Show.issued_count + count))
+        _insert_many(
+            session,
+            "tickets",
+            [
+                dict(
+                    show_id=show_id,
+                    code=codes[i],
+                    token=secrets.token_urlsafe(24),
+                    status="issued",
+                    name=name(i),
+                    email=f"{tag}{i}@example.com",
+                    phone=f"+8490{i:07d}",
+                    birth_year=2004,
+                    locale="vi",
+                    consent_version=PRIVACY_NOTICE_VERSION,
+                    consent_at=now,
+                    created_at=now,
+                    issued_at=now,
+                    confirmed_at=now,
+                    updated_at=now,
+                    inside=False,
+                )
+                for i in range(count)
+            ],
+        )
+        session.execute(update(Show).where(Show.id == show_id).values(issued_count=Show.issued_count + count))
         ids = dict(session.execute(select(Ticket.code, Ticket.id).where(Ticket.show_id == show_id)).all())
     return [(ids[code], code) for code in codes]
 
@@ -144,11 +208,25 @@ def bulk_gate_history(slug: str, tickets: list[tuple[int, str]], now: datetime) 
     prefix = f"bench-{secrets.token_hex(4)}"
 
     def scan(ticket_id, code, gate, direction, result, at):
-        rows.append(dict(client_scan_id=f"{prefix}-{len(rows)}", staff_id=None, ticket_id=ticket_id,
-                         show_id=show_id, gate=gate, direction=direction, result=result,
-                         method="qr", scanned_at=at, recorded_at=at,
-                         response={"result": result, "ok": result in ("admitted", "reentered", "exited"),
-                                   "ticket": {"code": code, "show": slug}}))
+        rows.append(
+            dict(
+                client_scan_id=f"{prefix}-{len(rows)}",
+                staff_id=None,
+                ticket_id=ticket_id,
+                show_id=show_id,
+                gate=gate,
+                direction=direction,
+                result=result,
+                method="qr",
+                scanned_at=at,
+                recorded_at=at,
+                response={
+                    "result": result,
+                    "ok": result in ("admitted", "reentered", "exited"),
+                    "ticket": {"code": code, "show": slug},
+                },
+            )
+        )
 
     with transaction() as session:
         show_id = session.scalar(select(Show.id).where(Show.slug == slug))
@@ -160,12 +238,22 @@ def bulk_gate_history(slug: str, tickets: list[tuple[int, str]], now: datetime) 
                 scan(ticket_id, code, gate, "out", "exited", at + timedelta(minutes=1))
                 scan(ticket_id, code, gate, "in", "reentered", at + timedelta(minutes=2))
             else:
-                scan(ticket_id, code, GATE_LABELS[(i + 1) % 3], "in", "already_inside", at + timedelta(seconds=5))
+                scan(
+                    ticket_id,
+                    code,
+                    GATE_LABELS[(i + 1) % 3],
+                    "in",
+                    "already_inside",
+                    at + timedelta(seconds=5),
+                )
         _insert_many(session, "scans", rows)
         for start in range(0, len(admitted), _CHUNK):
-            ids = [ticket_id for ticket_id, _ in admitted[start:start + _CHUNK]]
-            session.execute(update(Ticket).where(Ticket.id.in_(ids))
-                            .values(admitted_at=now - timedelta(minutes=30), admitted_gate=GATE_LABELS[0],
-                                    inside=True).execution_options(synchronize_session=False))
+            ids = [ticket_id for ticket_id, _ in admitted[start : start + _CHUNK]]
+            session.execute(
+                update(Ticket)
+                .where(Ticket.id.in_(ids))
+                .values(admitted_at=now - timedelta(minutes=30), admitted_gate=GATE_LABELS[0], inside=True)
+                .execution_options(synchronize_session=False)
+            )
         session.execute(update(Show).where(Show.id == show_id).values(inside_count=len(admitted)))
     return len(rows)

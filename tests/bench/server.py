@@ -1,8 +1,10 @@
 """The real app under gunicorn on 127.0.0.1, for the benchmarks and the production-stack tests:
 fresh databases (SQLite file or a PostgreSQL database of its own), migrated; a server started
 with gunicorn.conf.py, waited for, and stopped or killed (SIGKILL) as a whole process group."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,20 +32,23 @@ def free_port() -> int:
 def app_env(instance: Path, database_uri: str, **settings: str) -> dict:
     """The environment of an app process: CHECKIN_* settings only, as in production."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKIN_")}
-    env.update({
-        "CHECKIN_INSTANCE_PATH": str(instance),
-        "CHECKIN_SQLALCHEMY_DATABASE_URI": database_uri,
-        "CHECKIN_SECRET_KEY": "bench-" + instance.name,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "CHECKIN_INSTANCE_PATH": str(instance),
+            "CHECKIN_SQLALCHEMY_DATABASE_URI": database_uri,
+            "CHECKIN_SECRET_KEY": "bench-" + instance.name,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(settings)
     return env
 
 
 def flask(env: dict, *args: str) -> str:
     """`flask --app checkin ARGS` as an operator runs it; its output."""
-    done = subprocess.run([FLASK, "--app", "checkin", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [FLASK, "--app", "checkin", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     if done.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -104,11 +109,17 @@ class Process:
         self.process: subprocess.Popen | None = None
 
     def spawn(self) -> None:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         try:
-            self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True,
-                                            preexec_fn=_die_with_parent)
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         finally:
             if self.log:
                 out.close()
@@ -135,20 +146,16 @@ class Process:
             return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()  # whatever is left of the group, also when the leader is gone
 
     def kill(self) -> None:
         """SIGKILL to the whole group at once: nothing gets to clean up."""
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(10)
 
 
@@ -156,13 +163,28 @@ class Server(Process):
     """One gunicorn instance (master and workers in a process group of their own), by default
     with gunicorn.conf.py on a free port."""
 
-    def __init__(self, env: dict, *, workers: int = 4, threads: int = 4, log: Path | None = None,
-                 port: int | None = None, command: list[str] | None = None):
+    def __init__(
+        self,
+        env: dict,
+        *,
+        workers: int = 4,
+        threads: int = 4,
+        log: Path | None = None,
+        port: int | None = None,
+        command: list[str] | None = None,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__(command or [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py")],
-                         dict(env, CHECKIN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers),
-                              CHECKIN_THREADS=str(threads)), log=log)
+        super().__init__(
+            command or [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py")],
+            dict(
+                env,
+                CHECKIN_BIND=f"127.0.0.1:{self.port}",
+                WEB_CONCURRENCY=str(workers),
+                CHECKIN_THREADS=str(threads),
+            ),
+            log=log,
+        )
 
     def start(self, timeout: float = 60) -> Server:
         self.spawn()
@@ -183,15 +205,17 @@ class Server(Process):
         self.stop()
 
 
-def request_json(url: str, body: dict | None = None, *, headers: dict | None = None,
-                 timeout: float = 30) -> tuple[int, dict]:
+def request_json(
+    url: str, body: dict | None = None, *, headers: dict | None = None, timeout: float = 30
+) -> tuple[int, dict]:
     """One JSON request (POST when there is a body); the status and the decoded answer."""
     import json
     import urllib.error
 
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json",
-                                                               **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")

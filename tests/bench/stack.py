@@ -7,6 +7,7 @@ hop cost. Not part of `make test`.
 
     python -m tests.bench.stack [--duration 5] [--clients 50] [--workers 2] [--threads 8] [--rounds 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,14 +44,22 @@ def main(argv=None) -> int:
         return 1
     started, clock = datetime.now(UTC), time.perf_counter()
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    with tempfile.TemporaryDirectory(prefix="checkin-bench-stack-") as tmp, \
-            PostgresDatabase(pg_url, prefix="checkin_bench_stack") as database:
+    with (
+        tempfile.TemporaryDirectory(prefix="checkin-bench-stack-") as tmp,
+        PostgresDatabase(pg_url, prefix="checkin_bench_stack") as database,
+    ):
         bench = Bench(args, Path(tmp))
-        stack = Stack(Path(tmp) / "stack", database_uri=database.uri, redis_url=redis_url,
-                      secret_key=secrets.token_hex(32), workers=args.workers, threads=args.threads,
-                      mail_worker=False,
-                      # Rate limits on, in Redis, as deployed; the one client machine never reaches them.
-                      settings={"CHECKIN_REGISTRATION_RATE_LIMIT": "1000000 per minute"})
+        stack = Stack(
+            Path(tmp) / "stack",
+            database_uri=database.uri,
+            redis_url=redis_url,
+            secret_key=secrets.token_hex(32),
+            workers=args.workers,
+            threads=args.threads,
+            mail_worker=False,
+            # Rate limits on, in Redis, as deployed; the one client machine never reaches them.
+            settings={"CHECKIN_REGISTRATION_RATE_LIMIT": "1000000 per minute"},
+        )
         with stack:
             from checkin.database import utcnow
             from checkin.extensions import db
@@ -69,10 +78,16 @@ def main(argv=None) -> int:
             for round_ in range(args.rounds):
                 print(f"\n== round {round_ + 1} ==", flush=True)
                 for name, target in targets.items():
-                    base = bench.record("stack", f"{name}: health", bench.load(target, "health", args.clients), None)
+                    base = bench.record(
+                        "stack", f"{name}: health", bench.load(target, "health", args.clients), None
+                    )
                     for scenario, label in SCENARIOS:
-                        bench.record("stack", f"{name}: {label}",
-                                     bench.load(target, scenario, args.clients, data=data), base)
+                        bench.record(
+                            "stack",
+                            f"{name}: {label}",
+                            bench.load(target, scenario, args.clients, data=data),
+                            base,
+                        )
     report = table(bench, args, targets, started, time.perf_counter() - clock, loadavg)
     print("\n" + report)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -105,16 +120,25 @@ def table(bench: Bench, args, targets: dict, started: datetime, seconds: float, 
             for r in rows:
                 for k, v in r["statuses"].items():
                     answers[k] = answers.get(k, 0) + v
-            lines.append(f"| {name} | {label} | {' / '.join(fmt(x, 1) for x in rates)} | "
-                         f"{fmt(means[(name, label)], 1)} | {fmt(max(r['p50'] or 0 for r in rows), 1)} | "
-                         f"{fmt(max(r['p99'] or 0 for r in rows), 1)} | "
-                         f"{', '.join(f'{k}: {v}' for k, v in sorted(answers.items()))} |")
+            lines.append(
+                f"| {name} | {label} | {' / '.join(fmt(x, 1) for x in rates)} | "
+                f"{fmt(means[(name, label)], 1)} | {fmt(max(r['p50'] or 0 for r in rows), 1)} | "
+                f"{fmt(max(r['p99'] or 0 for r in rows), 1)} | "
+                f"{', '.join(f'{k}: {v}' for k, v in sorted(answers.items()))} |"
+            )
     lines += ["", "Two servers against one, through the proxy (mean per s):"]
     for _, label in SCENARIOS:
         two, one = means[("proxy → 2 servers", label)], means[("proxy → 1 server", label)]
         lines.append(f"- {label}: {two:.1f}/s vs {one:.1f}/s → ×{two / one:.2f}")
-    lines += ["", "Correctness: " + ("FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
-                                     if bench.failures else "no 5xx, no client error")]
+    lines += [
+        "",
+        "Correctness: "
+        + (
+            "FAILED\n" + "\n".join(f"- {f}" for f in bench.failures)
+            if bench.failures
+            else "no 5xx, no client error"
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ and, when CHECKIN_TEST_DATABASE_URL is set, on PostgreSQL. A benchmark, not a te
 
     .venv/bin/python -m tests.bench.stats_at_scale [--calls 30] [--explain]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,14 @@ def _app(uri: str, instance: Path):
 
     from checkin import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -63,7 +70,7 @@ def _analyze(app) -> None:
 
 
 def _explain(app) -> None:
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from checkin.extensions import db
     from checkin.models import Show
@@ -120,12 +127,14 @@ def measure(name: str, app, calls: int, explain: bool) -> None:
     times = _timed(lambda: client.get(url, headers=headers), calls, cpu)
     baseline = _timed(lambda: client.get("/api/v1/health"), calls)
     body = first.json
-    print(f"{name}: seeded {TICKETS:,} tickets and {scans:,} scans in {seeded:.1f} s; "
-          f"stats over {calls} calls: median {statistics.median(times):.1f} ms, p95 {_p95(times):.1f} ms, "
-          f"max {max(times):.1f} ms, CPU of this process median {statistics.median(cpu):.1f} ms (issued {body['issued']:,}, admitted {body['admitted']:,}, "
-          f"inside {body['inside']:,}, {len(body['arrivals'])} arrival buckets); "
-          f"baseline GET /api/v1/health median {statistics.median(baseline):.1f} ms, load average "
-          f"{os.getloadavg()[0]:.1f} (this machine is shared: compare ratios)")
+    print(
+        f"{name}: seeded {TICKETS:,} tickets and {scans:,} scans in {seeded:.1f} s; "
+        f"stats over {calls} calls: median {statistics.median(times):.1f} ms, p95 {_p95(times):.1f} ms, "
+        f"max {max(times):.1f} ms, CPU of this process median {statistics.median(cpu):.1f} ms (issued {body['issued']:,}, admitted {body['admitted']:,}, "
+        f"inside {body['inside']:,}, {len(body['arrivals'])} arrival buckets); "
+        f"baseline GET /api/v1/health median {statistics.median(baseline):.1f} ms, load average "
+        f"{os.getloadavg()[0]:.1f} (this machine is shared: compare ratios)"
+    )
     if explain:
         _explain(app)
 
@@ -137,7 +146,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="stats-bench-") as tmp:
         tmp = Path(tmp)
-        measure("SQLite", _app(f"sqlite:///{tmp / 'stats.db'}", tmp / "sqlite-instance"), args.calls, args.explain)
+        measure(
+            "SQLite", _app(f"sqlite:///{tmp / 'stats.db'}", tmp / "sqlite-instance"), args.calls, args.explain
+        )
         pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL")
         if pg_url:
             from checkin.config import database_uri

@@ -9,6 +9,7 @@ database of its own, created and dropped on that server; otherwise in a new SQLi
 In-process through Flask's test client, so it is the server's own work without the network.
 The two pages are requested alternately so that the shared machine's noise falls on both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,10 +53,14 @@ def build_app(instance: Path, database_url: str | None):
     from checkin.database import utcnow
     from checkin.shows import seed_festival
 
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'bench.db'}",
-        "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'bench.db'}",
+            "INSTANCE_PATH": str(instance),
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+        }
+    )
     with app.app_context():
         upgrade()
         seed_festival(utcnow())
@@ -81,9 +86,16 @@ def measure(args, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = build_app(Path(folder), database_url)
         client = app.test_client()
-        response = client.post("/api/v1/shows/gala/registrations", json={
-            "name": "Nguyễn Văn Bench", "email": "bench@example.com", "phone": "0912 345 678",
-            "birth_year": 2004, "consent": True})
+        response = client.post(
+            "/api/v1/shows/gala/registrations",
+            json={
+                "name": "Nguyễn Văn Bench",
+                "email": "bench@example.com",
+                "phone": "0912 345 678",
+                "birth_year": 2004,
+                "consent": True,
+            },
+        )
         assert response.status_code == 202, response.json
         with app.app_context():  # the link the e-mail carries; the first visit confirms
             from sqlalchemy import select
@@ -115,25 +127,38 @@ def measure(args, database_url: str | None) -> None:
             from checkin.extensions import db
             from checkin.registration import ticket_by_token
 
-            text = tickets.sign_payload(ticket_by_token(db.session, token).code, app.extensions["checkin_keyring"])
+            text = tickets.sign_payload(
+                ticket_by_token(db.session, token).code, app.extensions["checkin_keyring"]
+            )
             version = tickets.qr_version(text)
             page_bytes = len(client.get(paths["ticket"]).data)
             db.engine.dispose()
 
     modules = 17 + 4 * version
     print(f"database: {'PostgreSQL' if database_url else 'SQLite file'}; {args.requests} requests each")
-    print(f"QR: version {version} ({modules}x{modules} modules), error correction M, payload {len(text)} chars")
-    print(f"    PNG {len(png)} bytes ({Image.open(io.BytesIO(png)).size[0]} px square), SVG {len(svg)} bytes; "
-          f"ticket page {page_bytes} bytes")
+    print(
+        f"QR: version {version} ({modules}x{modules} modules), error correction M, payload {len(text)} chars"
+    )
+    print(
+        f"    PNG {len(png)} bytes ({Image.open(io.BytesIO(png)).size[0]} px square), SVG {len(svg)} bytes; "
+        f"ticket page {page_bytes} bytes"
+    )
     medians = {}
     for name, values in times.items():
         medians[name] = statistics.median(values)
-        label = {"ticket": "/t/<token> (repeat view)", "ticket_first_view": "/t/<token> (first view)",
-                 "index": "/"}[name]
-        print(f"GET {label:26} median {medians[name]:6.2f} ms   "
-              f"p95 {percentile(values, 0.95):6.2f} ms   max {max(values):6.2f} ms")
-    print(f"ticket page / festival page (medians): first view {medians['ticket_first_view'] / medians['index']:.2f}, "
-          f"repeat view {medians['ticket'] / medians['index']:.2f}")
+        label = {
+            "ticket": "/t/<token> (repeat view)",
+            "ticket_first_view": "/t/<token> (first view)",
+            "index": "/",
+        }[name]
+        print(
+            f"GET {label:26} median {medians[name]:6.2f} ms   "
+            f"p95 {percentile(values, 0.95):6.2f} ms   max {max(values):6.2f} ms"
+        )
+    print(
+        f"ticket page / festival page (medians): first view {medians['ticket_first_view'] / medians['index']:.2f}, "
+        f"repeat view {medians['ticket'] / medians['index']:.2f}"
+    )
 
 
 if __name__ == "__main__":

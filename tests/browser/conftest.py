@@ -11,6 +11,7 @@ fine); mark them `@pytest.mark.browser`.
                                  "--use-file-for-fake-video-capture=/tmp/qr.y4m")
         context = browser.new_context(permissions=["camera"], base_url=live_server.base_url)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -77,7 +78,10 @@ def browser(playwright):
 def page(browser, live_server):
     """A fresh context per test: Vietnamese, phone-sized, base_url set to the live server."""
     context = browser.new_context(
-        locale="vi-VN", viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True,
+        locale="vi-VN",
+        viewport=PHONE_VIEWPORT,
+        is_mobile=True,
+        has_touch=True,
         base_url=live_server.base_url,
     )
     page = context.new_page()

@@ -1,13 +1,14 @@
 """A ticket holder on a phone: cancels through the confirmation step; and the ticket prints on
 one page, QR large, without the site's navigation."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from tests.support.registering import registered
 from tests.conftest import make_show, person
+from tests.support.registering import registered
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,14 @@ def test_cancelling_takes_a_confirmation_and_then_the_link_says_cancelled(app, l
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # A CSP violation or a script error; not HTTP statuses (the absent favicon).
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     token = _register(page, live_server, app)
     page.goto(f"/t/{token}")
     assert page.locator(".qr svg").is_visible()

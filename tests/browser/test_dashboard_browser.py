@@ -1,5 +1,6 @@
 """The organiser's live dashboard in Chromium: it updates by itself after a volunteer's scan,
 without a reload, and turns the capacity gauge amber and then red."""
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,17 @@ def _scan(app, token, code, gate, direction="in"):
 
     with app.app_context():
         payload = sign_payload(code, app.extensions["checkin_keyring"])
-    response = app.test_client().post("/api/v1/scans", headers={"Authorization": f"Bearer {token}"}, json={
-        "payload": payload, "show": "demo", "gate": gate, "direction": direction,
-        "client_scan_id": f"browser-{next(_ids)}"})
+    response = app.test_client().post(
+        "/api/v1/scans",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "payload": payload,
+            "show": "demo",
+            "gate": gate,
+            "direction": direction,
+            "client_scan_id": f"browser-{next(_ids)}",
+        },
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json["result"]
 
@@ -38,9 +47,16 @@ def dashboard_world(app, now):
     from checkin.shows import add_gate
     from checkin.staff import issue_token
 
-    make_show(app, "demo", quota=30, capacity=10, doors_open_at=now - timedelta(hours=1),
-              starts_at=now + timedelta(minutes=30), ends_at=now + timedelta(hours=3),
-              registration_closes_at=now + timedelta(minutes=30))
+    make_show(
+        app,
+        "demo",
+        quota=30,
+        capacity=10,
+        doors_open_at=now - timedelta(hours=1),
+        starts_at=now + timedelta(minutes=30),
+        ends_at=now + timedelta(hours=3),
+        registration_closes_at=now + timedelta(minutes=30),
+    )
     with app.app_context():
         for label in ("Cổng A – Đinh Tiên Hoàng", "Cổng B – Hàng Khay", "Cổng C – Lê Thái Tổ"):
             add_gate("demo", label, now=now)
@@ -99,9 +115,8 @@ def test_gate_rush_screenshot(app, live_server, page, dashboard_world, now, tmp_
     from checkin.models import Show
 
     codes, _ = dashboard_world
-    with app.app_context():
-        with transaction() as session:
-            session.query(Show).filter_by(slug="demo").one().venue_capacity = 30
+    with app.app_context(), transaction() as session:
+        session.query(Show).filter_by(slug="demo").one().venue_capacity = 30
     gates = ["Cổng A – Đinh Tiên Hoàng", "Cổng B – Hàng Khay", "Cổng C – Lê Thái Tổ"]
     rush = [1, 2, 4, 7, 6, 4, 3, 1]  # admissions per 5 minutes, peaking in the middle
     i = 0
@@ -109,11 +124,25 @@ def test_gate_rush_screenshot(app, live_server, page, dashboard_world, now, tmp_
         for bucket, admissions in enumerate(rush):
             at = now - timedelta(minutes=5 * (len(rush) - bucket))
             for k in range(admissions):
-                admit_ticket(codes[i], staff=None, gate=gates[(i + k) % 3], direction="in", show_slug="demo",
-                             client_scan_id=f"rush-{i}", now=at + timedelta(seconds=20 * k))
+                admit_ticket(
+                    codes[i],
+                    staff=None,
+                    gate=gates[(i + k) % 3],
+                    direction="in",
+                    show_slug="demo",
+                    client_scan_id=f"rush-{i}",
+                    now=at + timedelta(seconds=20 * k),
+                )
                 if k == 2:  # someone tries the same ticket again at another gate
-                    admit_ticket(codes[i], staff=None, gate=gates[(i + 1) % 3], direction="in", show_slug="demo",
-                                 client_scan_id=f"rush-again-{i}", now=at + timedelta(seconds=20 * k + 5))
+                    admit_ticket(
+                        codes[i],
+                        staff=None,
+                        gate=gates[(i + 1) % 3],
+                        direction="in",
+                        show_slug="demo",
+                        client_scan_id=f"rush-again-{i}",
+                        now=at + timedelta(seconds=20 * k + 5),
+                    )
                 i += 1
     _open_dashboard(page)
     expect(page.locator("#arrivals-chart .chart-bar")).to_have_count(8, timeout=WAIT_MS)

@@ -1,6 +1,7 @@
 """The real camera path: Chromium's fake camera plays a Y4M video of a ticket's QR code, and
 the scanner page at /gate decodes it (headless Chromium has no native BarcodeDetector, so this
 is the ZXing WebAssembly path that iPhones take) and shows the answer full screen."""
+
 from __future__ import annotations
 
 import io
@@ -26,9 +27,16 @@ def write_video(path: Path, png: bytes) -> Path:
 
 
 def open_scanner(launch_browser, live_server, video: Path):
-    browser = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
-    context = browser.new_context(permissions=["camera"], base_url=live_server.base_url, locale="vi-VN",
-                                  viewport={"width": 390, "height": 844}, has_touch=True)
+    browser = launch_browser(
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"
+    )
+    context = browser.new_context(
+        permissions=["camera"],
+        base_url=live_server.base_url,
+        locale="vi-VN",
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+    )
     page = context.new_page()
     sign_in_at_gate(page)
     return page
@@ -58,7 +66,9 @@ def timings(page) -> list[dict]:
     return page.evaluate("() => window.gateTimings")
 
 
-def test_a_ticket_held_in_view_is_scanned_once_and_stays_green(gate_show, live_server, launch_browser, tmp_path):
+def test_a_ticket_held_in_view_is_scanned_once_and_stays_green(
+    gate_show, live_server, launch_browser, tmp_path
+):
     """Left in front of the camera, a ticket turned red after about 4 s and an already_inside
     refusal was recorded about every 5 s. Now: one scan, green as long as it is held; a tap on
     the answer (next ticket) scans it again on purpose, online and then offline. Prints the time
@@ -90,7 +100,10 @@ def test_a_ticket_held_in_view_is_scanned_once_and_stays_green(gate_show, live_s
     page.wait_for_selector("#result.result-red", timeout=10_000)
     with app.app_context():
         first = db.session.query(Ticket).filter_by(code=code).one().admitted_at
-    assert page.text_content("#result-message") == f"Vé đã được quét lúc {to_local(first):%H:%M} tại Cổng A – Hàng Khay."
+    assert (
+        page.text_content("#result-message")
+        == f"Vé đã được quét lúc {to_local(first):%H:%M} tại Cổng A – Hàng Khay."
+    )
     page.wait_for_function("document.querySelector('#counter-gate').textContent === '1'", timeout=20_000)
     assert page.text_content("#counter-inside") == "1"
 
@@ -101,10 +114,15 @@ def test_a_ticket_held_in_view_is_scanned_once_and_stays_green(gate_show, live_s
     page.wait_for_selector("#result[data-offline='true'].result-red", timeout=10_000)
     measured = timings(page)
     assert [(t["result"], t["offline"]) for t in measured] == [
-        ("admitted", False), ("already_inside", False), ("already_inside", True)]
-    print(f"\nQR in view to answer on screen: online {measured[0]['ms']} ms (first scan, decoder warming "
-          f"up), {measured[1]['ms']} ms (warm); offline {measured[2]['ms']} ms; plus up to "
-          f"{DETECT_EVERY_MS} ms until the next frame is read")
+        ("admitted", False),
+        ("already_inside", False),
+        ("already_inside", True),
+    ]
+    print(
+        f"\nQR in view to answer on screen: online {measured[0]['ms']} ms (first scan, decoder warming "
+        f"up), {measured[1]['ms']} ms (warm); offline {measured[2]['ms']} ms; plus up to "
+        f"{DETECT_EVERY_MS} ms until the next frame is read"
+    )
 
 
 def test_two_tickets_in_turn_are_both_admitted(gate_show, live_server, launch_browser, tmp_path):
@@ -116,9 +134,18 @@ def test_two_tickets_in_turn_are_both_admitted(gate_show, live_server, launch_br
     a, b = issue(app, "gala", 2)
     # Ticket A for 3 s, then B for 3 s, then an empty view long past the test's end (the fake
     # camera loops the file). Small frames: the file stays small at a long length.
-    video = write_y4m(tmp_path / "two.y4m", [
-        (tickets.qr_png(payload(app, a), box_size=6), 3), (tickets.qr_png(payload(app, b), box_size=6), 3),
-        (None, 90)], width=320, height=240, fps=2, margin=10)
+    video = write_y4m(
+        tmp_path / "two.y4m",
+        [
+            (tickets.qr_png(payload(app, a), box_size=6), 3),
+            (tickets.qr_png(payload(app, b), box_size=6), 3),
+            (None, 90),
+        ],
+        width=320,
+        height=240,
+        fps=2,
+        margin=10,
+    )
     page = open_scanner(launch_browser, live_server, video)
     page.wait_for_selector("#result.result-green >> #result-name:text-is('Nguyễn Văn 0')", timeout=30_000)
     page.wait_for_selector("#result.result-green >> #result-name:text-is('Nguyễn Văn 1')", timeout=15_000)
@@ -127,7 +154,8 @@ def test_two_tickets_in_turn_are_both_admitted(gate_show, live_server, launch_br
 
 
 def test_no_camera_explains_offers_a_retry_and_nothing_is_cut_off_at_360_px(
-        gate_show, live_server, launch_browser, tmp_path):
+    gate_show, live_server, launch_browser, tmp_path
+):
     """The no-camera state overlapped the viewfinder and offered no retry; the undo hint was
     cut off on a narrow phone."""
     from checkin import tickets
@@ -135,10 +163,13 @@ def test_no_camera_explains_offers_a_retry_and_nothing_is_cut_off_at_360_px(
     app = gate_show
     [code] = issue(app, "gala", 1)
     video = write_video(tmp_path / "ticket.y4m", tickets.qr_png(payload(app, code), box_size=8))
-    browser = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+    browser = launch_browser(
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"
+    )
     # No camera permission: the browser refuses getUserMedia as a phone does when denied.
-    context = browser.new_context(base_url=live_server.base_url, locale="vi-VN",
-                                  viewport={"width": 360, "height": 740}, has_touch=True)
+    context = browser.new_context(
+        base_url=live_server.base_url, locale="vi-VN", viewport={"width": 360, "height": 740}, has_touch=True
+    )
     page = context.new_page()
     sign_in_at_gate(page)
     page.wait_for_selector("#camera-problem:not([hidden])", timeout=20_000)
@@ -150,11 +181,26 @@ def test_no_camera_explains_offers_a_retry_and_nothing_is_cut_off_at_360_px(
     page.fill("#lookup-q", "nguyen van 0")
     page.click("#lookup-form button[type=submit]")
     page.wait_for_selector(".lookup-item")
-    overflowing = page.evaluate("""(selectors) => selectors.flatMap((selector) =>
+    overflowing = page.evaluate(
+        """(selectors) => selectors.flatMap((selector) =>
         [...document.querySelectorAll(selector)].filter((el) => el.scrollWidth > el.clientWidth)
           .map((el) => `${selector}: ${el.scrollWidth} > ${el.clientWidth}`))""",
-        ["html", "body", ".gate-bar", ".camera", "#camera-problem", ".gate-counters", ".manual",
-         ".lookup-row", ".lookup-item", ".undo", ".undo-form", "#undo-hint", ".lookup-form .hint"])
+        [
+            "html",
+            "body",
+            ".gate-bar",
+            ".camera",
+            "#camera-problem",
+            ".gate-counters",
+            ".manual",
+            ".lookup-row",
+            ".lookup-item",
+            ".undo",
+            ".undo-form",
+            "#undo-hint",
+            ".lookup-form .hint",
+        ],
+    )
     assert overflowing == []
     # A placeholder wider than its field is cut off without any scrollbar to tell: measured.
     cut = page.evaluate("""() => [...document.querySelectorAll('#scanner input[placeholder]')].filter((input) => {
@@ -198,7 +244,9 @@ def test_a_forged_ticket_shown_to_the_camera_is_refused(gate_show, live_server, 
         assert [s.result for s in db.session.query(Scan)] == ["invalid"]
 
 
-def test_a_volunteer_finds_a_ticket_by_name_admits_it_and_undoes_it(gate_show, live_server, launch_browser, tmp_path):
+def test_a_volunteer_finds_a_ticket_by_name_admits_it_and_undoes_it(
+    gate_show, live_server, launch_browser, tmp_path
+):
     from checkin.extensions import db
     from checkin.models import Scan, Ticket
 
@@ -224,5 +272,7 @@ def test_a_volunteer_finds_a_ticket_by_name_admits_it_and_undoes_it(gate_show, l
     assert page.text_content("#result-message") == "Đã hủy lượt vào: vé của Nguyễn Văn 0 có thể dùng lại."
     with app.app_context():
         assert db.session.query(Ticket).filter_by(code=code).one().admitted_at is None
-        assert sorted((s.method, s.result) for s in db.session.query(Scan)) == [("manual", "admitted"),
-                                                                               ("undo", "undone")]
+        assert sorted((s.method, s.result) for s in db.session.query(Scan)) == [
+            ("manual", "admitted"),
+            ("undo", "undone"),
+        ]

@@ -6,6 +6,7 @@ back; two phones admitting one ticket offline end with one admission and one con
 The fake camera plays a video of several tickets in turn. The page first loads online without
 camera permission (the list downloads, the worker installs, nothing is scanned); the test then
 cuts the network, grants the camera and reloads, so every scan happens offline."""
+
 from __future__ import annotations
 
 import json
@@ -43,11 +44,10 @@ def _set(app, model: str, values: dict, **where):
     from checkin import models
     from checkin.database import transaction
 
-    with app.app_context():
-        with transaction() as session:
-            row = session.query(getattr(models, model)).filter_by(**where).one()
-            for name, value in values.items():
-                setattr(row, name, value)
+    with app.app_context(), transaction() as session:
+        row = session.query(getattr(models, model)).filter_by(**where).one()
+        for name, value in values.items():
+            setattr(row, name, value)
 
 
 def set_show(app, slug, **values):
@@ -74,16 +74,24 @@ class Phone:
     """One volunteer's phone: a browser with its own fake camera, signed in at a gate."""
 
     def __init__(self, launch_browser, live_server, video: Path, *, name="vol", gate=GATE_A):
-        browser = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+        browser = launch_browser(
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"
+        )
         # No camera yet: the first visit only downloads (the list, the worker's cache).
-        self.context = browser.new_context(base_url=live_server.base_url, locale="vi-VN",
-                                           viewport={"width": 390, "height": 844}, has_touch=True)
+        self.context = browser.new_context(
+            base_url=live_server.base_url,
+            locale="vi-VN",
+            viewport={"width": 390, "height": 844},
+            has_touch=True,
+        )
         self.page = self.context.new_page()
         sign_in_at_gate(self.page, name, gate=gate)
 
     def ready_for_offline(self, tickets: int):
         """The list is on the phone and the service worker controls the page."""
-        self.page.wait_for_selector(f"#scanner[data-list-size='{tickets}']", state="attached", timeout=TIMEOUT)
+        self.page.wait_for_selector(
+            f"#scanner[data-list-size='{tickets}']", state="attached", timeout=TIMEOUT
+        )
         poll(self.page, "() => navigator.serviceWorker.controller !== null")
 
     def offline_with_camera(self):
@@ -94,13 +102,17 @@ class Phone:
 
     def wait_result(self, result: str, name: str, *, offline=True) -> dict:
         """Waits for the answer screen showing `result` for `name` (a name or a formatted code)."""
-        return poll(self.page, """([result, name, offline]) => {
+        return poll(
+            self.page,
+            """([result, name, offline]) => {
             const o = document.querySelector('#result');
             const text = (key) => document.querySelector(`#result-${key}`).textContent;
             if (o.hidden || o.dataset.result !== result || o.dataset.offline !== offline) return null;
             if (text('name') !== name) return null;
             return { head: text('head'), name: text('name'), show: text('show'), message: text('message') };
-        }""", [result, name, "true" if offline else "false"])
+        }""",
+            [result, name, "true" if offline else "false"],
+        )
 
     def queue(self) -> list[dict]:
         return self.page.evaluate("""async () => {
@@ -109,11 +121,14 @@ class Phone:
         }""")
 
     def stored_tickets(self, show="gala") -> list[dict]:
-        return self.page.evaluate("""async (show) => {
+        return self.page.evaluate(
+            """async (show) => {
             const { Store } = await import('/static/js/gate/store.js');
             const store = await Store.open();
             return [...(await store.tickets(show)).entries()].map(([code, e]) => ({ code, ...e }));
-        }""", "gala")
+        }""",
+            "gala",
+        )
 
 
 def poll(page, function: str, arg=None, timeout_s: float = TIMEOUT / 1000):
@@ -142,7 +157,8 @@ def scans_by_client_id(app) -> dict:
 
 
 def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once(
-        festival, live_server, launch_browser, tmp_path, client):
+    festival, live_server, launch_browser, tmp_path, client
+):
     from checkin import tickets
     from checkin.extensions import db
     from checkin.models import Ticket
@@ -153,14 +169,29 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
     forged = tickets.sign_payload(a, Keyring.generate())
     # Each code for 4 s (the scanner ignores a repeated code for 4 s); blanks of 5-6 s let each
     # answer clear (red stays 4.5 s) before the next code; a long blank tail before the loop.
-    video = write_video(tmp_path / "gate-a.y4m", [
-        (None, 4), (qr(app, a), 4), (None, 5), (qr(app, b), 4), (None, 5),
-        (tickets.qr_png(forged, box_size=7), 4), (None, 6), (qr(app, a), 4), (None, 60)])
+    video = write_video(
+        tmp_path / "gate-a.y4m",
+        [
+            (None, 4),
+            (qr(app, a), 4),
+            (None, 5),
+            (qr(app, b), 4),
+            (None, 5),
+            (tickets.qr_png(forged, box_size=7), 4),
+            (None, 6),
+            (qr(app, a), 4),
+            (None, 60),
+        ],
+    )
     phone = Phone(launch_browser, live_server, video, name="vol", gate=GATE_A)
     phone.ready_for_offline(2)
-    other = Phone(launch_browser, live_server,
-                  write_video(tmp_path / "gate-b.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]),
-                  name="vol2", gate=GATE_B)
+    other = Phone(
+        launch_browser,
+        live_server,
+        write_video(tmp_path / "gate-b.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]),
+        name="vol2",
+        gate=GATE_B,
+    )
     other.ready_for_offline(2)
 
     # Gate A, offline: the page comes from the worker's cache, the answers from the phone.
@@ -183,7 +214,11 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
     phone.page.wait_for_selector("#scanner[data-pending='4']", state="attached", timeout=TIMEOUT)
     queued = phone.queue()
     assert [(item["code"], item["local_result"]) for item in queued] == [
-        (a, "admitted"), (b, "admitted"), (None, "invalid"), (a, "already_inside")]
+        (a, "admitted"),
+        (b, "admitted"),
+        (None, "invalid"),
+        (a, "already_inside"),
+    ]
     assert all(item["gate"] == GATE_A and item["scanned_at"].endswith("Z") for item in queued)
 
     # Gate B, offline too, admits the same ticket a little later.
@@ -194,14 +229,24 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
 
     # Back online: each phone uploads by itself; every scan is recorded once.
     phone.context.set_offline(False)
-    phone.page.wait_for_selector("#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT)
+    phone.page.wait_for_selector(
+        "#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT
+    )
     other.context.set_offline(False)
-    other.page.wait_for_selector("#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT)
+    other.page.wait_for_selector(
+        "#scanner[data-pending='0'][data-mode='online']", state="attached", timeout=TIMEOUT
+    )
     recorded = scans_by_client_id(app)
     assert set(recorded) == {item["client_scan_id"] for item in queued}
-    assert [(recorded[item["client_scan_id"]].gate, recorded[item["client_scan_id"]].result) for item in queued] == [
-        (GATE_A, "admitted"), (GATE_A, "admitted"), (GATE_A, "invalid"), (GATE_A, "already_inside"),
-        (GATE_B, "conflict")]
+    assert [
+        (recorded[item["client_scan_id"]].gate, recorded[item["client_scan_id"]].result) for item in queued
+    ] == [
+        (GATE_A, "admitted"),
+        (GATE_A, "admitted"),
+        (GATE_A, "invalid"),
+        (GATE_A, "already_inside"),
+        (GATE_B, "conflict"),
+    ]
     with app.app_context():
         ticket = db.session.query(Ticket).filter_by(code=a).one()
         assert (ticket.admitted_gate, ticket.inside) == (GATE_A, True)
@@ -214,12 +259,20 @@ def test_offline_scans_are_decided_on_the_phone_survive_a_reload_and_upload_once
     sent = [{key: item[key] for key in fields} for item in queued]
     answers = []
     for name, items in (("vol", sent[:4]), ("vol2", sent[4:])):
-        again = client.post("/api/v1/scans/batch", json={"scans": items},
-                            headers={"Authorization": f"Bearer {api_token(app, name)}"})
+        again = client.post(
+            "/api/v1/scans/batch",
+            json={"scans": items},
+            headers={"Authorization": f"Bearer {api_token(app, name)}"},
+        )
         assert again.status_code == 200
         answers += again.json["results"]
-    assert [answer["result"] for answer in answers] == ["admitted", "admitted", "invalid", "already_inside",
-                                                        "conflict"]
+    assert [answer["result"] for answer in answers] == [
+        "admitted",
+        "admitted",
+        "invalid",
+        "already_inside",
+        "conflict",
+    ]
     stranger = client.post("/api/v1/scans/batch", headers=auth, json={"scans": sent}).json["results"]
     assert {answer["error"]["code"] for answer in stranger} == {"scan_id_reused"}
     assert len(scans_by_client_id(app)) == 5
@@ -277,13 +330,17 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     set_ticket(app, waitlisted, status="waitlisted")
     set_show(app, "gala", inside_count=2)
     unissued = "ZZZZ" + issued[4:] if not issued.startswith("ZZZZ") else "YYYY" + issued[4:]
-    cases = [(payload(app, code), "in") for code in (issued, inside, outside, cancelled, waitlisted, elsewhere, unissued)]
+    cases = [
+        (payload(app, code), "in")
+        for code in (issued, inside, outside, cancelled, waitlisted, elsewhere, unissued)
+    ]
     cases += [(payload(app, leaving), "out"), (payload(app, not_in), "out")]
     cases += [(text, "in") for text in variants(app, checked, tmp_path).values()]
 
     sign_in_at_gate(page, gate=GATE_A)
     page.wait_for_selector(f"#scanner[data-list-size='{len(codes) + 1}']", state="attached", timeout=TIMEOUT)
-    phone = page.evaluate("""async (cases) => {
+    phone = page.evaluate(
+        """async (cases) => {
         const { Store } = await import('/static/js/gate/store.js');
         const { GateList } = await import('/static/js/gate/list.js');
         const store = await Store.open();
@@ -299,7 +356,9 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
             }
         }
         return answers;
-    }""", [list(case) for case in cases])
+    }""",
+        [list(case) for case in cases],
+    )
     assert phone["webcrypto"]["used"] == "webcrypto" and phone["noble"]["used"] == "noble"
     assert phone["webcrypto"]["results"] == phone["noble"]["results"]
 
@@ -307,8 +366,17 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     auth = {"Authorization": f"Bearer {api_token(app, 'api')}"}
     server = []
     for i, (text, direction) in enumerate(cases):
-        response = client.post("/api/v1/scans", headers=auth, json={
-            "payload": text, "show": "gala", "gate": GATE_A, "direction": direction, "client_scan_id": f"parity-{i}"})
+        response = client.post(
+            "/api/v1/scans",
+            headers=auth,
+            json={
+                "payload": text,
+                "show": "gala",
+                "gate": GATE_A,
+                "direction": direction,
+                "client_scan_id": f"parity-{i}",
+            },
+        )
         assert response.status_code == 200
         server.append(response.json)
     keys = ("result", "ok", "tone", "first_admitted_at", "first_gate")
@@ -319,13 +387,23 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     mine[10].pop("first_admitted_at")
     theirs[10].pop("first_admitted_at")
     assert mine == theirs
-    assert [a["result"] for a in server[:9]] == ["admitted", "already_inside", "reentered", "cancelled",
-                                                  "waitlisted", "wrong_show", "unknown", "exited", "not_inside"]
+    assert [a["result"] for a in server[:9]] == [
+        "admitted",
+        "already_inside",
+        "reentered",
+        "cancelled",
+        "waitlisted",
+        "wrong_show",
+        "unknown",
+        "exited",
+        "not_inside",
+    ]
     assert [a["result"] for a in server[9:]] == ["admitted", "already_inside"] + ["invalid"] * 8
     assert server[1]["first_admitted_at"] == to_local(now - timedelta(minutes=30)).strftime("%H:%M")
 
     # The doors, by the phone's clock: before they open, and after the show's day.
-    rules = page.evaluate("""async (text) => {
+    rules = page.evaluate(
+        """async (text) => {
         const { Store } = await import('/static/js/gate/store.js');
         const { GateList } = await import('/static/js/gate/list.js');
         const list = new GateList(await Store.open(), 'gala');
@@ -335,16 +413,22 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
         const late = await list.decide(text, { direction: 'in', gate: 'Cổng A', now: admitsUntil });
         const leaving = await list.decide(text, { direction: 'out', gate: 'Cổng A', now: admitsUntil });
         return [early, late, leaving].map(({ change, ...answer }) => answer);
-    }""", payload(app, issued))
+    }""",
+        payload(app, issued),
+    )
     doors = to_local(now - timedelta(hours=1))
     assert [r["result"] for r in rules] == ["not_open", "not_open", "not_inside"]
     assert (rules[0]["doors_open_at"], rules[0]["doors_open_on"], rules[0]["tone"]) == (
-        doors.strftime("%H:%M"), doors.strftime("%d/%m"), "amber")
+        doors.strftime("%H:%M"),
+        doors.strftime("%d/%m"),
+        "amber",
+    )
     assert rules[1]["show_over"] is True
 
 
 def test_a_slow_server_switches_the_phone_to_offline_decisions_and_back(
-        festival, live_server, launch_browser, tmp_path):
+    festival, live_server, launch_browser, tmp_path
+):
     app = festival
     slow = {"seconds": 0.0}
 
@@ -356,7 +440,9 @@ def test_a_slow_server_switches_the_phone_to_offline_decisions_and_back(
             time.sleep(slow["seconds"])
 
     [a] = issue(app, "gala", 1)
-    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]))
+    phone = Phone(
+        launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)])
+    )
     phone.ready_for_offline(1)
     assert phone.page.get_attribute("#scanner", "data-mode") == "online"
 
@@ -369,7 +455,9 @@ def test_a_slow_server_switches_the_phone_to_offline_decisions_and_back(
     [item] = phone.queue()
 
     slow["seconds"] = 0
-    phone.page.wait_for_selector("#scanner[data-mode='online'][data-pending='0']", state="attached", timeout=TIMEOUT)
+    phone.page.wait_for_selector(
+        "#scanner[data-mode='online'][data-pending='0']", state="attached", timeout=TIMEOUT
+    )
     recorded = scans_by_client_id(app)
     # The slow request may have reached the server too: same client id, still one scan.
     assert list(recorded) == [item["client_scan_id"]]
@@ -377,11 +465,14 @@ def test_a_slow_server_switches_the_phone_to_offline_decisions_and_back(
 
 
 def test_signing_out_forgets_the_list_and_its_names_but_keeps_unsent_scans(
-        festival, live_server, launch_browser, tmp_path):
+    festival, live_server, launch_browser, tmp_path
+):
     app = festival
     set_show(app, "gala", offline_names=True)
     [a] = issue(app, "gala", 1)
-    phone = Phone(launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)]))
+    phone = Phone(
+        launch_browser, live_server, write_video(tmp_path / "a.y4m", [(None, 4), (qr(app, a), 4), (None, 60)])
+    )
     phone.ready_for_offline(1)
     assert [entry["n"] for entry in phone.stored_tickets()] == ["Nguyễn Văn 0"]
 
@@ -417,7 +508,8 @@ def test_signing_out_forgets_the_list_and_its_names_but_keeps_unsent_scans(
 
 
 def test_names_leave_the_phone_when_the_show_stops_allowing_them_or_the_session_ends(
-        festival, live_server, page):
+    festival, live_server, page
+):
     from checkin.database import utcnow
     from checkin.staff import reset_password
 
@@ -464,13 +556,20 @@ def test_the_manifest_and_the_service_worker(app, client):
     assert [icon["sizes"] for icon in body["icons"]] == ["192x192", "512x512"]
     for icon in body["icons"]:
         assert client.get(icon["src"]).status_code == 200
-    assert json.loads(client.get("/gate/manifest.webmanifest").get_data(as_text=True))["short_name"] == "Quét vé"
+    assert (
+        json.loads(client.get("/gate/manifest.webmanifest").get_data(as_text=True))["short_name"] == "Quét vé"
+    )
 
     worker = client.get("/gate/sw.js")
     assert worker.headers["Service-Worker-Allowed"] == "/gate"
     assert worker.headers["Content-Type"].startswith("text/javascript")
     source = worker.get_data(as_text=True)
-    for path in ("/static/js/scanner.js", "/static/js/gate/verify.js", "/static/vendor/noble-ed25519/index.js",
-                 "/static/vendor/barcode-detector/zxing_reader.wasm", "/static/icons/gate-512.png"):
+    for path in (
+        "/static/js/scanner.js",
+        "/static/js/gate/verify.js",
+        "/static/vendor/noble-ed25519/index.js",
+        "/static/vendor/barcode-detector/zxing_reader.wasm",
+        "/static/icons/gate-512.png",
+    ):
         assert f'"{path}"' in source
     assert client.get("/gate/sw.js").get_data(as_text=True) == source  # same files, same version

@@ -2,6 +2,7 @@
 list, one guardian consents online and the school attests one paper form, the tickets are
 issued, and at the gate the fake camera shows the group pass: the volunteer lets the group in
 in one step."""
+
 from __future__ import annotations
 
 import pytest

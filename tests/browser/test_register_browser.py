@@ -1,4 +1,5 @@
 """An attendee on a phone: the festival page, the gala's form, the ticket with its QR code."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def fill_form(page, *, name="Đặng Thu Hà", email="ha.dang@example.com", phone="0912 345 678",
-              birth_year="2005"):
+def fill_form(
+    page, *, name="Đặng Thu Hà", email="ha.dang@example.com", phone="0912 345 678", birth_year="2005"
+):
     page.fill("#name", name)
     page.fill("#email", email)
     page.fill("#phone", phone)
@@ -62,7 +64,9 @@ def test_register_for_the_gala_on_a_phone_and_see_the_ticket(seeded, page, conso
     assert qr.is_visible()
     box = qr.bounding_box()
     assert box["width"] >= 200 and box["width"] <= 390  # large, and fits a phone's width
-    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}", page.locator(".ticket-code").inner_text().strip())
+    assert re.fullmatch(
+        r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}", page.locator(".ticket-code").inner_text().strip()
+    )
     assert fits_the_screen(page)
 
     # What the volunteer's scanner sees: the QR as rendered on this screen decodes to a
@@ -87,7 +91,10 @@ def test_a_failed_submit_shows_the_message_next_to_the_field(app, page, console_
     assert error.is_visible()
     assert error.inner_text() == "Số điện thoại chưa đúng (ví dụ: 0912 345 678)."
     # Next to its own field, tied to the input for screen readers, and the rest kept.
-    assert page.locator(".field", has=page.locator("#phone")).locator(".field-error").inner_text() == error.inner_text()
+    assert (
+        page.locator(".field", has=page.locator("#phone")).locator(".field-error").inner_text()
+        == error.inner_text()
+    )
     assert page.locator("#phone").get_attribute("aria-describedby") == "phone-error"
     assert page.locator("#phone").get_attribute("aria-invalid") == "true"
     assert page.locator("#name").input_value() == "Đặng Thu Hà"

@@ -3,6 +3,7 @@ over HTTPS, two app servers on a PostgreSQL database of their own, Redis, the ma
 Every process listens on 127.0.0.1 and free ports, and stops when the module's tests end,
 whether they passed or not. One worker a server: two servers are what the tests need, and CI
 has two cores."""
+
 from __future__ import annotations
 
 import secrets
@@ -26,8 +27,14 @@ def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("stack")
     with PostgresDatabase(PG_URL, prefix="checkin_stack") as database:
         try:
-            with Stack(root, database_uri=database.uri, redis_url=redis_url, secret_key=secrets.token_hex(32),
-                       workers=1, settings={"CHECKIN_RATELIMIT_KEY_PREFIX": prefix}) as running:
+            with Stack(
+                root,
+                database_uri=database.uri,
+                redis_url=redis_url,
+                secret_key=secrets.token_hex(32),
+                workers=1,
+                settings={"CHECKIN_RATELIMIT_KEY_PREFIX": prefix},
+            ) as running:
                 yield running
         finally:
             import redis

@@ -7,6 +7,7 @@ secret, the signing keys and the database); another volunteer looks a ticket up,
 admits it by hand, undoes it and signs out; the organiser's dashboard counts the admission
 and the attendees' CSV says who is inside. No answer is a 4xx or 5xx: nobody did anything
 wrong."""
+
 from __future__ import annotations
 
 import csv
@@ -31,7 +32,12 @@ from tests.support.video import write_y4m
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
 SHOW = "minishow"
-ATTENDEE = {"name": "Đặng Thu Hà", "email": "ha.dang@example.com", "phone": "0912 345 678", "birth_year": "2005"}
+ATTENDEE = {
+    "name": "Đặng Thu Hà",
+    "email": "ha.dang@example.com",
+    "phone": "0912 345 678",
+    "birth_year": "2005",
+}
 ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) .*"(?P<agent>[^"]*)"$')
 WAIT_MS = 30_000
 
@@ -48,15 +54,20 @@ def served(server) -> list[tuple[str, str, int]]:
 
 def answered_by(stack, method: str, path: str, status: int = 200) -> list[int]:
     """The ports of the app servers that answered METHOD PATH with STATUS, one per answer."""
-    return [server.port for server in stack.servers
-            for m, p, s in served(server) if m == method and p.split("?")[0] == path and s == status]
+    return [
+        server.port
+        for server in stack.servers
+        for m, p, s in served(server)
+        if m == method and p.split("?")[0] == path and s == status
+    ]
 
 
 def post_json(url: str, body: dict) -> tuple[int, dict]:
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30, context=context) as response:
         return response.status, json.loads(response.read())
 
@@ -67,8 +78,9 @@ def link_in_email(outbox: Path, address: str, site: str) -> str:
     while True:
         for message in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
             parsed = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
-            text = str(parsed["To"]) + "".join(part.get_content() for part in parsed.walk()
-                                               if part.get_content_type() == "text/plain")
+            text = str(parsed["To"]) + "".join(
+                part.get_content() for part in parsed.walk() if part.get_content_type() == "text/plain"
+            )
             link = re.search(re.escape(site) + r"/t/[A-Za-z0-9_\-]{32}", text)
             if address in text and link:
                 return link[0]
@@ -102,10 +114,14 @@ def test_a_festival_day_over_https_through_the_proxy(stack, launch_browser, tmp_
     if not DECODER.exists():
         pytest.fail("the scanner's decoder is missing: `make install` copies it into static/vendor/")
     organiser_password = re.search(r"password: (\S+)", stack.flask("seed"))[1]
-    volunteer_password = re.search(r"password: (\S+)", stack.flask("staff", "add", "lan", "--role", "volunteer"))[1]
+    volunteer_password = re.search(
+        r"password: (\S+)", stack.flask("staff", "add", "lan", "--role", "volunteer")
+    )[1]
     answers: list[tuple[int, str, str]] = []
-    phones = launch_browser("--use-fake-device-for-media-stream",
-                            f"--use-file-for-fake-video-capture={blank_video(tmp_path / 'blank.y4m')}")
+    phones = launch_browser(
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={blank_video(tmp_path / 'blank.y4m')}",
+    )
 
     # The attendee registers through the form; the ticket link travels by e-mail, sent by the
     # mail worker (to the outbox folder of its instance), and opening it confirms the ticket.
@@ -150,7 +166,9 @@ def test_a_festival_day_over_https_through_the_proxy(stack, launch_browser, tmp_
 
     # A volunteer scans the ticket with the phone's camera.
     video = write_y4m(tmp_path / "ticket.y4m", [(qr.body(), 0.5)], width=640, height=480, fps=10, margin=40)
-    camera = launch_browser("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+    camera = launch_browser(
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"
+    )
     scanner = new_phone(camera, stack, answers, permissions=["camera"]).new_page()
     sign_in_at_gate(scanner, "lan", volunteer_password)
     scanner.wait_for_selector("#result.result-green", timeout=WAIT_MS)
@@ -164,8 +182,7 @@ def test_a_festival_day_over_https_through_the_proxy(stack, launch_browser, tmp_
     assert answered_by(stack, "GET", "/gate"), "no app server served the scanner page"
     deadline = time.monotonic() + 60
     while set(answered_by(stack, "POST", "/api/v1/scans")) != {s.port for s in stack.servers}:
-        assert time.monotonic() < deadline, ("every scan went to one app server: the proxy does "
-                                             "not balance")
+        assert time.monotonic() < deadline, "every scan went to one app server: the proxy does not balance"
         scanner.click("#result")
         scanner.wait_for_timeout(500)
     scanner.wait_for_selector("#result.result-red", timeout=WAIT_MS)

@@ -1,4 +1,5 @@
 """Helpers for the gate's tests: a show whose doors are open, issued tickets, signed payloads."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,11 @@ def open_show(app, slug="gate", *, quota=100, capacity=100, now=None, **fields):
     from checkin.database import utcnow
 
     now = now or utcnow()
-    values = dict(doors_open_at=now - timedelta(hours=1), starts_at=now - timedelta(minutes=30),
-                  ends_at=now + timedelta(hours=3))
+    values = dict(
+        doors_open_at=now - timedelta(hours=1),
+        starts_at=now - timedelta(minutes=30),
+        ends_at=now + timedelta(hours=3),
+    )
     values.update(fields)
     make_show(app, slug, quota=quota, capacity=capacity, now=now, **values)
 
@@ -70,7 +74,9 @@ def scan_id() -> str:
     return uuid.uuid4().hex
 
 
-def sign_in_at_gate(page, name: str = "vol", password: str = VOLUNTEER_PASSWORD, gate: str | None = None) -> None:
+def sign_in_at_gate(
+    page, name: str = "vol", password: str = VOLUNTEER_PASSWORD, gate: str | None = None
+) -> None:
     """Signs in through the login page and picks the gate (`gate`, or the first one), unless the
     phone still knows its gate; ends on the scanner."""
     page.goto("/login")

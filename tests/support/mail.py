@@ -1,4 +1,5 @@
 """Reading the e-mail the app sends: its parts, the QR in its inline image, its calendar file."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Helpers for the organiser console's tests: accounts, signing in, admissions, direct counts."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,9 @@ def organiser_client(app, now, name="org"):
 
 def form_token(client, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -45,13 +47,12 @@ def open_doors(app, slug: str, now) -> None:
     from checkin.database import transaction
     from checkin.models import Show
 
-    with app.app_context():
-        with transaction() as session:
-            show = session.scalar(select(Show).where(Show.slug == slug))
-            show.doors_open_at = now - timedelta(hours=1)
-            show.starts_at = now - timedelta(minutes=30)
-            show.ends_at = now + timedelta(hours=3)
-            show.registration_closes_at = now + timedelta(hours=2)
+    with app.app_context(), transaction() as session:
+        show = session.scalar(select(Show).where(Show.slug == slug))
+        show.doors_open_at = now - timedelta(hours=1)
+        show.starts_at = now - timedelta(minutes=30)
+        show.ends_at = now + timedelta(hours=3)
+        show.registration_closes_at = now + timedelta(hours=2)
 
 
 def admit(app, code: str, gate: str, now, direction="in", staff=None):
@@ -61,9 +62,18 @@ def admit(app, code: str, gate: str, now, direction="in", staff=None):
     from checkin.models import Show, Ticket
 
     with app.app_context():
-        show = db.session.scalar(select(Show.slug).join(Ticket, Ticket.show_id == Show.id).where(Ticket.code == code))
-        return admit_ticket(code, staff=staff, gate=gate, direction=direction, show_slug=show,
-                            client_scan_id=f"test-{next(_scan_ids)}-{code}-{direction}", now=now)
+        show = db.session.scalar(
+            select(Show.slug).join(Ticket, Ticket.show_id == Show.id).where(Ticket.code == code)
+        )
+        return admit_ticket(
+            code,
+            staff=staff,
+            gate=gate,
+            direction=direction,
+            show_slug=show,
+            client_scan_id=f"test-{next(_scan_ids)}-{code}-{direction}",
+            now=now,
+        )
 
 
 def direct_counts(session, slug: str) -> dict:

@@ -3,6 +3,7 @@
 Every racer builds its own app on the test's database, waits until all racers are ready, then
 registers through the JSON API (the same domain function as the form).
 """
+
 from __future__ import annotations
 
 import threading
@@ -17,8 +18,9 @@ def register_via_api(client, slug: str, values: dict) -> tuple[int, str]:
     return response.status_code, body.get("error", {}).get("code", "?")
 
 
-def release_together(work, count: int, *, start: threading.Event | None = None, ready=None,
-                     unfinished=None) -> list:
+def release_together(
+    work, count: int, *, start: threading.Event | None = None, ready=None, unfinished=None
+) -> list:
     """Runs work(i) for i in range(count), each in a thread of its own, all released at the same
     moment: by `start` once every thread is waiting, or by `ready()` when given (a process
     racer's signal to its parent). A thread that never finishes reports `unfinished`."""
@@ -47,6 +49,7 @@ def release_together(work, count: int, *, start: threading.Event | None = None, 
 def in_app(app, work):
     """work(i) inside an app context of its own, the thread's session removed after it (for
     release_together)."""
+
     def run(i: int):
         from checkin.extensions import db
 
@@ -59,17 +62,20 @@ def in_app(app, work):
     return run
 
 
-def race_threads(app, slug: str, people: list[dict], *, start: threading.Event | None = None,
-                 ready=None) -> list[tuple[int, str]]:
+def race_threads(
+    app, slug: str, people: list[dict], *, start: threading.Event | None = None, ready=None
+) -> list[tuple[int, str]]:
     """Registers each person from a thread of its own, all released at the same moment."""
+
     def register(i: int) -> tuple[int, str]:
         try:
             return register_via_api(app.test_client(), slug, people[i])
         except Exception as error:  # noqa: BLE001 - reported as a result, asserted by the test
             return (0, f"{type(error).__name__}: {error}")
 
-    return release_together(register, len(people), start=start, ready=ready,
-                            unfinished=(0, "thread did not finish"))
+    return release_together(
+        register, len(people), start=start, ready=ready, unfinished=(0, "thread did not finish")
+    )
 
 
 def process_racer(app_config: dict, slug: str, people: list, ready, go, results, race=None) -> None:
@@ -119,12 +125,23 @@ def register_with_a_python_check(app, slug: str, values: dict, read_done: thread
                 session.rollback()
                 return "full"
             session.execute(update(Show).where(Show.id == show.id).values(issued_count=show.issued_count + 1))
-            session.add(Ticket(
-                show_id=show.id, code=tickets.new_code(), token=tickets.new_token(), status="issued",
-                name=registrant.name, email=registrant.email, phone=registrant.phone,
-                birth_year=registrant.birth_year, locale="vi", consent_version=PRIVACY_NOTICE_VERSION,
-                consent_at=now, created_at=now, issued_at=now,
-            ))
+            session.add(
+                Ticket(
+                    show_id=show.id,
+                    code=tickets.new_code(),
+                    token=tickets.new_token(),
+                    status="issued",
+                    name=registrant.name,
+                    email=registrant.email,
+                    phone=registrant.phone,
+                    birth_year=registrant.birth_year,
+                    locale="vi",
+                    consent_version=PRIVACY_NOTICE_VERSION,
+                    consent_at=now,
+                    created_at=now,
+                    issued_at=now,
+                )
+            )
             session.commit()
             return "issued"
         except Exception as error:  # noqa: BLE001 - the control reports what broke

@@ -1,4 +1,5 @@
 """Helpers for reconfirmation's tests: a show with confirmed holders and people waiting."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,15 +7,26 @@ from datetime import timedelta
 from tests.conftest import make_show, person
 
 
-def show_with_holders(app, slug="rc", *, issued=6, waiting=3, now=None, **fields) -> tuple[list[str], list[str]]:
+def show_with_holders(
+    app, slug="rc", *, issued=6, waiting=3, now=None, **fields
+) -> tuple[list[str], list[str]]:
     """A full show whose doors open in two days: `issued` confirmed tickets and `waiting`
     confirmed places on the waitlist; their link tokens, in registration order."""
     from checkin.database import utcnow
     from checkin.registration import confirm, register
 
     now = now or utcnow()
-    make_show(app, slug, quota=issued, capacity=issued, now=now, doors_open_at=now + timedelta(days=2),
-              starts_at=now + timedelta(days=2, hours=1), ends_at=now + timedelta(days=2, hours=4), **fields)
+    make_show(
+        app,
+        slug,
+        quota=issued,
+        capacity=issued,
+        now=now,
+        doors_open_at=now + timedelta(days=2),
+        starts_at=now + timedelta(days=2, hours=1),
+        ends_at=now + timedelta(days=2, hours=4),
+        **fields,
+    )
     tokens = []
     with app.app_context():
         for i in range(issued + waiting):
@@ -32,7 +44,9 @@ def statuses(app, tokens) -> list[str]:
     from checkin.models import Ticket
 
     with app.app_context():
-        found = dict(db.session.execute(select(Ticket.token, Ticket.status).where(Ticket.token.in_(tokens))).all())
+        found = dict(
+            db.session.execute(select(Ticket.token, Ticket.status).where(Ticket.token.in_(tokens))).all()
+        )
         db.session.remove()
     return [found[token] for token in tokens]
 
@@ -45,7 +59,10 @@ def mail_kinds(app) -> list[tuple[str, str]]:
     from checkin.models import OutboxMessage, Ticket
 
     with app.app_context():
-        rows = db.session.execute(select(Ticket.token, OutboxMessage.kind).join(Ticket, Ticket.id == OutboxMessage.ticket_id)
-                                  .order_by(OutboxMessage.id)).all()
+        rows = db.session.execute(
+            select(Ticket.token, OutboxMessage.kind)
+            .join(Ticket, Ticket.id == OutboxMessage.ticket_id)
+            .order_by(OutboxMessage.id)
+        ).all()
         db.session.remove()
     return [tuple(row) for row in rows]

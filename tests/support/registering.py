@@ -1,6 +1,7 @@
 """Registering as a person does now: the JSON API answers "pending" alike for everyone, and the
 ticket link travels by e-mail; opening it confirms the hold. Tests that need a ticket to work
 with take its link from the outbox's ticket, as the "confirm" e-mail carries it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,9 +15,12 @@ def confirm_link(app, email: str) -> str:
 
     with app.app_context():
         token = db.session.scalar(
-            select(Ticket.token).join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
+            select(Ticket.token)
+            .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
             .where(Ticket.email == email.strip().lower(), OutboxMessage.kind == "confirm")
-            .order_by(OutboxMessage.id.desc()).limit(1))
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
         db.session.remove()
     assert token, f"no confirmation e-mail to {email}"
     return f"/t/{token}"
@@ -35,7 +39,11 @@ def registered(client, slug: str, values: dict, *, confirm: bool = True, posted=
 
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.token == link.rsplit("/", 1)[1]))
-        result = {"status": ticket.status, "code": ticket.code, "token": ticket.token,
-                  "ticket_url": f"http://checkin.test{link}"}
+        result = {
+            "status": ticket.status,
+            "code": ticket.code,
+            "token": ticket.token,
+            "ticket_url": f"http://checkin.test{link}",
+        }
         db.session.remove()
     return result

@@ -1,13 +1,21 @@
 """Race workers for the gate's tests: scan a share of tickets from a thread (sharing the test's
 app, as a gunicorn gthread worker's threads do) or from a "spawn" process (building its own),
 meeting the other gates at a barrier before every round."""
+
 from __future__ import annotations
 
 import uuid
 
 
-def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, results, direction="in",
-                client_ids: list[str] | None = None) -> None:
+def scan_rounds(
+    app_config: dict,
+    gate: str,
+    payloads: list[str],
+    barrier,
+    results,
+    direction="in",
+    client_ids: list[str] | None = None,
+) -> None:
     """The process entry point: builds the test's app on the same database, then scans."""
     from checkin import create_app
     from checkin.extensions import db
@@ -20,8 +28,9 @@ def scan_rounds(app_config: dict, gate: str, payloads: list[str], barrier, resul
             db.engine.dispose()
 
 
-def scan_rounds_in(app, gate: str, payloads: list[str], barrier, results, direction="in",
-                   client_ids: list[str] | None = None) -> None:
+def scan_rounds_in(
+    app, gate: str, payloads: list[str], barrier, results, direction="in", client_ids: list[str] | None = None
+) -> None:
     """One scan per payload, every round started together with the other gates (barrier).
     With client_ids, round i sends that id (a phone resending a scan still in flight)."""
     from checkin import admission
@@ -34,9 +43,17 @@ def scan_rounds_in(app, gate: str, payloads: list[str], barrier, results, direct
         with app.app_context():
             for i, text in enumerate(payloads):
                 barrier.wait(timeout=60)
-                result = admission.scan(text, keyring=keyring, staff=None, gate=gate, direction=direction,
-                                        client_scan_id=client_ids[i] if client_ids else uuid.uuid4().hex,
-                                        scanned_at=None, show_slug="gate", now=utcnow())
+                result = admission.scan(
+                    text,
+                    keyring=keyring,
+                    staff=None,
+                    gate=gate,
+                    direction=direction,
+                    client_scan_id=client_ids[i] if client_ids else uuid.uuid4().hex,
+                    scanned_at=None,
+                    show_slug="gate",
+                    now=utcnow(),
+                )
                 answers.append((gate, result.result, result.response, result.scan_id))
             db.session.remove()
     finally:

@@ -1,5 +1,6 @@
 """Services a test may need (PostgreSQL, Redis, Chromium): skip locally when missing, with the
 reason; fail in CI (.ci/run sets CHECKIN_TEST_REQUIRE_SERVICES), where every test must run."""
+
 from __future__ import annotations
 
 import os

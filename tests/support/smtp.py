@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the mail tests."""
+
 from __future__ import annotations
 
 import socket
@@ -44,7 +45,10 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     def _authenticate(self, server, session, envelope, mechanism, data) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == self.credentials
+        ok = (
+            isinstance(data, LoginPassword)
+            and (data.login.decode(), data.password.decode()) == self.credentials
+        )
         if ok:
             self.logins.append(data.login.decode())
         return AuthResult(success=ok)

@@ -9,6 +9,7 @@ ports, and stops as whole process groups.
 
     python -m tests.support.stack      # make run-prod: until Ctrl-C (README, "Production")
 """
+
 from __future__ import annotations
 
 import os
@@ -69,17 +70,31 @@ def _https_ok(url: str) -> bool:
 class Stack:
     """`with Stack(root, database_uri=..., redis_url=...) as stack:` stack.url is the proxy."""
 
-    def __init__(self, root: Path, *, database_uri: str, redis_url: str, secret_key: str,
-                 servers: int = 2, workers: int = 2, threads: int = 4, https_port: int | None = None,
-                 settings: dict[str, str] | None = None, mail_worker: bool = True):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        database_uri: str,
+        redis_url: str,
+        secret_key: str,
+        servers: int = 2,
+        workers: int = 2,
+        threads: int = 4,
+        https_port: int | None = None,
+        settings: dict[str, str] | None = None,
+        mail_worker: bool = True,
+    ):
         self.root = Path(root)
         self.https_port = https_port or free_port()
         self.url = f"https://127.0.0.1:{self.https_port}"
         self.ports = [free_port() for _ in range(servers)]
         self.workers, self.threads = workers, threads
         self.mail_worker = mail_worker
-        self.paths = {"/opt/checkin/.venv/bin": str(BIN), "/opt/checkin": str(ROOT),
-                      "/var/lib/checkin": str(self.root / "lib")}
+        self.paths = {
+            "/opt/checkin/.venv/bin": str(BIN),
+            "/opt/checkin": str(ROOT),
+            "/var/lib/checkin": str(self.root / "lib"),
+        }
         overrides = {
             "CHECKIN_SQLALCHEMY_DATABASE_URI": database_uri,
             "CHECKIN_RATELIMIT_STORAGE_URI": redis_url,
@@ -127,8 +142,14 @@ class Stack:
     def flask(self, *args: str) -> str:
         """`flask --app checkin ARGS` as an operator runs it: the app servers' settings."""
         command, env = self._unit("checkin-migrate.service")
-        done = subprocess.run([command[0], "--app", "checkin", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [command[0], "--app", "checkin", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -149,8 +170,14 @@ class Stack:
             raise RuntimeError(f"migrations failed:\n{done.stdout}{done.stderr}")
         for port in self.ports:
             command, env = self._unit("checkin-web@.service", str(port))
-            server = Server(env, workers=self.workers, threads=self.threads, port=port, command=command,
-                            log=self.log(f"web-{port}"))
+            server = Server(
+                env,
+                workers=self.workers,
+                threads=self.threads,
+                port=port,
+                command=command,
+                log=self.log(f"web-{port}"),
+            )
             server.spawn()
             self.processes.append(server)
             self.servers.append(server)
@@ -177,15 +204,19 @@ class Stack:
             "CHECKIN_PROXY_ADMIN": "off",
             "CHECKIN_PROXY_HTTP_PORT": str(free_port()),
             "CHECKIN_PROXY_HTTPS_PORT": str(https_port),
-            "HOME": str(caddy_home), "XDG_DATA_HOME": str(caddy_home / "data"),
+            "HOME": str(caddy_home),
+            "XDG_DATA_HOME": str(caddy_home / "data"),
             "XDG_CONFIG_HOME": str(caddy_home / "config"),
         }
         env = self._environment(DEPLOY / "proxy.env.example", overrides)
         caddy = shutil.which("caddy")
         if caddy is None:
             raise RuntimeError("caddy is missing: apt-get install -y caddy (.ci/run does)")
-        proxy = Process([caddy, "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
-                        env, log=self.log("caddy" if https_port == self.https_port else f"caddy-{https_port}"))
+        proxy = Process(
+            [caddy, "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+            env,
+            log=self.log("caddy" if https_port == self.https_port else f"caddy-{https_port}"),
+        )
         proxy.spawn()
         self.processes.append(proxy)
         proxy.wait_until(lambda: _https_ok(url + "/api/v1/ready"), 30, f"caddy on {url}")
@@ -228,10 +259,14 @@ def main() -> None:
     if not secret.exists():
         secret.touch(mode=0o600)
         secret.write_text(secrets.token_hex(32))
-    stack = Stack(root, database_uri=make_url(admin).set(database=name).render_as_string(hide_password=False),
-                  redis_url=os.environ.get("CHECKIN_PROD_REDIS_URL", "redis://127.0.0.1:6379/0"),
-                  secret_key=secret.read_text().strip(), https_port=int(os.environ.get("PROD_PORT", 8443)),
-                  settings={"CHECKIN_RATELIMIT_KEY_PREFIX": "checkin-prod"})
+    stack = Stack(
+        root,
+        database_uri=make_url(admin).set(database=name).render_as_string(hide_password=False),
+        redis_url=os.environ.get("CHECKIN_PROD_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        secret_key=secret.read_text().strip(),
+        https_port=int(os.environ.get("PROD_PORT", 8443)),
+        settings={"CHECKIN_RATELIMIT_KEY_PREFIX": "checkin-prod"},
+    )
     # Ctrl-C even when started with SIGINT ignored (a background job); TERM and HUP stop it too.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -241,8 +276,11 @@ def main() -> None:
         print(f"\n  checkin (production stack) at {stack.url}/  (self-signed certificate: accept it once)")
         for server in stack.servers:
             print(f"    app server {server.url}  log {server.log.relative_to(ROOT)}")
-        print(f"    proxy log {stack.log('caddy').relative_to(ROOT)}, mail worker log "
-              f"{stack.log('mail').relative_to(ROOT)}\n  Ctrl-C stops everything.\n", flush=True)
+        print(
+            f"    proxy log {stack.log('caddy').relative_to(ROOT)}, mail worker log "
+            f"{stack.log('mail').relative_to(ROOT)}\n  Ctrl-C stops everything.\n",
+            flush=True,
+        )
         try:
             while all(p.process.poll() is None for p in stack.processes):
                 time.sleep(1)

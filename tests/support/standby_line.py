@@ -1,4 +1,5 @@
 """Helpers for the standby line's tests."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,8 +11,10 @@ def join_many(app, slug, count, *, start=0, now=None) -> list:
 
     now = now or utcnow()
     with app.app_context():
-        return [standby.join(slug, {"name": f"Trần Thị {i}", "phone": f"0987{i:06d}"}, now=now)
-                for i in range(start, start + count)]
+        return [
+            standby.join(slug, {"name": f"Trần Thị {i}", "phone": f"0987{i:06d}"}, now=now)
+            for i in range(start, start + count)
+        ]
 
 
 def gate_scan(app, code, *, slug, direction="in", now=None, staff=None):
@@ -21,6 +24,14 @@ def gate_scan(app, code, *, slug, direction="in", now=None, staff=None):
 
     with app.app_context():
         keyring = app.extensions["checkin_keyring"]
-        return admission.scan(standby.sign_pass(code, keyring), keyring=keyring, staff=staff, gate="A",
-                              direction=direction, client_scan_id=uuid.uuid4().hex, scanned_at=None,
-                              show_slug=slug, now=now or utcnow())
+        return admission.scan(
+            standby.sign_pass(code, keyring),
+            keyring=keyring,
+            staff=staff,
+            gate="A",
+            direction=direction,
+            client_scan_id=uuid.uuid4().hex,
+            scanned_at=None,
+            show_slug=slug,
+            now=now or utcnow(),
+        )

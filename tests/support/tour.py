@@ -5,12 +5,13 @@ axe-core on each, `make screenshots` photographs each. One list, so that the two
     for step in steps(data):                   # Step(name, role, go)
         step.go(page_signed_in_as[step.role], base_url)
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from tests.conftest import make_show, person
 from tests.support.gate import VOLUNTEER_PASSWORD, add_gates, add_volunteer, open_show
@@ -55,6 +56,7 @@ def prepare(app) -> TourData:
     with app.app_context():
         seed_festival(now - timedelta(minutes=1))
         add_staff(ORGANISER[0], "organiser", now=now, password=ORGANISER[1])
+
         def confirmed(slug, values, **options):
             # As the attendee does: the link in the "confirm" e-mail.
             registration = register(slug, values, now=now, **options)
@@ -69,18 +71,26 @@ def prepare(app) -> TourData:
         inside = confirmed("open", person(5, name="Trần Thị Mai"))
         confirmed("open", person(6, name="Lê Văn Nam"))
         for i, direction in enumerate(("in", "out", "in", "in")):
-            admit_ticket(inside.code, staff=None, gate="Cổng A – Hàng Khay", direction=direction,
-                         client_scan_id=f"tour-{i}", now=now + timedelta(minutes=i))
+            admit_ticket(
+                inside.code,
+                staff=None,
+                gate="Cổng A – Hàng Khay",
+                direction=direction,
+                client_scan_id=f"tour-{i}",
+                now=now + timedelta(minutes=i),
+            )
         # Filling every seat (issue 18): gala's holders asked to reconfirm, a standby line at "open".
         from checkin import reconfirmation, standby
+
         reconfirmation.start("gala", deadline=now + timedelta(hours=2), now=now)
         standby.configure("open", now=now, starts_at=now, below_expected=None, kept_places=5)
         standby_pass = standby.join("open", {"name": "Đỗ Văn Hùng", "phone": "0977 123 456"}, now=now)
         standby.call("open", now=now)
     add_volunteer(app, VOLUNTEER[0])
     group, consent = _school_group(app, now)
-    return TourData(issued.token, waitlisted.token, cancelled.token, inside.code, standby_pass.token, group,
-                    consent)
+    return TourData(
+        issued.token, waitlisted.token, cancelled.token, inside.code, standby_pass.token, group, consent
+    )
 
 
 def _school_group(app, now) -> tuple[str, str]:
@@ -97,10 +107,20 @@ def _school_group(app, now) -> tuple[str, str]:
     allow_groups(app, "minishow", max_size=40)
     with app.app_context():
         made = request_group("minishow", teacher(1, pupils=3, adults=1), now=now)
-        add_members(made.token, [(1, {"name": "Nguyễn Minh An", "birth_year": 2014}),
-                                 (2, {"name": "Trần Bảo Châu", "birth_year": 2013})], [(1, "Phạm Thu Hà")], now=now)
-        first, second = db.session.execute(select(GroupMember.id, GroupMember.consent_token).where(
-            GroupMember.kind == "pupil").order_by(GroupMember.id)).all()
+        add_members(
+            made.token,
+            [
+                (1, {"name": "Nguyễn Minh An", "birth_year": 2014}),
+                (2, {"name": "Trần Bảo Châu", "birth_year": 2013}),
+            ],
+            [(1, "Phạm Thu Hà")],
+            now=now,
+        )
+        first, second = db.session.execute(
+            select(GroupMember.id, GroupMember.consent_token)
+            .where(GroupMember.kind == "pupil")
+            .order_by(GroupMember.id)
+        ).all()
         attest_paper(made.token, first.id, now=now)
         issue(made.token, now=now)
         return made.token, second.consent_token
@@ -115,6 +135,7 @@ def _bad_roster(page):
 def _visit(path: str):
     def go(page, url):
         page.goto(url(path))
+
     return go
 
 
@@ -122,6 +143,7 @@ def _then(path: str, act: Callable):
     def go(page, url):
         page.goto(url(path))
         act(page)
+
     return go
 
 
@@ -179,19 +201,23 @@ def _look_up_under_the_camera(page, name: str):
 
 def _admit_by_lookup(name: str):
     """Looks a ticket up under the camera and lets it in: the full-screen answer."""
+
     def act(page):
         _look_up_under_the_camera(page, name)
         page.locator("#lookup-results .lookup-admit").first.click()
         page.locator("#result").wait_for(state="visible")
+
     return act
 
 
 def _lookup_answer(name: str):
     """A ticket already inside looked up: the scanner's own red words, and no admit button."""
+
     def act(page):
         _look_up_under_the_camera(page, name)
         page.locator("#lookup-results .lookup-answer").first.wait_for()
         assert page.locator("#lookup-results .lookup-admit").count() == 0
+
     return act
 
 
@@ -268,8 +294,9 @@ def steps(data: TourData) -> list[Step]:
         Step("console-reconfirmation", "organiser", _visit("/organiser/shows/gala/reconfirmation")),
         Step("console-standby", "organiser", _visit("/organiser/shows/open/standby")),
         Step("console-messages", "organiser", _visit("/organiser/shows/gala/messages")),
-        Step("console-messages-preview", "organiser", _then("/organiser/shows/gala/messages", _message_preview)),
-
+        Step(
+            "console-messages-preview", "organiser", _then("/organiser/shows/gala/messages", _message_preview)
+        ),
         Step("console-groups", "organiser", _visit("/organiser/shows/minishow/groups")),
     ]
     gate = [
@@ -286,9 +313,11 @@ def steps(data: TourData) -> list[Step]:
 
 def with_lang(path_url: Callable, lang: str) -> Callable:
     """url(path) that adds ?lang= to the first page of each step (the choice then sticks)."""
+
     def url(path: str) -> str:
         joiner = "&" if "?" in path else "?"
         return path_url(f"{path}{joiner}lang={lang}")
+
     return url
 
 

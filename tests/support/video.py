@@ -1,12 +1,20 @@
 """Videos for Chromium's fake camera (--use-file-for-fake-video-capture): Y4M, I420."""
+
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
 
-def write_y4m(path: Path, segments: list[tuple[bytes | None, float]], *, width: int, height: int,
-              fps: int = 1, margin: int = 20) -> Path:
+def write_y4m(
+    path: Path,
+    segments: list[tuple[bytes | None, float]],
+    *,
+    width: int,
+    height: int,
+    fps: int = 1,
+    margin: int = 20,
+) -> Path:
     """QR codes in turn, each centred on grey: (png, seconds) shows a code, (None, seconds) a
     blank grey frame. Chromium plays the file in a loop, so the last segment should be long."""
     from PIL import Image

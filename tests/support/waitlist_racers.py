@@ -1,5 +1,6 @@
 """Workers for the waitlist races: cancellations, new registrations and quota changes, each
 through the same domain function as its page, released together. Importable, for "spawn"."""
+
 from __future__ import annotations
 
 import threading
@@ -35,11 +36,17 @@ def act(app, slug: str, action: tuple) -> str:
             db.session.remove()
 
 
-def race_threads(app, slug: str, actions: list[tuple], *, start: threading.Event | None = None,
-                 ready=None) -> list[str]:
+def race_threads(
+    app, slug: str, actions: list[tuple], *, start: threading.Event | None = None, ready=None
+) -> list[str]:
     """Every action in a thread of its own, all released at the same moment."""
-    return racing.release_together(lambda i: act(app, slug, actions[i]), len(actions), start=start,
-                                   ready=ready, unfinished="thread did not finish")
+    return racing.release_together(
+        lambda i: act(app, slug, actions[i]),
+        len(actions),
+        start=start,
+        ready=ready,
+        unfinished="thread did not finish",
+    )
 
 
 def process_racer(app_config: dict, slug: str, actions: list[tuple], ready, go, results) -> None:
@@ -59,8 +66,12 @@ def naive_promote(app, slug: str, read_done: threading.Barrier) -> str:
         session = db.session
         try:
             show = session.scalar(select(Show).where(Show.slug == slug))
-            first = session.scalar(select(Ticket.id).where(Ticket.show_id == show.id, Ticket.status == "waitlisted")
-                                   .order_by(Ticket.id).limit(1))
+            first = session.scalar(
+                select(Ticket.id)
+                .where(Ticket.show_id == show.id, Ticket.status == "waitlisted")
+                .order_by(Ticket.id)
+                .limit(1)
+            )
             read_done.wait(timeout=60)
             session.execute(update(Ticket).where(Ticket.id == first).values(status="issued"))
             session.execute(update(Show).where(Show.id == show.id).values(issued_count=Show.issued_count + 1))

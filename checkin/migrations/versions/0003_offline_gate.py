@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 04:40:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +16,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("shows") as batch:
-        batch.add_column(sa.Column("offline_names", sa.Boolean(), server_default=sa.text("false"), nullable=False))
+        batch.add_column(
+            sa.Column("offline_names", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+        )
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("updated_at", sa.DateTime(), nullable=True))
     op.execute("UPDATE tickets SET updated_at = COALESCE(cancelled_at, issued_at, created_at)")

@@ -5,6 +5,7 @@ Revision ID: 0006
 Revises: 0003
 Create Date: 2026-11-29 21:10:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -44,8 +45,13 @@ def upgrade():
         batch.add_column(sa.Column("erased_at", sa.DateTime(), nullable=True))
     # Tickets from before holds existed were given out at once: they count as confirmed.
     op.execute("UPDATE tickets SET confirmed_at = created_at")
-    op.create_index("ix_tickets_unconfirmed", "tickets", ["show_id", "hold_expires_at"],
-                    sqlite_where=UNCONFIRMED, postgresql_where=UNCONFIRMED)
+    op.create_index(
+        "ix_tickets_unconfirmed",
+        "tickets",
+        ["show_id", "hold_expires_at"],
+        sqlite_where=UNCONFIRMED,
+        postgresql_where=UNCONFIRMED,
+    )
     op.create_index("ix_outbox_ticket", "outbox", ["ticket_id"])
     op.create_table(
         "lookup_requests",

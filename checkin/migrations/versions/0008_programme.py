@@ -4,6 +4,7 @@ Revision ID: 0008
 Revises: 0006
 Create Date: 2026-11-29 21:15:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 

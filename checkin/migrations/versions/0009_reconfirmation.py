@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-29 22:10:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,9 +34,13 @@ def upgrade():
         sa.Column("ticket_id", sa.Integer(), sa.ForeignKey("tickets.id"), nullable=False, unique=True),
         sa.Column("answer", sa.String(10), nullable=True),
         sa.Column("answered_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint("answer IN ('coming', 'declined', 'released', 'void')", name="reconfirmation_answer"),
+        sa.CheckConstraint(
+            "answer IN ('coming', 'declined', 'released', 'void')", name="reconfirmation_answer"
+        ),
     )
-    op.create_index("ix_reconfirmation_answers_round", "reconfirmation_answers", ["reconfirmation_id", "answer"])
+    op.create_index(
+        "ix_reconfirmation_answers_round", "reconfirmation_answers", ["reconfirmation_id", "answer"]
+    )
     op.create_table(
         "standby_lines",
         sa.Column("show_id", sa.Integer(), sa.ForeignKey("shows.id"), primary_key=True),
@@ -64,7 +69,6 @@ def upgrade():
         sa.UniqueConstraint("show_id", "number", name="uq_standby_number"),
         sa.UniqueConstraint("show_id", "phone", name="uq_standby_phone"),
     )
-
 
     op.create_table(
         "holder_messages",

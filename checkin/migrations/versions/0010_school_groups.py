@@ -5,6 +5,7 @@ Revision ID: 0010
 Revises: 0008
 Create Date: 2026-11-29 22:10:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -53,7 +54,9 @@ def upgrade():
     op.create_table(
         "group_members",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("group_id", sa.Integer(), sa.ForeignKey("school_groups.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "group_id", sa.Integer(), sa.ForeignKey("school_groups.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(6), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
@@ -66,14 +69,19 @@ def upgrade():
         sa.Column("ticket_id", sa.Integer(), sa.ForeignKey("tickets.id"), nullable=True, unique=True),
         sa.CheckConstraint("kind IN ('pupil', 'adult')", name="member_kind"),
         sa.CheckConstraint("consent_way IS NULL OR consent_way IN ('online', 'paper')", name="consent_way"),
-        sa.CheckConstraint("(consent_way IS NULL) = (consent_at IS NULL) AND (consent_way IS NULL) = "
-                           "(consent_notice_version IS NULL)", name="consent_complete"),
+        sa.CheckConstraint(
+            "(consent_way IS NULL) = (consent_at IS NULL) AND (consent_way IS NULL) = "
+            "(consent_notice_version IS NULL)",
+            name="consent_complete",
+        ),
     )
     op.create_index("ix_group_members_group", "group_members", ["group_id", "kind", "position"])
     op.create_table(
         "group_outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("group_id", sa.Integer(), sa.ForeignKey("school_groups.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "group_id", sa.Integer(), sa.ForeignKey("school_groups.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
@@ -83,8 +91,14 @@ def upgrade():
         sa.CheckConstraint("kind IN ('links', 'reminder')", name="group_message_kind"),
     )
     op.create_index("ix_group_outbox_due", "group_outbox", ["sent_at", "next_attempt_at"])
-    op.create_index("uq_group_reminder", "group_outbox", ["group_id"], unique=True,
-                    sqlite_where=REMINDER, postgresql_where=REMINDER)
+    op.create_index(
+        "uq_group_reminder",
+        "group_outbox",
+        ["group_id"],
+        unique=True,
+        sqlite_where=REMINDER,
+        postgresql_where=REMINDER,
+    )
 
 
 def downgrade():
