@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from . import admission, audit, cancellation, waitlist
+from .admission import search
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
-from .folding import fold, folded, like_pattern
 from .mail.outbox import enqueue
 from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
-from .personal_data import normalize_phone
 from .tickets import parse_code
 
 STATUSES = ("issued", "waitlisted", "cancelled")
@@ -38,19 +37,7 @@ def ticket_query(filters: TicketFilter):
         query = query.where(Ticket.status == filters.status)
     text = (filters.query or "").strip()[:100]
     if text:
-        # Names without case or diacritics ("nguyen van duc" finds "Nguyễn Văn Đức");
-        # e-mail addresses are stored in lower case.
-        matches = [
-            folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
-            Ticket.email.like(like_pattern(text.lower()), escape="\\"),
-        ]
-        code = parse_code(text)
-        if code:
-            matches.append(Ticket.code == code)
-        phone = normalize_phone(text, {}) if any(ch.isdigit() for ch in text) else None
-        if phone:
-            matches.append(Ticket.phone == phone)
-        query = query.where(or_(*matches))
+        query = query.where(search.matching(search.read_query(text), ["name", "email", "code", "phone"]))
     return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
 
 

@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from . import admission, audit, tickets
+from .admission import search
 from .database import transaction
 from .errors import GateNotChosen, InvalidInput, NotFound
-from .folding import fold, folded, like_pattern
 from .models import Gate, Show, Staff, Ticket
-from .personal_data import needs_guardian, normalize_phone
+from .personal_data import needs_guardian
 
 LOOKUP_LIMIT = 5
 NAME_MIN = 3
@@ -69,39 +69,36 @@ def check_show(session, staff: Staff, show_slug: str) -> Show:
 
 
 def lookup(
-    session, staff: Staff, show_slug: str, query: str, *, direction: str = "in", now: datetime
+    session, staff: Staff, show_slug: str, query_text: str, *, direction: str = "in", now: datetime
 ) -> list[Found]:
     """Tickets of the gate's show by whole code (a ticket of another show is found too, as
     "wrong show", without its holder's name), whole phone number or part of the name."""
     show = check_show(session, staff, show_slug)
-    query = (query or "").strip()
-    code = tickets.parse_code(query)
+    query = search.read_query(query_text)
     rows: list[Ticket] = []
-    if code is not None:
+    if query.code is not None:
         kind = "code"
-        rows = list(session.scalars(select(Ticket).where(Ticket.code == code)))
-    if not rows and sum(ch.isdigit() for ch in query) >= PHONE_DIGITS_MIN:
+        rows = list(session.scalars(select(Ticket).where(*search.conditions(query, ["code"]))))
+    if not rows and query.digits >= PHONE_DIGITS_MIN:
         kind = "phone"
-        phone = normalize_phone(query, {})
-        if phone is not None:
+        if query.phone is not None:
             rows = list(
                 session.scalars(
-                    select(Ticket).where(Ticket.show_id == show.id, Ticket.phone == phone).limit(LOOKUP_LIMIT)
+                    select(Ticket)
+                    .where(Ticket.show_id == show.id, *search.conditions(query, ["phone"]))
+                    .limit(LOOKUP_LIMIT)
                 )
             )
     elif not rows:
         kind = "name"
-        wanted = fold(query)
-        if sum(ch.isalpha() for ch in wanted) < NAME_MIN:
-            if code is None:
+        if query.letters < NAME_MIN:
+            if query.code is None:
                 raise InvalidInput({"q": "query_too_short"})
         else:
             rows = list(
                 session.scalars(
                     select(Ticket)
-                    .where(
-                        Ticket.show_id == show.id, folded(Ticket.name).like(like_pattern(wanted), escape="\\")
-                    )
+                    .where(Ticket.show_id == show.id, *search.conditions(query, ["name"]))
                     .order_by(Ticket.name)
                     .limit(LOOKUP_LIMIT)
                 )

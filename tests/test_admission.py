@@ -260,16 +260,18 @@ def test_a_full_venue_refuses_without_consuming_the_ticket(app):
 def meanwhile(monkeypatch, change):
     """Runs `change` between a scan's read of its ticket (before its transaction) and its
     transaction: what another gate or an organiser may do in that moment."""
-    read = admission._find
+    from checkin.admission import reads
+
+    read = reads.find
 
     def read_then_change(connection, request, ref, *, locked=False):
         found = read(connection, request, ref, locked=locked)
         if not locked:
-            monkeypatch.setattr(admission, "_find", read)
+            monkeypatch.setattr(reads, "find", read)
             change()
         return found
 
-    monkeypatch.setattr(admission, "_find", read_then_change)
+    monkeypatch.setattr(reads, "find", read_then_change)
 
 
 def test_a_ticket_admitted_by_another_gate_after_it_was_read_is_already_inside(app, monkeypatch):

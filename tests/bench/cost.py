@@ -71,7 +71,8 @@ def measure(requests: int) -> dict:
     flask(env, "staff", "add", "cost-gate", "--role", "volunteer")
     token = flask(env, "staff", "token", "cost-gate").strip()
 
-    from checkin import admission
+    from checkin import tickets
+    from checkin.admission import reads, usecases
     from checkin.api import scans as scan_views
     from checkin.database import utcnow
     from checkin.extensions import db
@@ -153,10 +154,10 @@ def measure(requests: int) -> dict:
         parts,
         {
             "token lookup": (staff_session, "bearer_staff"),
-            "signature": (admission.tickets, "verify_payload"),
-            "read before the write": (admission, "_find"),
-            "write transaction (lock, statements, commit)": (admission, "group_write"),
-            "statements inside it": (admission, "_in_transaction"),
+            "signature": (tickets, "verify_payload"),
+            "read before the write": (reads, "find"),
+            "write transaction (lock, statements, commit)": (usecases, "group_write"),
+            "statements inside it": (usecases, "in_transaction"),
             "answer (message, JSON)": (scan_views, "_answer"),
         },
     ):

@@ -1,0 +1,176 @@
+"""The scans a gate makes: a QR scan (online or decided offline by the phone) and an admission
+by hand, each decided, changed and recorded in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from .. import standby, tickets
+from ..database import group_write
+from ..extensions import db
+from . import changes, reads
+from .results import LOCAL_RESULTS, OK_RESULTS, Found, Outcome, Ref, ScanRequest, ScanResult, Stale, response
+
+Then = Callable[[Connection, ScanResult], None]
+
+
+def scan(
+    payload_text: str,
+    *,
+    keyring: Any,
+    staff: Any,
+    gate: str,
+    direction: str,
+    client_scan_id: str,
+    scanned_at: datetime | None,
+    show_slug: str | None = None,
+    now: datetime,
+    method: str = "qr",
+    device: str | None = None,
+    local_result: str | None = None,
+) -> ScanResult:
+    """A QR scan: the signature first, then the same checks as a typed code. With
+    ``local_result``, a scan the phone decided offline (see checkin.admission)."""
+    if local_result is not None and local_result not in LOCAL_RESULTS:
+        raise ValueError(f"unknown local result {local_result!r}")
+    if local_result is None and standby.is_standby_payload(payload_text):
+        # A standby pass (checkin/standby.py): its own line, the same scan log and counter.
+        answer, scan_id, replayed = standby.scan(
+            payload_text,
+            keyring=keyring,
+            staff_id=staff_id(staff),
+            gate=gate,
+            direction=direction,
+            client_scan_id=client_scan_id,
+            show_slug=show_slug or reads.show_of(show_slug, gate),
+            now=now,
+        )
+        return ScanResult(answer["result"], answer, scan_id, replayed)
+    request = ScanRequest(
+        staff_id(staff),
+        gate,
+        direction,
+        client_scan_id,
+        scanned_at,
+        reads.show_of(show_slug, gate),
+        now,
+        method,
+        device,
+        local_result,
+        digest(method, direction, payload_text),
+    )
+    verified = tickets.verify_payload(payload_text, keyring)
+    return run(request, Ref("code", verified.code) if verified else None)
+
+
+def admit_ticket(
+    code: str,
+    *,
+    staff: Any,
+    gate: str,
+    direction: str,
+    client_scan_id: str,
+    scanned_at: datetime | None = None,
+    show_slug: str | None = None,
+    now: datetime,
+    device: str | None = None,
+    then: Then | None = None,
+) -> ScanResult:
+    """A volunteer admits by hand (from a lookup, or a code read off a cracked screen), naming
+    the ticket by its code (with or without the dash), never by a sequential id that a script
+    could count through: every check of a scan except the signature, which the attendee's ID
+    replaces. `then` runs in the scan's transaction once the scan is recorded (an audit entry),
+    so the two commit or roll back together."""
+    if not isinstance(code, str):
+        raise TypeError("a ticket is admitted by hand by its code")
+    # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
+    parsed = tickets.parse_code(code) or ""
+    request = ScanRequest(
+        staff_id(staff),
+        gate,
+        direction,
+        client_scan_id,
+        scanned_at,
+        reads.show_of(show_slug, gate),
+        now,
+        "manual",
+        device,
+        digest=digest("manual", direction, parsed),
+    )
+    return run(request, Ref("code", parsed), then)
+
+
+def staff_id(staff: Any) -> int | None:
+    """A staff member given as a row or as an id."""
+    return staff if isinstance(staff, int) or staff is None else int(staff.id)
+
+
+def digest(method: str, direction: str, asked: str) -> str:
+    return hashlib.sha256(f"{method}\n{direction}\n{asked}".encode()).hexdigest()
+
+
+def run(request: ScanRequest, ref: Ref | None, then: Then | None = None) -> ScanResult:
+    """Decide, change, record: one transaction.
+
+    An online scan reads its ticket before the transaction, where waiting costs no other gate
+    anything, and decides from that read: a refusal only needs its log row, and a change is a
+    conditional UPDATE that fails if the ticket moved on meanwhile (the read is stale). Only then
+    is the ticket read again, inside the transaction, locked, and the decision taken afresh.
+
+    The transaction is Core on a connection alone, so that on SQLite it can share a group
+    commit with the other writers of this process waiting at the same moment
+    (database.group_write): in a gate rush, most of a scan's time in the write lock is the
+    commit's wait for the disk. A client id seen before is caught by its unique index when the
+    row is written (no read first: replays are rare, scans are not); the scan's writes then
+    roll back and the stored first answer is returned instead."""
+    session = db.session()
+    # An offline upload may displace or be displaced by another admission: it reads inside.
+    seen = None if request.offline else reads.find(session.connection(), request, ref)
+    if session.in_transaction():
+        # The read ends here, so that whatever the caller reads next sees this scan.
+        session.commit()
+    try:
+        return group_write(lambda connection: in_transaction(connection, request, ref, seen, then))
+    except IntegrityError:
+        stored = reads.stored(request)
+        if stored is None:
+            raise
+        return stored
+
+
+def in_transaction(
+    connection: Connection,
+    request: ScanRequest,
+    ref: Ref | None,
+    seen: Found | None,
+    then: Then | None = None,
+) -> ScanResult:
+    """The scan's statements, on the write transaction's connection."""
+    if request.offline:
+        outcome, answer, scan_id = changes.offline(
+            connection, request, reads.find(connection, request, ref, locked=True)
+        )
+    else:
+        assert seen is not None
+        decided = changes.check(connection, request, seen)
+        if isinstance(decided, Stale):
+            decided = changes.check(connection, request, reads.find(connection, request, ref, locked=True))
+        # Read locked, the ticket cannot have changed since.
+        assert isinstance(decided, Outcome)
+        outcome = decided
+        answer = response(outcome)
+        scan_id = changes.record(
+            connection, request, outcome, answer, in_history=outcome.result in OK_RESULTS
+        )
+        if outcome.place is not None:
+            outcome, answer = changes.settle_place(connection, outcome, answer, scan_id)
+    result = ScanResult(outcome.result, answer, scan_id)
+    if then is not None:
+        then(connection, result)
+    return result
