@@ -13,8 +13,8 @@ from . import admission, audit, cancellation, waitlist
 from .admission import search
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
-from .mail.outbox import enqueue
 from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
+from .outbox import enqueue
 from .tickets import parse_code
 
 STATUSES = ("issued", "waitlisted", "cancelled")
@@ -170,10 +170,9 @@ def resend_mail(code: str, *, now: datetime, actor=None) -> None:
         ticket = find_ticket(session, code)
         if ticket.status == "cancelled":
             raise Conflict("ticket cancelled")
-        message = enqueue(session, ticket.id, "resend", now)
-        session.flush()
+        message_id = enqueue(session, ticket.id, "resend", now)
         audit.record(
-            session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message.id}, now
+            session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message_id}, now
         )
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from . import audit, waitlist
 from .database import transaction
 from .errors import AlreadyCancelled, TicketUsed
-from .mail.outbox import enqueue
 from .models import Show, Ticket
+from .outbox import enqueue
 from .registration import ticket_by_token
 
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from .errors import Unavailable
 from .extensions import db
@@ -130,6 +131,16 @@ def transaction():
         except BaseException:
             session.rollback()
             raise
+
+
+def core_connection(session_or_connection: Session | Connection) -> Connection:
+    """The connection a Core statement runs on, in the caller's transaction. From a session,
+    what the caller changed through the ORM is flushed first (Core on the session's connection
+    skips the ORM's autoflush, which session.execute would do)."""
+    if isinstance(session_or_connection, Session):
+        session_or_connection.flush()
+        return session_or_connection.connection()
+    return session_or_connection
 
 
 def transaction_memo(connection: Connection) -> dict:

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from .database import transaction
 from .group_models import GroupMember, GroupMessage, GroupSettings, SchoolGroup
 from .mail.compose import Deployment, _sender
-from .mail.outbox import retry_delay
 from .models import Show
+from .outbox import retry_delay
 from .school_groups import group_by_token
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from . import audit
 from .database import transaction
 from .errors import InvalidInput
-from .mail.outbox import enqueue
 from .models import HolderMessage, HolderMessageRecipient, OutboxMessage, Ticket
+from .outbox import enqueue
 from .shows import get_show
 
 AUDIENCES = {"issued": ("issued",), "waitlisted": ("waitlisted",), "all": ("issued", "waitlisted")}
@@ -116,9 +116,8 @@ def queue_batch(message_id: int, now: datetime, *, batch: int = BATCH) -> int:
             )
             return 0
         for ticket_id in ticket_ids:
-            outbox_row = enqueue(session, ticket_id, "message", now)
-            session.flush()
-            session.add(Recipient(message_id=message_id, ticket_id=ticket_id, outbox_id=outbox_row.id))
+            outbox_id = enqueue(session, ticket_id, "message", now)
+            session.add(Recipient(message_id=message_id, ticket_id=ticket_id, outbox_id=outbox_id))
         session.flush()  # a recipient queued meanwhile by another worker fails the whole batch: retried next pass
         return len(ticket_ids)
 

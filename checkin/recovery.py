@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, or_, select
 
+from . import outbox
 from .database import transaction
-from .mail import outbox
 from .models import LookupRequest, Show, Ticket
 from .personal_data import normalize_email, normalize_phone
 

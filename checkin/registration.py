@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import holds, tickets, waitlist
+from . import holds, outbox, tickets, waitlist
 from .database import group_write, transaction, transaction_memo
 from .errors import NotFound, RegistrationClosed, ShowFull, WaitlistClosed
-from .mail import outbox
 from .models import LIVE_TICKET, Show, Ticket
 from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
 from .shows import registration_is_open
@@ -84,7 +83,7 @@ def _live_ticket_of(connection, show_id: int, email: str, phone: str) -> int | N
 def _notify_holder(connection, ticket_id: int, now: datetime) -> None:
     """The holder of a repeated e-mail or phone hears of it, not the person asking. Always one
     INSERT, like a newcomer's e-mail: repeated notices are thinned by the worker, not here."""
-    outbox.enqueue_now(connection, ticket_id, "notice", now)
+    outbox.enqueue(connection, ticket_id, "notice", now)
 
 
 def register(
@@ -179,12 +178,12 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
         # The seat a newcomer would have taken, taken and given back: the same statements
         # (reads, then three single-row writes) either way.
         _notify_holder(connection, existing, now)
-        if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
+        if not waitlist.take_seat(connection, show.id, unless_someone_waits=True):
             raise _SeatRefused()
-        waitlist.give_seat_back_on(connection, show.id)
+        waitlist.give_seat_back(connection, show.id)
         return "duplicate"
     _insert_ticket(connection, ticket, "issued", now)
-    if not waitlist.take_seat_on(connection, show.id, unless_someone_waits=True):
+    if not waitlist.take_seat(connection, show.id, unless_someone_waits=True):
         raise _SeatRefused()
     return "issued"
 
@@ -193,7 +192,7 @@ def _insert_ticket(connection, ticket: dict, status: str, now: datetime) -> None
     ticket_id = connection.execute(
         _INSERT_TICKET, dict(ticket, status=status, issued_at=now if status == "issued" else None)
     ).inserted_primary_key[0]
-    outbox.enqueue_now(connection, ticket_id, "confirm", now)
+    outbox.enqueue(connection, ticket_id, "confirm", now)
 
 
 def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist: bool) -> str:

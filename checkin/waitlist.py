@@ -12,9 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from .mail.outbox import enqueue
+from .database import core_connection
 from .models import Show, Ticket
+from .outbox import enqueue
 
 
 def is_open(show: Show, now: datetime) -> bool:
@@ -67,32 +70,18 @@ _GIVE_SEAT_BACK = (
 )
 
 
-def _connection(session):
-    # Core on the session's connection skips the ORM's autoflush: flush what the caller
-    # changed through the ORM first, as session.execute would.
-    session.flush()
-    return session.connection()
-
-
-def take_seat(session, show_id: int) -> bool:
-    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1)."""
-    return take_seat_on(_connection(session), show_id)
-
-
-def take_seat_on(connection, show_id: int, *, unless_someone_waits: bool = False) -> bool:
-    """take_seat() on a Core connection. `unless_someone_waits`: also refuse while anyone of the
-    show is on the waitlist (they are promoted first), so a newcomer's registration needs no
-    lookup of the line."""
+def take_seat(
+    session_or_connection: Session | Connection, show_id: int, *, unless_someone_waits: bool = False
+) -> bool:
+    """The one place a seat is taken: a conditional UPDATE of the show's counter (invariant 1).
+    `unless_someone_waits`: also refuse while anyone of the show is on the waitlist (they are
+    promoted first), so a newcomer's registration needs no lookup of the line."""
     statement = _TAKE_SEAT_UNLESS_SOMEONE_WAITS if unless_someone_waits else _TAKE_SEAT
-    return connection.execute(statement, {"show_id": show_id}).rowcount == 1
+    return core_connection(session_or_connection).execute(statement, {"show_id": show_id}).rowcount == 1
 
 
-def give_seat_back(session, show_id: int) -> bool:
-    return give_seat_back_on(_connection(session), show_id)
-
-
-def give_seat_back_on(connection, show_id: int) -> bool:
-    return connection.execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
+def give_seat_back(session_or_connection: Session | Connection, show_id: int) -> bool:
+    return core_connection(session_or_connection).execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
 
 
 def _first_in_line(session, show_id: int) -> int | None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from checkin import outbox
 from checkin.extensions import db
-from checkin.mail import outbox
 from checkin.models import OutboxMessage, Ticket
 from tests.conftest import make_show, person
 from tests.support.racing import in_app, release_together

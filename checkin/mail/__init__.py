@@ -1,1 +1,1 @@
-"""Mail: the outbox written with the ticket, the message composed from it, its delivery and the worker."""
+"""Mail: the message composed from an outbox row (checkin/outbox.py), its delivery and the worker."""

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import holder_messages, reconfirmation
+from .. import holder_messages, outbox, reconfirmation
 from ..extensions import db
 from ..models import OutboxMessage
 from ..waitlist import position
-from . import outbox
 from .compose import Deployment, Render, compose
 from .delivery import TRANSIENT_ERRORS
 

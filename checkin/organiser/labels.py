@@ -117,7 +117,7 @@ VALUES = {
     "qr": _l("QR code"),
 }
 
-# The outbox's kinds (mail/outbox.KINDS); "ticket" carries a ticket or a waitlist place.
+# The outbox's kinds (checkin/outbox.KINDS); "ticket" carries a ticket or a waitlist place.
 MAIL_KINDS = {
     "ticket": _l("ticket or waitlist place"),
     "promoted": _l("ticket after waitlist"),

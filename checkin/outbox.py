@@ -1,4 +1,6 @@
-"""The outbox: messages queued in the ticket's own transaction, claimed and settled by the worker.
+"""The outbox: messages queued in the ticket's own transaction, claimed and settled by the mail
+worker (checkin/mail/worker.py). The domain's queue: whatever changes a ticket queues its
+message here; composing and delivering it is the mail package's.
 
 A message is written in the same transaction as the change it tells about, so a ticket never
 exists without its e-mail, and a rolled-back registration never sends one. Delivery happens
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from ..database import transaction
-from ..models import OutboxMessage
+from .database import core_connection, transaction
+from .models import OutboxMessage
 
 # What a message tells: "confirm" (just registered: the link that confirms the hold), "ticket"
 # (confirmed: issued or waitlisted), "promoted" (a waitlist place became a ticket), "resend"
@@ -42,26 +46,24 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
 
-def _new_message(ticket_id: int, kind: str, now: datetime) -> dict:
-    if kind not in KINDS:
-        raise ValueError(f"unknown message kind {kind!r}")
-    return {"ticket_id": ticket_id, "kind": kind, "created_at": now, "next_attempt_at": now, "attempts": 0}
-
-
-def enqueue(session, ticket_id: int, kind: str, now: datetime) -> OutboxMessage:
-    """Queues a message inside the caller's transaction."""
-    message = OutboxMessage(**_new_message(ticket_id, kind, now))
-    session.add(message)
-    return message
-
-
 _INSERT = insert(OutboxMessage)
 
 
-def enqueue_now(connection, ticket_id: int, kind: str, now: datetime) -> None:
-    """enqueue() as one prebuilt INSERT on the transaction's connection, for a hot path that
-    holds the write lock and has no use for the ORM object."""
-    connection.execute(_INSERT, _new_message(ticket_id, kind, now))
+def enqueue(session_or_connection: Session | Connection, ticket_id: int, kind: str, now: datetime) -> int:
+    """Queues a message inside the caller's transaction (one prebuilt INSERT: registrations run
+    it holding the write lock); its id."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    inserted = (
+        core_connection(session_or_connection)
+        .execute(
+            _INSERT,
+            {"ticket_id": ticket_id, "kind": kind, "created_at": now, "next_attempt_at": now, "attempts": 0},
+        )
+        .inserted_primary_key
+    )
+    assert inserted is not None
+    return int(inserted[0])
 
 
 def resend_pending(session, ticket_id: int) -> bool:
