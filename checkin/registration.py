@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from . import holds, outbox, tickets, waitlist
@@ -151,6 +153,29 @@ class _SeatRefused(Exception):
     """The show is full or people are waiting: the general path decides what happens."""
 
 
+def _open_show(
+    connection: Connection, show_slug: str, ticket: dict[str, Any], now: datetime, *, locked: bool
+) -> Row[Any]:
+    """The show, open to registration now (NotFound, RegistrationClosed), and the ticket's
+    show_id set: the one lookup and window check of both paths. `locked` (the general path):
+    the show's row held to the end of the transaction. Unlocked (a newcomer), it is read once
+    for the whole group commit: nothing in it changes the show's columns but issued_count, and
+    that only tells "open" from "full", both open to registration."""
+    if locked:
+        show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
+    else:
+        shows = transaction_memo(connection)
+        if show_slug not in shows:
+            shows[show_slug] = connection.execute(_SHOW_READ, {"slug": show_slug}).one_or_none()
+        show = shows[show_slug]
+    if show is None:
+        raise NotFound()
+    ticket["show_id"] = show.id
+    if not registration_is_open(show, now):
+        raise RegistrationClosed()
+    return show
+
+
 def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) -> str:
     """The common case, and all the time another writer waits for: the show's row, the ticket
     and its e-mail, then a free seat nobody waits for. Core statements on the connection alone,
@@ -162,17 +187,7 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
     UPDATE's "nobody waits" test needs no prior lock: a waitlist place is only taken while the
     show is full, and every path that frees a seat promotes the people waiting in the same
     transaction, so no committed state has both a free seat and someone waiting."""
-    # Read once for the whole group: nothing in it changes the show's columns but issued_count,
-    # and that only tells "open" from "full", both open to registration.
-    shows = transaction_memo(connection)
-    if show_slug not in shows:
-        shows[show_slug] = connection.execute(_SHOW_READ, {"slug": show_slug}).one_or_none()
-    show = shows[show_slug]
-    if show is None:
-        raise NotFound()
-    ticket["show_id"] = show.id
-    if not registration_is_open(show, now):
-        raise RegistrationClosed()
+    show = _open_show(connection, show_slug, ticket, now, locked=False)
     existing = _live_ticket_of(connection, show.id, ticket["email"], ticket["phone"])
     if existing is not None:
         # The seat a newcomer would have taken, taken and given back: the same statements
@@ -199,13 +214,7 @@ def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist:
     """The general case, in a transaction of its own: lapsed holds give their seats back and
     people waiting are promoted first; a full show answers full, a waitlist place, or waitlist
     closed, for a new and a known person alike."""
-    connection = session.connection()
-    show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
-    if show is None:
-        raise NotFound()
-    ticket["show_id"] = show.id
-    if not registration_is_open(show, now):
-        raise RegistrationClosed()
+    show = _open_show(session.connection(), show_slug, ticket, now, locked=True)
     holds.expire_lapsed(session, now, show_id=show.id)
     if waitlist.is_open(show, now):
         waitlist.promote(session, session.get(Show, show.id), now)
