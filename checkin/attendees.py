@@ -13,11 +13,9 @@ from . import admission, audit, cancellation, waitlist
 from .admission import search
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
-from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
+from .models import TICKET_STATUSES, AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
 from .outbox import enqueue
 from .tickets import parse_code
-
-STATUSES = ("issued", "waitlisted", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -33,12 +31,17 @@ def ticket_query(filters: TicketFilter):
     query = select(Ticket, Show.slug).join(Show, Show.id == Ticket.show_id)
     if filters.show_id is not None:
         query = query.where(Ticket.show_id == filters.show_id)
-    if filters.status in STATUSES:
+    if filters.status in TICKET_STATUSES:
         query = query.where(Ticket.status == filters.status)
     text = (filters.query or "").strip()[:100]
     if text:
         query = query.where(search.matching(search.read_query(text), ["name", "email", "code", "phone"]))
     return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def list_tickets(session, filters: TicketFilter, *, limit: int) -> list:
+    """The first `limit` rows of ticket_query: (Ticket, show slug)."""
+    return list(session.execute(ticket_query(filters).limit(limit)).all())
 
 
 def find_ticket(session, code: str) -> Ticket:

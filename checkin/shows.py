@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, waitlist
@@ -56,6 +56,28 @@ def get_show(session, slug: str) -> Show:
     if show is None:
         raise NotFound()
     return show
+
+
+def gates_of(session, show_id: int) -> list[Gate]:
+    """The show's gates in the order the organiser set."""
+    return list(session.scalars(select(Gate).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id)))
+
+
+def find_gate(session, show_slug: str, label: str) -> Gate | None:
+    """The gate of this label at this show (its show is gate.show), if both exist."""
+    return session.scalar(select(Gate).join(Show).where(Show.slug == show_slug, Gate.label == label))
+
+
+_SHOW_ROW = select(*Show.__table__.columns).where(Show.slug == bindparam("slug"))
+
+
+def detached_show(session, slug: str) -> tuple[Show, dict]:
+    """The show's row as a Show outside the session, for a page to read (the ORM's loading
+    machinery cost a sixth of the registration page), and the row itself."""
+    row = session.connection().execute(_SHOW_ROW, {"slug": slug}).one_or_none()
+    if row is None:
+        raise NotFound()
+    return Show(**row._mapping), dict(row._mapping)
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,21 @@ def sign_out_everywhere(staff_id: int) -> None:
         )
 
 
+def get_staff(session, staff_id: int) -> Staff:
+    account = session.get(Staff, staff_id)
+    if account is None:
+        raise NotFound()
+    return account
+
+
+def active_volunteers(session) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff).where(Staff.role == "volunteer", Staff.active.is_(True)).order_by(Staff.name)
+        )
+    )
+
+
 def list_staff(session) -> list[Staff]:
     return list(session.scalars(select(Staff).order_by(Staff.role.desc(), Staff.name)))
 

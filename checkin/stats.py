@@ -22,7 +22,7 @@ from . import holder_messages, standby
 from . import reconfirmation as reconfirmation_counts
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
-from .models import AuditEntry, Gate, Scan, Show, Staff, Ticket
+from .models import TICKET_STATUSES, AuditEntry, Gate, Scan, Show, Staff, Ticket
 
 BUCKET_SECONDS = 300
 MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
@@ -31,7 +31,6 @@ MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
 REFUSALS = tuple(result for result in RESULTS if result not in OK_RESULTS and result != CONFLICT)
 _EPOCH = datetime(1970, 1, 1)
 NEAR_FULL = 0.9
-STATUSES = ("issued", "waitlisted", "cancelled")
 
 
 @dataclass
@@ -189,7 +188,7 @@ def _ticket_statement():
     counts.update(
         {
             status: _count(Ticket, of_show, Ticket.status == status)
-            for status in STATUSES
+            for status in TICKET_STATUSES
             if status != "issued"
         }
     )

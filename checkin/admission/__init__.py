@@ -65,7 +65,7 @@ from .results import (
 )
 from .rules import preview, show_day_end
 from .undo import undo_last_admission
-from .usecases import admit_ticket, scan
+from .usecases import OfflineScan, admit_ticket, scan, scan_offline_queue, upload_order
 
 __all__ = [
     "ALREADY_ADMITTED",
@@ -81,6 +81,7 @@ __all__ = [
     "UNDO_WINDOW",
     "UNDONE",
     "Counters",
+    "OfflineScan",
     "ScanRequest",
     "ScanResult",
     "admit_ticket",
@@ -88,6 +89,8 @@ __all__ = [
     "decision_time",
     "preview",
     "scan",
+    "scan_offline_queue",
+    "upload_order",
     "show_day_end",
     "undo_last_admission",
 ]

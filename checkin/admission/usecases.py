@@ -4,7 +4,8 @@ by hand, each decided, changed and recorded in one transaction."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import standby, tickets
 from ..database import group_write
+from ..errors import DomainError
 from ..extensions import db
 from . import changes, reads
 from .results import LOCAL_RESULTS, OK_RESULTS, Found, Outcome, Ref, ScanRequest, ScanResult, Stale, response
@@ -174,3 +176,53 @@ def in_transaction(
     if then is not None:
         then(connection, result)
     return result
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    """One scan of a phone's offline queue, as uploaded (the keywords of scan() but the
+    volunteer's and the keyring, which the whole upload shares)."""
+
+    payload: str
+    local_result: str | None
+    gate: str
+    direction: str
+    client_scan_id: str
+    scanned_at: datetime | None
+    show_slug: str | None
+    device: str | None
+
+
+def upload_order(scans: Sequence[OfflineScan], now: datetime) -> list[int]:
+    """The order an offline queue is recorded in: device time (the server's for a scan without
+    one), then client id, then as uploaded; so that a phone's moves are recorded as they were
+    made, whatever order its queue was kept in."""
+    return sorted(range(len(scans)), key=lambda i: (scans[i].scanned_at or now, scans[i].client_scan_id))
+
+
+def scan_offline_queue(
+    scans: Sequence[OfflineScan], *, keyring: Any, staff: Any, clock: Callable[[], datetime]
+) -> list[ScanResult | DomainError]:
+    """A phone's offline queue, each scan recorded on its own (in upload_order): one that the
+    domain refuses (ScanIdReused, ShowRequired) answers with its error and holds the others
+    back no more than a refused scan would. Answers in the order the scans were given."""
+    answers: list[ScanResult | DomainError | None] = [None] * len(scans)
+    for index in upload_order(scans, clock()):
+        item = scans[index]
+        try:
+            answers[index] = scan(
+                item.payload,
+                keyring=keyring,
+                staff=staff,
+                gate=item.gate,
+                direction=item.direction,
+                client_scan_id=item.client_scan_id,
+                scanned_at=item.scanned_at,
+                show_slug=item.show_slug,
+                now=clock(),
+                device=item.device,
+                local_result=item.local_result,
+            )
+        except DomainError as error:
+            answers[index] = error
+    return [answer for answer in answers if answer is not None]

@@ -93,6 +93,15 @@ def field_code(model: type[BaseModel], error: dict) -> tuple[str, str]:
     return name, code
 
 
+def checked(model: type[BaseModel], data) -> BaseModel | InvalidInput:
+    """validate(), the error returned rather than raised: for a batch, whose items answer
+    each on its own."""
+    try:
+        return validate(model, data)
+    except InvalidInput as error:
+        return error
+
+
 def validate(model: type[BaseModel], data) -> BaseModel:
     """The model built from plain JSON values, or InvalidInput naming each field once."""
     try:

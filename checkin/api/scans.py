@@ -9,10 +9,11 @@ from ..database import utcnow
 from ..devices import describe as describe_device
 from ..errors import DomainError, InvalidInput
 from ..extensions import db, limiter
-from ..web.errors import error_body, json_error
+from ..web.errors import domain_error_body, json_error
 from ..web.scan_messages import present
 from . import bp
-from .contract import operation, validate
+from .contract import checked as validate_item
+from .contract import operation
 from .schemas import (
     BatchAnswer,
     BatchIn,
@@ -82,35 +83,26 @@ def create_scan(body: ScanIn):
     "simply sent again (client ids make that safe).",
 )
 def create_scan_batch(body: BatchIn):
-    now = utcnow()
-    answers: list[dict | None] = [None] * len(body.scans)
-    valid = []
-    for index, raw in enumerate(body.scans):
-        try:
-            item = validate(BatchItem, raw)
-        except InvalidInput as error:
+    checked = [validate_item(BatchItem, raw) for raw in body.scans]
+    valid = [item for item in checked if not isinstance(item, InvalidInput)]
+    results = iter(
+        admission.scan_offline_queue(
+            [admission.OfflineScan(item.payload, item.local_result, **_where(item)) for item in valid],
+            keyring=current_app.extensions["checkin_keyring"],
+            staff=g.staff,
+            clock=utcnow,
+        )
+    )
+    answers = []
+    for raw, item in zip(body.scans, checked, strict=True):
+        if isinstance(item, InvalidInput):
             client_scan_id = raw.get("client_scan_id") if isinstance(raw, dict) else None
-            answers[index] = {
-                "client_scan_id": client_scan_id if isinstance(client_scan_id, str) else None,
-                **error_body("invalid", error.fields),
-            }
-            continue
-        valid.append((item.scanned_at or now, item.client_scan_id, index, item))
-    keyring = current_app.extensions["checkin_keyring"]
-    for _, _, index, item in sorted(valid, key=lambda scan: scan[:2]):
-        try:
-            result = admission.scan(
-                item.payload,
-                keyring=keyring,
-                staff=g.staff,
-                now=utcnow(),
-                local_result=item.local_result,
-                **_where(item),
-            )
-        except DomainError as error:  # scan_id_reused, show_required: this item's answer alone
-            answers[index] = {"client_scan_id": item.client_scan_id, **error_body(error.code)}
-            continue
-        answers[index] = {"client_scan_id": item.client_scan_id, **present(result.response)}
+            client_scan_id = client_scan_id if isinstance(client_scan_id, str) else None
+            result = item
+        else:
+            client_scan_id, result = item.client_scan_id, next(results)
+        answer = domain_error_body(result)[0] if isinstance(result, DomainError) else present(result.response)
+        answers.append({"client_scan_id": client_scan_id, **answer})
     return jsonify({"results": answers})
 
 

@@ -14,7 +14,6 @@ from flask import current_app, g, make_response, redirect, render_template, requ
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
@@ -22,8 +21,8 @@ from ..admission import GATE_MAX
 from ..database import utcnow
 from ..extensions import db
 from ..gate_lookup import choose_gate
-from ..models import Gate, Show
-from ..shows import list_shows, to_local
+from ..models import Show
+from ..shows import find_gate, list_shows, to_local
 from ..web.locale import LOCALES, current_locale
 from ..web.staff_session import page_staff_required
 from . import bp
@@ -61,10 +60,10 @@ def _choice() -> tuple[Show, str] | None:
     """The device's saved choice, if it still names a show and one of its gates."""
     saved = parse_qs(request.cookies.get(CHOICE_COOKIE, ""))
     slug, gate = saved.get("show", [""])[0], saved.get("gate", [""])[0]
-    show = db.session.scalar(select(Show).where(Show.slug == slug)) if slug else None
-    if show is None or gate not in {g.label for g in show.gates}:
+    found = find_gate(db.session, slug, gate) if slug else None
+    if found is None:
         return None
-    return show, gate
+    return found.show, gate
 
 
 @bp.get("/gate")
@@ -174,9 +173,7 @@ def _manifest() -> dict:
 def setup():
     form = GateChoiceForm()
     if form.validate_on_submit():
-        gate = db.session.scalar(
-            select(Gate).join(Show).where(Show.slug == form.show.data, Gate.label == form.gate.data)
-        )
+        gate = find_gate(db.session, form.show.data, form.gate.data)
         if gate is not None:
             choose_gate(g.staff.id, form.show.data, gate.label, now=utcnow())
             response = make_response(redirect(url_for("gate.index"), code=303))

@@ -9,7 +9,7 @@ from .. import attendees
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Gate
+from ..shows import gates_of
 from ..web.messages import error_message
 from ..web.scan_messages import scan_message
 from . import bp
@@ -24,7 +24,7 @@ PAGE_ROWS = 100
 @bp.route("/attendees", methods=["GET", "POST"])
 def attendees_list():
     form, filters = ticket_filter()
-    rows = db.session.execute(attendees.ticket_query(filters).limit(PAGE_ROWS)).all() if filters else []
+    rows = attendees.list_tickets(db.session, filters, limit=PAGE_ROWS) if filters else []
     return render_template(
         "organiser/attendees.html", form=form, rows=rows, limit=PAGE_ROWS
     ), 200 if filters else 422
@@ -32,10 +32,7 @@ def attendees_list():
 
 def _ticket_page(code: str, status: int = 200, admit_form: AdmitForm | None = None):
     ticket = attendees.find_ticket(db.session, code)
-    gates = [
-        gate.label
-        for gate in db.session.query(Gate).filter_by(show_id=ticket.show_id).order_by(Gate.position)
-    ]
+    gates = [gate.label for gate in gates_of(db.session, ticket.show_id)]
     admit_form = admit_form or AdmitForm(formdata=None, gate=gates[0] if gates else "")
     return render_template(
         "organiser/ticket.html",

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from ..bounds import INT_MAX, sane_date, sane_datetime
 from ..shows import to_local, to_utc
+from .labels import STATUSES
 
 REQUIRED = _l("Please fill in this field.")
 TOO_LONG = _l("This is too long.")
@@ -189,12 +190,7 @@ class SearchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [
-            ("", _l("All")),
-            ("issued", _l("Issued")),
-            ("waitlisted", _l("Waitlisted")),
-            ("cancelled", _l("Cancelled")),
-        ]
+        self.status.choices = [("", _l("All")), *STATUSES.items()]
 
 
 class ScanFilterForm(FlaskForm):

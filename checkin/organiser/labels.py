@@ -7,12 +7,13 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from ..models import TICKET_STATUSES
 from ..shows import to_local
 
 # The audit log's JSON keeps times as naive UTC ISO strings.
 _ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$")
 
-STATUSES = {"issued": _l("Issued"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
+STATUSES = dict(zip(TICKET_STATUSES, (_l("Issued"), _l("Waitlisted"), _l("Cancelled")), strict=True))
 
 SCAN_RESULTS = {
     "admitted": _l("Admitted"),

@@ -9,7 +9,6 @@ from .. import shows as show_service
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Gate
 from . import bp
 from .feedback import show_error
 from .forms import ActionForm, EditShowForm, GateForm, RegistrationSwitchForm, ShowForm
@@ -52,7 +51,7 @@ def _edit_page(show, form, status=200):
         switch=RegistrationSwitchForm(),
         gate_form=GateForm(formdata=None),
         action=ActionForm(),
-        gates=db.session.query(Gate).filter_by(show_id=show.id).order_by(Gate.position, Gate.id).all(),
+        gates=show_service.gates_of(db.session, show.id),
     ), status
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from .. import staff as staff_service
 from ..database import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
-from ..models import Gate, Show, Staff
-from ..shows import list_shows
+from ..models import Staff
+from ..shows import gates_of, get_show, list_shows
 from ..tickets import qr_svg
 from ..web.locale import current_locale
 from . import bp
@@ -21,14 +20,12 @@ from .forms import ActionForm, PairingForm, StaffForm
 
 def _pairing_form(submitted: bool = False) -> PairingForm:
     form = PairingForm() if submitted else PairingForm(formdata=None)
-    volunteers = db.session.scalars(
-        select(Staff).where(Staff.role == "volunteer", Staff.active.is_(True)).order_by(Staff.name)
-    )
+    volunteers = staff_service.active_volunteers(db.session)
     form.staff_id.choices = [(staff.id, staff.name) for staff in volunteers]
     form.gate.choices = [
         (f"{show.slug}\n{gate.label}", f"{show.title(current_locale())} – {gate.label}")
         for show in list_shows(db.session)
-        for gate in db.session.scalars(select(Gate).where(Gate.show_id == show.id).order_by(Gate.position))
+        for gate in gates_of(db.session, show.id)
     ]
     return form
 
@@ -62,10 +59,7 @@ def staff_add():
 
 
 def _account(staff_id: int) -> Staff:
-    account = db.session.get(Staff, staff_id)
-    if account is None:
-        raise NotFound()
-    return account
+    return staff_service.get_staff(db.session, staff_id)
 
 
 @bp.post("/staff/<int:staff_id>/password")
@@ -103,8 +97,8 @@ def staff_pair():
     except DomainError as error:
         return _page(show_error(error, form), pairing=form)
     url = url_for("auth.pair", code=code, _external=True)
-    volunteer = db.session.get(Staff, form.staff_id.data)
-    show = db.session.scalar(select(Show).where(Show.slug == show_slug))
+    volunteer = staff_service.get_staff(db.session, form.staff_id.data)
+    show = get_show(db.session, show_slug)
     return render_template(
         "organiser/pairing.html",
         qr=qr_svg(url),

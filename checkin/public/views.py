@@ -7,7 +7,6 @@ import secrets
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, select
 
 from .. import tickets, waitlist
 from ..database import utcnow
@@ -17,7 +16,7 @@ from ..models import Show
 from ..personal_data import PRIVACY_NOTICE_VERSION
 from ..registration import confirm, ticket_by_token
 from ..registration import register as register_person
-from ..shows import list_shows, registration_state
+from ..shows import detached_show, list_shows, registration_state
 from ..web.errors import STATUS
 from ..web.locale import current_locale
 from ..web.mail import contact, hold_time
@@ -108,16 +107,8 @@ def register(slug: str):
     ), status
 
 
-_SHOW = select(*Show.__table__.columns).where(Show.slug == bindparam("slug"))
-
-
 def _show(slug: str) -> tuple[Show, dict]:
-    """The show's row as a Show outside the session, for a page to read (the ORM's loading
-    machinery cost a sixth of the registration page), and the row itself."""
-    row = db.session.connection().execute(_SHOW, {"slug": slug}).one_or_none()
-    if row is None:
-        raise NotFound()
-    return Show(**row._mapping), dict(row._mapping)
+    return detached_show(db.session, slug)
 
 
 # The blank registration page is the same for every visitor of a show in one language but for

@@ -65,9 +65,16 @@ def json_error(code: str, status: int, fields: dict[str, str] | None = None, mes
     return jsonify(error_body(code, fields, message)), status
 
 
-def domain_error_json(error: DomainError):
+def domain_error_body(error: DomainError) -> tuple[dict, int]:
+    """The one mapping of a domain error to the API's answer: its body and HTTP status (a
+    batch's item answers with the body alone)."""
     fields = error.fields if isinstance(error, InvalidInput) else None
-    return json_error(error.code, STATUS.get(error.code, 400), fields)
+    return error_body(error.code, fields), STATUS.get(error.code, 400)
+
+
+def domain_error_json(error: DomainError):
+    body, status = domain_error_body(error)
+    return jsonify(body), status
 
 
 def _minutes_until_allowed() -> int:
