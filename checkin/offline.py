@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from .admission import show_day_end
 from .gate_lookup import check_show
 from .models import Show, Ticket
-from .shows import to_local
+from .shows import show_day_end, to_local
 
 CURSOR_PREFIX = "v1."
 # Far longer than any write transaction can last (the SQLite busy timeout is 5 s).

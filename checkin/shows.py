@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
@@ -30,6 +31,17 @@ def to_utc(local: datetime) -> datetime:
 
 def to_local(utc: datetime) -> datetime:
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(FESTIVAL_TZ)
+
+
+class _HasEnd(Protocol):
+    @property
+    def ends_at(self) -> datetime: ...
+
+
+def show_day_end(show: _HasEnd) -> datetime:
+    """Midnight (festival time) after the show ends: a gate admits until then."""
+    local_end = to_local(show.ends_at)
+    return to_utc(datetime.combine(local_end.date() + timedelta(days=1), time(0)))
 
 
 def registration_state(show: Show, now: datetime) -> str:

@@ -32,7 +32,7 @@ from .database import transaction
 from .errors import Duplicate, InvalidInput, NotFound
 from .models import Scan, Show, StandbyLine, StandbyPass, Ticket
 from .personal_data import normalize_name, normalize_phone
-from .shows import get_show
+from .shows import get_show, show_day_end
 from .signing import Keyring
 
 PREFIX = "S1"
@@ -338,8 +338,6 @@ def scan(
     """A standby pass at the gate: (the stored answer, its scan row's id, replayed). The answer
     uses the scan results of admission.RESULTS; a number not yet called is "not_open" with
     the called number, after the show's day "not_open" with show_over."""
-    from .admission import show_day_end  # the gate's own notion of the show's day
-
     code = verify_pass(payload_text, keyring)
     try:
         with transaction() as session:

@@ -5,6 +5,11 @@ checkin.extensions), nor a blueprint or the web layer; blueprints never import e
 from __future__ import annotations
 
 import ast
+import json
+import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import checkin
@@ -119,3 +124,61 @@ def test_every_module_starts_with_a_docstring():
         if p.read_text().strip() and ast.get_docstring(ast.parse(p.read_text())) is None
     ]
     assert missing == []
+
+
+# The layers as import-linter contracts in pyproject.toml ([tool.importlinter]).
+ROOT = PACKAGE.parent
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def _contracts() -> list[dict]:
+    return tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
+
+
+def _layer_modules(contract: dict) -> set[str]:
+    return {name.strip() for layer in contract["layers"] for name in re.split(r"[|:]", layer)}
+
+
+def _lint_imports(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--config", str(config), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_every_module_of_the_package_is_placed_in_a_layer():
+    """A new module must say where it stands: an unplaced one would escape the contract."""
+    [layers] = [c for c in _contracts() if c["type"] == "layers"]
+    placed = _layer_modules(layers)
+    top_level = {module_name(p).split(".")[1] for p in python_files() if module_name(p) != "checkin"} - {
+        "migrations"
+    }
+    assert {f"checkin.{name}" for name in top_level} - placed == set()
+    assert placed - {f"checkin.{name}" for name in top_level} == set()
+
+
+def test_the_import_contracts_are_kept():
+    """Entry points -> web -> domain (jobs and adapters -> use cases -> services) -> models ->
+    database -> foundations: no module imports one above it; blueprints are independent."""
+    run = _lint_imports(PYPROJECT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
+def test_the_import_contracts_see_a_violation(tmp_path):
+    """The control: the same layers with the domain's services put above its use cases break."""
+    [layers] = [c for c in _contracts() if c["type"] == "layers"]
+    order = list(layers["layers"])
+    services = next(i for i, layer in enumerate(order) if "checkin.waitlist" in layer)
+    order[services - 1], order[services] = order[services], order[services - 1]
+    contract = "\n".join(f"    {json.dumps(layer)}," for layer in order)
+    config = tmp_path / "importlinter.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_package = "checkin"\n\n[[tool.importlinter.contracts]]\n'
+        f'name = "inverted"\ntype = "layers"\nlayers = [\n{contract}\n]\n'
+    )
+    run = _lint_imports(config)
+    assert run.returncode != 0 and "BROKEN" in run.stdout, run.stdout + run.stderr

@@ -45,6 +45,7 @@ The package, by concept: ``results`` (the scan vocabulary and what a scan reads 
 organisers' attendee search) and ``counters``.
 """
 
+from ..shows import show_day_end
 from .counters import Counters, counters
 from .results import (
     ALREADY_ADMITTED,
@@ -63,7 +64,7 @@ from .results import (
     ScanResult,
     decision_time,
 )
-from .rules import preview, show_day_end
+from .rules import preview
 from .undo import undo_last_admission
 from .usecases import OfflineScan, admit_ticket, scan, scan_offline_queue, upload_order
 

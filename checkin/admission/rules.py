@@ -6,10 +6,10 @@ to settle (checkin/admission/changes.py).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
-from ..shows import to_local, to_utc
+from ..shows import show_day_end, to_local
 from .results import (
     CONFLICT,
     OK_RESULTS,
@@ -20,11 +20,6 @@ from .results import (
     TicketState,
     response,
 )
-
-
-class _HasEnd(Protocol):
-    @property
-    def ends_at(self) -> datetime: ...
 
 
 def verdict(
@@ -85,12 +80,6 @@ def preview(
     if outcome.result in ("admitted", "reentered") and show.inside_count >= show.venue_capacity:
         outcome = Outcome("venue_full", state, show_state)
     return response(outcome), outcome.result in OK_RESULTS
-
-
-def show_day_end(show: _HasEnd) -> datetime:
-    """Midnight (festival time) after the show ends: a gate admits until then."""
-    local_end = to_local(show.ends_at)
-    return to_utc(datetime.combine(local_end.date() + timedelta(days=1), time(0)))
 
 
 def doors_closed(show: ShowState, at: datetime) -> dict[str, Any] | None:
