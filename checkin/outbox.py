@@ -66,27 +66,31 @@ def enqueue(session_or_connection: Session | Connection, ticket_id: int, kind: s
     return int(inserted[0])
 
 
-def resend_pending(session, ticket_id: int) -> bool:
+def resend_pending(session: Session, ticket_id: int) -> bool:
     """True if a resend for this ticket is still waiting: asking again adds nothing."""
-    return session.scalar(
-        select(
-            exists().where(
-                OutboxMessage.ticket_id == ticket_id,
-                OutboxMessage.kind == "resend",
-                OutboxMessage.sent_at.is_(None),
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    OutboxMessage.ticket_id == ticket_id,
+                    OutboxMessage.kind == "resend",
+                    OutboxMessage.sent_at.is_(None),
+                )
             )
         )
     )
 
 
-def notice_sent_since(session, ticket_id: int, since: datetime) -> bool:
-    return session.scalar(
-        select(
-            exists().where(
-                OutboxMessage.ticket_id == ticket_id,
-                OutboxMessage.kind == "notice",
-                OutboxMessage.sent_at >= since,
-                OutboxMessage.last_error.is_(None),
+def notice_sent_since(session: Session, ticket_id: int, since: datetime) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    OutboxMessage.ticket_id == ticket_id,
+                    OutboxMessage.kind == "notice",
+                    OutboxMessage.sent_at >= since,
+                    OutboxMessage.last_error.is_(None),
+                )
             )
         )
     )
@@ -95,7 +99,7 @@ def notice_sent_since(session, ticket_id: int, since: datetime) -> bool:
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... at most an hour: a mail server that is down for a while is
     tried again soon after it is back, without hammering it meanwhile."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    return min(FIRST_RETRY * (1 << max(attempts - 1, 0)), LONGEST_RETRY)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class Claim:
     attempts: int
 
 
-def due_ids(session, now: datetime, limit: int) -> list[int]:
+def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(
         session.scalars(
             select(OutboxMessage.id)

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from . import holds, outbox, tickets, waitlist
 from .database import group_write, transaction, transaction_memo
@@ -76,13 +77,14 @@ _LIVE_TICKET_OF = select(
 )
 
 
-def _live_ticket_of(connection, show_id: int, email: str, phone: str) -> int | None:
+def _live_ticket_of(connection: Connection, show_id: int, email: str, phone: str) -> int | None:
     """The live ticket this e-mail or phone already holds in the show, if any."""
     row = connection.execute(_LIVE_TICKET_OF, {"show_id": show_id, "email": email, "phone": phone}).one()
-    return row.by_email or row.by_phone
+    found: int | None = row.by_email or row.by_phone
+    return found
 
 
-def _notify_holder(connection, ticket_id: int, now: datetime) -> None:
+def _notify_holder(connection: Connection, ticket_id: int, now: datetime) -> None:
     """The holder of a repeated e-mail or phone hears of it, not the person asking. Always one
     INSERT, like a newcomer's e-mail: repeated notices are thinned by the worker, not here."""
     outbox.enqueue(connection, ticket_id, "notice", now)
@@ -90,7 +92,7 @@ def _notify_holder(connection, ticket_id: int, now: datetime) -> None:
 
 def register(
     show_slug: str,
-    values: dict,
+    values: dict[str, Any],
     *,
     now: datetime,
     locale: str = "vi",
@@ -109,7 +111,7 @@ def register(
     row itself) is done before the transaction starts.
     """
     person = validate_registrant(values, now)
-    ticket = {
+    ticket: dict[str, Any] = {
         "name": person.name,
         "email": person.email,
         "phone": person.phone,
@@ -155,12 +157,14 @@ class _SeatRefused(Exception):
 
 def _open_show(
     connection: Connection, show_slug: str, ticket: dict[str, Any], now: datetime, *, locked: bool
-) -> Row[Any]:
-    """The show, open to registration now (NotFound, RegistrationClosed), and the ticket's
-    show_id set: the one lookup and window check of both paths. `locked` (the general path):
-    the show's row held to the end of the transaction. Unlocked (a newcomer), it is read once
-    for the whole group commit: nothing in it changes the show's columns but issued_count, and
-    that only tells "open" from "full", both open to registration."""
+) -> Any:
+    """The show's row (the columns of _SHOW_READ), open to registration now (NotFound,
+    RegistrationClosed), and the ticket's show_id set: the one lookup and window check of both
+    paths. `locked` (the general path): the show's row held to the end of the transaction.
+    Unlocked (a newcomer), it is read once for the whole group commit: nothing in it changes
+    the show's columns but issued_count, and that only tells "open" from "full", both open to
+    registration."""
+    show: Any
     if locked:
         show = connection.execute(_SHOW, {"slug": show_slug}).one_or_none()
     else:
@@ -176,7 +180,7 @@ def _open_show(
     return show
 
 
-def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) -> str:
+def _issue_to_newcomer(connection: Connection, show_slug: str, ticket: dict[str, Any], now: datetime) -> str:
     """The common case, and all the time another writer waits for: the show's row, the ticket
     and its e-mail, then a free seat nobody waits for. Core statements on the connection alone,
     so that it can share a group commit (database.group_write).
@@ -203,21 +207,24 @@ def _issue_to_newcomer(connection, show_slug: str, ticket: dict, now: datetime) 
     return "issued"
 
 
-def _insert_ticket(connection, ticket: dict, status: str, now: datetime) -> None:
-    ticket_id = connection.execute(
+def _insert_ticket(connection: Connection, ticket: dict[str, Any], status: str, now: datetime) -> None:
+    inserted = connection.execute(
         _INSERT_TICKET, dict(ticket, status=status, issued_at=now if status == "issued" else None)
-    ).inserted_primary_key[0]
-    outbox.enqueue(connection, ticket_id, "confirm", now)
+    ).inserted_primary_key
+    assert inserted is not None
+    outbox.enqueue(connection, inserted[0], "confirm", now)
 
 
-def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist: bool) -> str:
+def _insert(
+    session: Session, show_slug: str, ticket: dict[str, Any], now: datetime, join_waitlist: bool
+) -> str:
     """The general case, in a transaction of its own: lapsed holds give their seats back and
     people waiting are promoted first; a full show answers full, a waitlist place, or waitlist
     closed, for a new and a known person alike."""
     show = _open_show(session.connection(), show_slug, ticket, now, locked=True)
     holds.expire_lapsed(session, now, show_id=show.id)
     if waitlist.is_open(show, now):
-        waitlist.promote(session, session.get(Show, show.id), now)
+        waitlist.promote(session, session.get_one(Show, show.id), now)
     existing = _live_ticket_of(session.connection(), show.id, ticket["email"], ticket["phone"])
     seat_taken = waitlist.take_seat(session, show.id)
     if not seat_taken:
@@ -235,7 +242,7 @@ def _insert(session, show_slug: str, ticket: dict, now: datetime, join_waitlist:
     return status
 
 
-def ticket_by_token(session, token: str) -> Ticket:
+def ticket_by_token(session: Session, token: str) -> Ticket:
     """The ticket behind a link; NotFound for any other string."""
     if not token or len(token) > 64:
         raise NotFound()
@@ -263,7 +270,9 @@ def confirm(token: str, *, now: datetime) -> bool:
     lapsed or cancelled ticket is left as it is. Raises NotFound for any other string."""
     with transaction() as session:
         ticket_id = ticket_by_token(session, token).id
-        confirmed = session.connection().execute(_CONFIRM, {"ticket_id": ticket_id, "now": now}).rowcount == 1
+        confirmed: bool = (
+            session.connection().execute(_CONFIRM, {"ticket_id": ticket_id, "now": now}).rowcount == 1
+        )
         if confirmed:
             outbox.enqueue(session, ticket_id, "ticket", now)
         else:

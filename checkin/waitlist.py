@@ -10,9 +10,10 @@ the show's row serialises promotions, so nobody is promoted twice and nobody is 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import bindparam, exists, func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
 from .database import core_connection
@@ -25,7 +26,7 @@ def is_open(show: Show, now: datetime) -> bool:
     return now < show.doors_open_at - timedelta(minutes=show.waitlist_cutoff_minutes)
 
 
-def position(session, ticket: Ticket) -> int | None:
+def position(session: Session, ticket: Ticket) -> int | None:
     """1 for the first in line; None for a ticket that is not waiting."""
     if ticket.status != "waitlisted":
         return None
@@ -36,13 +37,16 @@ def position(session, ticket: Ticket) -> int | None:
     )
 
 
-def waiting_count(session, show_id: int) -> int:
-    return session.scalar(
-        select(func.count(Ticket.id)).where(Ticket.show_id == show_id, Ticket.status == "waitlisted")
+def waiting_count(session: Session, show_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(Ticket.id)).where(Ticket.show_id == show_id, Ticket.status == "waitlisted")
+        )
+        or 0
     )
 
 
-def lock_show(session, show_id: int) -> Show:
+def lock_show(session: Session, show_id: int) -> Show:
     """The show's row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already holds the whole database)."""
     return session.scalars(
@@ -84,7 +88,7 @@ def give_seat_back(session_or_connection: Session | Connection, show_id: int) ->
     return core_connection(session_or_connection).execute(_GIVE_SEAT_BACK, {"show_id": show_id}).rowcount == 1
 
 
-def _first_in_line(session, show_id: int) -> int | None:
+def _first_in_line(session: Session, show_id: int) -> int | None:
     return session.scalar(
         select(Ticket.id)
         .where(Ticket.show_id == show_id, Ticket.status == "waitlisted")
@@ -93,19 +97,17 @@ def _first_in_line(session, show_id: int) -> int | None:
     )
 
 
-def _issue(session, ticket_id: int, now: datetime) -> bool:
-    return (
-        session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.status == "waitlisted")
-            .values(status="issued", issued_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+def _issue(session: Session, ticket_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "waitlisted")
+        .values(status="issued", issued_at=now)
+        .execution_options(synchronize_session=False)
     )
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
-def promote(session, show: Show, now: datetime) -> list[int]:
+def promote(session: Session, show: Show, now: datetime) -> list[int]:
     """Issues free seats to the people waiting, first come first served, inside the caller's
     transaction; returns the promoted ticket ids. The caller holds the show's row (lock_show, or
     a change of the show), or the seat's conditional UPDATE takes it before anyone is promoted."""

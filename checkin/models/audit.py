@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -13,10 +14,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from .base import Model
 
 
-class AuditUnlock(db.Model):
+class AuditUnlock(Model):
     """The one way past the audit log's append-only triggers: a row inserted and deleted inside
     the retention purge's own transaction (checkin/retention.py), never committed."""
 
@@ -25,7 +26,7 @@ class AuditUnlock(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Append-only record of organiser actions: who, when, what, before and after. Database
     triggers refuse UPDATE and DELETE (migration 0006) except through AuditUnlock."""
 
@@ -41,5 +42,5 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[str | None] = mapped_column(String(40))
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -15,11 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from .base import Model
 from .tickets import Ticket
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """Mail written in the same transaction as the ticket, delivered afterwards with retries."""
 
     __tablename__ = "outbox"
@@ -41,7 +41,7 @@ class OutboxMessage(db.Model):
     ticket: Mapped[Ticket] = relationship()
 
 
-class LookupRequest(db.Model):
+class LookupRequest(Model):
     """A /find request waiting for the worker: the page answers after one INSERT whatever the
     address, so its timing tells nothing; the worker deletes the row when it has looked."""
 
@@ -52,7 +52,7 @@ class LookupRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class HolderMessage(db.Model):
+class HolderMessage(Model):
     """An organiser's message to a show's holders (weather, a gate change, a delay), in both
     languages, queued to the outbox in batches (checkin/holder_messages.py)."""
 
@@ -73,7 +73,7 @@ class HolderMessage(db.Model):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class HolderMessageRecipient(db.Model):
+class HolderMessageRecipient(Model):
     """One ticket a message goes to, once (unique), and its outbox row."""
 
     __tablename__ = "holder_message_recipients"

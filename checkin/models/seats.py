@@ -17,11 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from .base import Model
 from .shows import Show
 
 
-class Reconfirmation(db.Model):
+class Reconfirmation(Model):
     """A show's day-before round of "are you still coming?" (checkin/reconfirmation.py): one per
     show; cancelling it and starting again reuses the row."""
 
@@ -41,7 +41,7 @@ class Reconfirmation(db.Model):
     promoted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class ReconfirmationAnswer(db.Model):
+class ReconfirmationAnswer(Model):
     """One asked ticket and its holder's answer. `answer` changes only by conditional UPDATEs
     from NULL (silent), so "I'm coming" and the release at the deadline cannot both win."""
 
@@ -59,7 +59,7 @@ class ReconfirmationAnswer(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class StandbyLine(db.Model):
+class StandbyLine(Model):
     """A show's standby line (checkin/standby.py): numbers given out, numbers called, and when
     the organiser lets standby in and how many places are kept for late ticket holders."""
 
@@ -81,7 +81,7 @@ class StandbyLine(db.Model):
     kept_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class StandbyPass(db.Model):
+class StandbyPass(Model):
     """One person in the standby line: a number and a signed pass (its own QR kind)."""
 
     __tablename__ = "standby_passes"

@@ -17,10 +17,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from .base import Model
 
 
-class Show(db.Model):
+class Show(Model):
     __tablename__ = "shows"
     __table_args__ = (
         CheckConstraint("ticket_quota >= 0", name="ticket_quota_not_negative"),
@@ -75,7 +75,7 @@ class Show(db.Model):
         return max(self.ticket_quota - self.issued_count, 0)
 
 
-class Gate(db.Model):
+class Gate(Model):
     __tablename__ = "gates"
     __table_args__ = (UniqueConstraint("show_id", "label"),)
 

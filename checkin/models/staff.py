@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from .base import Model
 
 
-class Staff(db.Model):
+class Staff(Model):
     __tablename__ = "staff"
     __table_args__ = (CheckConstraint("role IN ('volunteer', 'organiser')", name="staff_role"),)
 
@@ -52,7 +52,7 @@ class Staff(db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class StoredSigningKey(db.Model):
+class StoredSigningKey(Model):
     """A ticket-signing key of the deployment, shared by every app server (keystore.py)."""
 
     __tablename__ = "signing_keys"
@@ -69,7 +69,7 @@ class StoredSigningKey(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,7 @@ class ApiToken(db.Model):
     staff: Mapped[Staff] = relationship()
 
 
-class PairingCode(db.Model):
+class PairingCode(Model):
     """A one-time code shown as a QR by an organiser to log a volunteer's phone in."""
 
     __tablename__ = "pairing_codes"

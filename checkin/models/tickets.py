@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
-from ..extensions import db
+from .base import Model
 from .shows import Show
 
 # A ticket's states, the one list (the schema's check, the console's labels and filter, the
@@ -36,7 +37,7 @@ LIVE_TICKET = text(_status_in(LIVE_STATUSES))
 UNCONFIRMED = text("confirmed_at IS NULL")
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """One registration: issued, waitlisted or cancelled. Holds the person's few data."""
 
     __tablename__ = "tickets"
@@ -114,7 +115,7 @@ class Ticket(db.Model):
     show: Mapped[Show] = relationship()
 
 
-class Scan(db.Model):
+class Scan(Model):
     """The append-only scan log: every scan, whatever its result."""
 
     __tablename__ = "scans"
@@ -142,7 +143,7 @@ class Scan(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
     scanned_at: Mapped[datetime] = mapped_column(DateTime)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
-    response: Mapped[dict] = mapped_column(JSON)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Set when a volunteer undoes this admission; the row itself is never deleted.
     undone_by_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
     # Decided on the phone without the server (sent late, from its offline queue).
