@@ -12,7 +12,7 @@ Device times count only within the plausible-clock rules (admission.decision_tim
 when the scan reached the server); an online move happened when the server recorded it. Ties
 are broken by the client id, never by arrival.
 
-Pure: no database access here; admission.py reads the rows and writes the outcome.
+Pure: no database access here; checkin/admission reads the rows and writes the outcome.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A compact list of a show's tickets: code and state, plus the attendee's name only where the
 show allows names on gate phones (Show.offline_names), and the codes of the other shows'
 tickets so that the phone can answer "wrong show". The phone keeps it fresh with small
-incremental updates: every ticket change sets Ticket.updated_at (models.py), and a cursor
+incremental updates: every ticket change sets Ticket.updated_at (checkin/models), and a cursor
 names the time of the last download.
 
 Why the overlap: updated_at is set when a transaction writes, but the row becomes visible
