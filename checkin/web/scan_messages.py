@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from ..admission import ALREADY_ADMITTED, CONFLICT, RESULTS, UNDONE
+from ..admission import ALREADY_ADMITTED, CONFLICT, UNDONE
 from .locale import current_locale
 
 
@@ -35,7 +35,8 @@ class Sentence:
 _NAME = {"name": "ticket.name"}
 _FIRST_ENTRY = {"time": "first_admitted_at", "gate": "first_gate"}
 
-# Keyed by result code, or "<result>.<variant>" where the answer's details change the sentence.
+# Keyed by result code, or "<result>.<variant>" where the answer's details change the sentence;
+# every result of the domain (admission.RESULTS, UNDONE) has one (tests/test_scanner_config.py).
 # The variants marked "phone" are said only by the scanner when it decides alone, knowing less
 # than the server: no name on a codes-only list, no title of another show, only its own list.
 SENTENCES: dict[str, Sentence] = {
@@ -94,8 +95,6 @@ SENTENCES: dict[str, Sentence] = {
     ),
     UNDONE: Sentence(N_("Admission undone: the ticket of %(name)s can be used again."), _NAME),
 }
-# Every result the domain can give has its sentence (tests/test_scan_sentences.py).
-SPOKEN_RESULTS = (*RESULTS, UNDONE)
 
 
 def sentence_key(response: dict) -> str:
