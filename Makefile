@@ -15,7 +15,7 @@ VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 PROD_PORT ?= 8443
 
-.PHONY: install run run-lan run-prod caddy test bench bench-stack screenshots translations extract clean
+.PHONY: install run run-lan run-prod caddy test test-js bench bench-stack screenshots translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
@@ -76,8 +76,14 @@ caddy:
 	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq caddy >/dev/null; } || \
 	  { echo "caddy is missing: sudo apt-get install -y caddy" >&2; exit 1; }
 
-test: install
+# The JavaScript unit tests first (seconds), then pytest; either failing fails `make test`.
+test: install test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The scanner's pure modules (static/js/gate/) under the machine's node (20+), nothing from npm
+# but the vendored Ed25519 they check signatures with.
+test-js: $(VENDORED)
+	node --test tests/js/*.test.mjs
 
 # Under gunicorn on 127.0.0.1, SQLite then PostgreSQL when reachable (CHECKIN_TEST_DATABASE_URL,
 # default postgresql://postgres@127.0.0.1:5432/test); writes tests/bench/results/<date>.md.

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, urlencode
 
 from tests.conftest import csrf_token, login
-from tests.support.gate import add_gates, add_volunteer, open_show
+from tests.support.gate import add_gates, add_volunteer, open_show, scanner_config
 
 PASSWORD = "correct horse battery"
 
@@ -39,11 +39,14 @@ def test_the_choice_is_kept_on_the_device_and_opens_the_scanner(app, client):
     assert parse_qs(cookie.value) == {"show": ["gate"], "gate": ["Cổng B"]}
     assert cookie.http_only
     html = client.get("/gate").get_data(as_text=True)
-    assert 'data-gate="Cổng B"' in html and 'data-show="gate"' in html
-    assert 'data-reentry="true"' in html and 'name="direction"' in html
-    assert re.search(r'<script type="module" src="/static/js/scanner.js', html)
+    config = scanner_config(html)
+    assert (config["show"], config["gate"], config["lang"]) == ("gate", "Cổng B", "vi")
+    assert 'name="direction"' in html
+    assert re.search(r'<script type="module" src="/static/js/scanner/main.js', html)
     assert "<script>" not in html and "style=" not in html  # the CSP allows neither
-    assert 'data-wasm-url="/static/vendor/barcode-detector/zxing_reader.wasm"' in html
+    assert config["urls"]["wasm"] == "/static/vendor/barcode-detector/zxing_reader.wasm"
+    assert config["words"]["starting"] == "Đang bật camera…"
+    assert " data-msg-" not in html and " data-say-" not in html  # the words are in the configuration
     assert "Đang bật camera…" in html and "Mã vé, số điện thoại hoặc tên" in html
 
 

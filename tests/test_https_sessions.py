@@ -35,8 +35,10 @@ def proxied(app_config):
 
 def _token(client, path: str) -> str:
     html = client.get(path, headers=HTTPS).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'data-csrf="([^"]+)"', html
+    match = (
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        or re.search(r'data-csrf="([^"]+)"', html)
+        or re.search(r'"csrf": "([^"]+)"', html)
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)

@@ -26,6 +26,7 @@ from ..shows import find_gate, list_shows, to_local
 from ..web.locale import LOCALES, current_locale
 from ..web.staff_session import page_staff_required
 from . import bp
+from .scanner_config import scanner_config
 
 # The device keeps its show and gate: a phone handed over at a shift change stays set up.
 CHOICE_COOKIE = "checkin_gate"
@@ -36,11 +37,11 @@ SW_SCOPE = "/gate"
 # The scanner page's cached copy; a cache of its own, so that signing out can drop it alone.
 PAGE_CACHE = "checkin-gate-page"
 # What the scanner needs to start and decide with no network (static/, relative). Every module
-# under js/gate/ is included, so a new one cannot be forgotten.
+# under js/scanner/ and js/gate/ is included, so a new one cannot be forgotten.
 OFFLINE_FILES = (
     "css/app.css",
     "css/gate.css",
-    "js/scanner.js",
+    "js/scanner/*.js",
     "js/gate/*.js",
     "vendor/barcode-detector/ponyfill.js",
     "vendor/barcode-detector/zxing-exported.js",
@@ -76,15 +77,13 @@ def index():
     if (g.staff.gate_show_id, g.staff.gate_label) != (show.id, gate):
         # The phone's saved gate is the volunteer's gate now (lookups and the list follow it).
         choose_gate(g.staff.id, show.slug, gate, now=utcnow())
+    title = show.title(current_locale())
     return render_template(
         "gate/scanner.html",
         show=show,
         gate=gate,
-        title=show.title(current_locale()),
-        doors=to_local(show.doors_open_at),
-        staff=g.staff,
-        sw_scope=SW_SCOPE,
-        page_cache=PAGE_CACHE,
+        title=title,
+        config=scanner_config(show, gate, title=title, sw_scope=SW_SCOPE, page_cache=PAGE_CACHE),
     )
 
 

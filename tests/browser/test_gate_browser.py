@@ -17,7 +17,7 @@ from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 640, 480
-DETECT_EVERY_MS = 120  # static/js/scanner.js
+DETECT_EVERY_MS = 120  # static/js/scanner/camera.js
 DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
 
 

@@ -565,7 +565,7 @@ def test_the_manifest_and_the_service_worker(app, client):
     assert worker.headers["Content-Type"].startswith("text/javascript")
     source = worker.get_data(as_text=True)
     for path in (
-        "/static/js/scanner.js",
+        "/static/js/scanner/main.js",
         "/static/js/gate/verify.js",
         "/static/vendor/noble-ed25519/index.js",
         "/static/vendor/barcode-detector/zxing_reader.wasm",

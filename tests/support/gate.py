@@ -107,3 +107,12 @@ def choose_gate(app, name: str, slug: str, gate: str) -> None:
     with app.app_context():
         staff_id = db.session.scalar(select(Staff.id).where(Staff.name == name))
         choose(staff_id, slug, gate, now=utcnow())
+
+
+def scanner_config(html: str) -> dict:
+    """The scanner page's configuration (#scanner-config), as static/js/scanner/main.js reads it."""
+    import json
+
+    match = re.search(r'<script type="application/json" id="scanner-config">(.*?)</script>', html, re.S)
+    assert match, "no scanner configuration on the page"
+    return json.loads(match.group(1))

@@ -1,15 +1,20 @@
 // A school group's pass at the gate: the group, how many are expected and already in, and one
 // step that lets in those present, by a count or by ticking names. Each person is admitted on
 // their own ticket by the server (exactly once, within the venue capacity); online only.
+import { fill } from "./words.js";
+
 const $ = (selector) => document.querySelector(selector);
 
-export function groupGate({ text, say, postJSON, scanBody, onDone }) {
+// config: the scanner page's configuration (checkin/gate/scanner_config.py); post(url, body) ->
+// {status, data}; scanBody(extra) as a scan has it; onDone() after people were let in.
+export function groupGate({ config, post, scanBody, onDone }) {
+  const { urls, words } = config;
   const panel = $("#group-panel");
   let payload = "";
 
   function render(group) {
     $("#group-title").textContent = `${group.school} – ${group.class_name}`;
-    $("#group-counts").textContent = say("msgGroupCounts", { expected: group.expected, inside: group.already_in });
+    $("#group-counts").textContent = fill(words.groupCounts, { expected: group.expected, inside: group.already_in });
     const waiting = group.members.filter((m) => !m.admitted);
     $("#group-count").value = String(waiting.length);
     $("#group-count").max = String(waiting.length);
@@ -31,9 +36,9 @@ export function groupGate({ text, say, postJSON, scanBody, onDone }) {
   }
 
   async function refresh() {
-    const answer = await postJSON(text("groupLookupUrl"), { payload, show: text("show") });
+    const answer = await post(urls.groupLookup, { payload, show: config.show });
     if (answer.status !== 200) {
-      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || text("msgError");
+      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || words.error;
       return false;
     }
     render(answer.data);
@@ -44,15 +49,15 @@ export function groupGate({ text, say, postJSON, scanBody, onDone }) {
     const body = { ...scanBody({ payload }), ...extra };
     delete body.direction;
     delete body.scanned_at;
-    const answer = await postJSON(text("groupAdmitUrl"), body);
+    const answer = await post(urls.groupAdmit, body);
     if (answer.status !== 200) {
-      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || text("msgError");
+      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || words.error;
       return;
     }
     const r = answer.data.results;
     await refresh();
     // After the list is fresh, so that the answer and the counts on screen agree.
-    $("#group-answer").textContent = say("msgGroupDone", {
+    $("#group-answer").textContent = fill(words.groupDone, {
       admitted: answer.data.admitted, already: r.already_inside || 0, full: r.venue_full || 0 });
     onDone();
   }
