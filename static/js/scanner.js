@@ -6,6 +6,7 @@ import { GateList, festivalClock } from "./gate/list.js";
 import { Store } from "./gate/store.js";
 import { Link, SignedOut } from "./gate/sync.js";
 import { groupGate } from "./gate/group.js";
+import { standbyWords } from "./gate/standby.js";
 
 const root = document.querySelector("#scanner");
 const text = (name) => root.dataset[name] || "";
@@ -183,6 +184,8 @@ function scanBody(extra) {
 }
 
 function offlineMessage(answer) {
+  const standby = standbyWords(answer, say);
+  if (standby) return standby;
   const ticket = answer.ticket || {};
   const named = Boolean(ticket.name);
   switch (answer.result) {
