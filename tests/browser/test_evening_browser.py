@@ -85,6 +85,16 @@ def pass_scans(app, code) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
+def said_in(scanner, online: str, offline: str) -> bool:
+    """Waits for a pass's admission on the scanner; whether the phone decided it (a server slower
+    than the scanner's 1.5 s, as on a loaded test machine, leaves the decision to the phone,
+    which has the number called at its list's download but no names)."""
+    scanner.wait_for_selector("#result[data-result='admitted']", timeout=TIMEOUT)
+    decided_offline = scanner.get_attribute("#result", "data-offline") == "true"
+    assert scanner.text_content("#result-message") == (offline if decided_offline else online)
+    return decided_offline
+
+
 def sign_in(page, name, password):
     page.goto("/login")
     page.fill("#name", name)
@@ -227,12 +237,12 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
     )
     scanner = phone.new_page()
     sign_in_at_gate(scanner)
-    scanner.wait_for_selector("#result[data-result='admitted'][data-offline='false']", timeout=TIMEOUT)
-    assert scanner.text_content("#result-message") == "Số chờ 1: mời vào, Khách Một!"
+    first = said_in(scanner, "Số chờ 1: mời vào, Khách Một!", "Số chờ 1: mời vào!")
     scanner.wait_for_selector("#result[data-result='not_open']", timeout=TIMEOUT)
     assert scanner.text_content("#result-message") == "Số chờ 2 chưa được gọi (hiện đang gọi đến số 1)."
     peak = max(peak, inside(app))
-    assert pass_scans(app, passes[0]) == [("admitted", False)] and inside(app) == CAPACITY
+    scanner.wait_for_selector("#scanner[data-pending='0']", state="attached", timeout=TIMEOUT)
+    assert pass_scans(app, passes[0]) == [("admitted", first)] and inside(app) == CAPACITY
 
     # Two more leave; numbers 2 and 3 are called; pass 2 comes in.
     assert admit(app, codes[1], GATE, utcnow(), direction="out").result == "exited"
@@ -244,8 +254,10 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
     ).new_context(permissions=["camera"], base_url=live_server.base_url, locale="vi-VN")
     again = second.new_page()
     sign_in_at_gate(again)
-    again.wait_for_selector("#result[data-result='admitted']", timeout=TIMEOUT)
-    assert again.text_content("#result-message") == "Số chờ 2: mời vào, Khách Hai!"
+    late = said_in(again, "Số chờ 2: mời vào, Khách Hai!", "Số chờ 2: mời vào!")
+    again.wait_for_selector("#scanner[data-pending='0']", state="attached", timeout=TIMEOUT)
+    refusal, admission = pass_scans(app, passes[1])
+    assert refusal[0] == "not_open" and admission == ("admitted", late)
     peak = max(peak, inside(app))
     assert admit(app, codes[2], GATE, utcnow(), direction="out").result == "exited"
     assert call_numbers(app) == 3
@@ -280,5 +292,5 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
     print(
         f"\nevening in the browser: tickets 4 (+2 waiting), confirmed {figures['confirmed']}, declined "
         f"{figures['declined']}, released {figures['released']}, promoted {figures['promoted']}; "
-        f"standby issued 4, admitted {admitted_passes} (one offline); peak inside {peak} of {CAPACITY}"
+        f"standby issued 4, admitted {admitted_passes} ({1 + first + late} decided offline); peak inside {peak} of {CAPACITY}"
     )
