@@ -274,6 +274,12 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
     assert refused["message"] == "Số chờ 4 chưa được gọi (hiện đang gọi đến số 3)."
     assert pass_scans(app, passes[2]) == []  # nothing reached the server yet
 
+    # The organiser's dashboard, open meanwhile, shows the round's and the line's figures.
+    page.goto("/organiser/?show=gala")
+    stat = lambda name: page.text_content(f"[data-stat='{name}']").strip()  # noqa: E731
+    assert (stat("reconfirmation.released"), stat("reconfirmation.promoted")) == ("2", "2")
+    assert (stat("standby.issued"), stat("standby.called_up_to"), stat("standby.admitted")) == ("4", "3", "2")
+
     # The network is back: the queue goes up once, and the server counts pass 3 inside.
     offline.context.set_offline(False)
     offline.page.wait_for_selector(
@@ -287,6 +293,22 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
         admitted_passes = db.session.query(StandbyPass).filter(StandbyPass.admitted_at.is_not(None)).count()
         db.session.remove()
     assert admitted_passes == 3
+    # The dashboard follows by itself (it polls the stats JSON), as does the JSON's standby block.
+    page.wait_for_selector("[data-stat='standby.admitted']:text-is('3')", timeout=TIMEOUT)
+    stats = page.evaluate(
+        "async () => (await fetch('/api/v1/shows/gala/stats', {credentials: 'same-origin'})).json()"
+    )
+    assert {k: stats["standby"][k] for k in ("issued", "called_up_to", "admitted")} == {
+        "issued": 4,
+        "called_up_to": 3,
+        "admitted": 3,
+    }
+    assert {k: stats["reconfirmation"][k] for k in ("asked", "confirmed", "declined", "released")} == {
+        "asked": 4,
+        "confirmed": 1,
+        "declined": 1,
+        "released": 2,
+    }
     board.reload()
     assert board.text_content("#called-up-to") == "3"
     print(
