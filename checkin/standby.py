@@ -392,9 +392,12 @@ def scan(
             )
             if offline and local_result not in OK_RESULTS:
                 # The phone turned the person away: nothing to change, only to remember.
-                result, extra = (local_result if found else "invalid"), {}
+                result, extra = (local_result if code else "invalid"), {}
             else:
                 result, extra = _decide(connection, found, show_slug, direction, at, gate, show_day_end)
+                if found is None and code:
+                    # Genuine but not in the line (as a ticket that is not in the system).
+                    result = "unknown"
                 if offline and direction == "in" and result not in OK_RESULTS:
                     # The person was let in: not a refusal but a conflict, for an organiser to review.
                     reason = "already_admitted" if result == "already_inside" else result
