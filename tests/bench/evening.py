@@ -277,7 +277,8 @@ def main() -> None:
         f"  standby: issued {f['standby_issued']}, called up to {f['standby_called_up_to']}, "
         f"admitted {f['standby_admitted']}, refused at the gate {f['standby_refused_at_gate']}\n"
         f"  inside: peak {f['peak_inside']} of {f['capacity']} "
-        f"(never above {f['capacity']}), mean during the show {f['mean_inside_during_show']}"
+        f"(within capacity at every minute: {f['peak_inside'] <= f['capacity']}), "
+        f"mean during the show {f['mean_inside_during_show']}"
     )
 
 
