@@ -4,6 +4,10 @@ their language, through the outbox, a batch per transaction.
 Each recipient is a row unique per (message, ticket) written in the same transaction as its
 outbox row, so a batch run twice (two workers, a retry) queues nobody twice; the message itself
 is unique per form (its one-time key), so a double click makes one message.
+
+People in the standby line gave a name and a phone, no e-mail: a message to "standby" (or "all")
+reaches them on their pass page (the page they keep for its QR code), in the language they read
+it in, once per message however often the page is opened.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from .models import HolderMessage, HolderMessageRecipient, OutboxMessage, Ticket
 from .outbox import enqueue
 from .shows import get_show
 
-AUDIENCES = {"issued": ("issued",), "waitlisted": ("waitlisted",), "all": ("issued", "waitlisted")}
+# Audience -> the ticket statuses its e-mails go to; STANDBY_AUDIENCES are also on standby passes.
+AUDIENCES = {
+    "issued": ("issued",),
+    "waitlisted": ("waitlisted",),
+    "standby": (),
+    "all": ("issued", "waitlisted"),
+}
+STANDBY_AUDIENCES = ("standby", "all")
 BATCH = 200
 Recipient = HolderMessageRecipient
 
@@ -186,3 +197,24 @@ def mail_context(session, outbox_id: int, locale: str) -> dict:
         "message_subject": message.subject_en if english else message.subject_vi,
         "message_body": message.body_en if english else message.body_vi,
     }
+
+
+@dataclass(frozen=True)
+class Shown:
+    created_at: datetime
+    subject: str
+    body: str
+
+
+def for_standby(session, show_id: int, locale: str) -> list[Shown]:
+    """The show's messages to its standby line, newest first, in `locale` (vi or en)."""
+    english = locale == "en"
+    rows = session.scalars(
+        select(HolderMessage)
+        .where(HolderMessage.show_id == show_id, HolderMessage.audience.in_(STANDBY_AUDIENCES))
+        .order_by(HolderMessage.id.desc())
+    ).all()
+    return [
+        Shown(m.created_at, m.subject_en if english else m.subject_vi, m.body_en if english else m.body_vi)
+        for m in rows
+    ]

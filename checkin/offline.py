@@ -10,6 +10,11 @@ Why the overlap: updated_at is set when a transaction writes, but the row become
 only when it commits, a moment later. A download at that moment misses the row while its
 cursor already lies past it; asking again from a little before the cursor finds it. Rows
 sent twice are harmless: the phone replaces a ticket's entry with the newer one.
+
+Standby passes (checkin/standby.py) come whole with every download, with the number called at
+that moment: a line holds a few hundred people at most, and the phone admits a pass offline only
+if its number is called by then (numbers are only ever called, never uncalled, so the server
+agrees when the scan is uploaded).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from .gate_lookup import check_show
-from .models import Show, Ticket
+from .models import Show, StandbyLine, StandbyPass, Ticket
 from .shows import show_day_end, to_local
 
 CURSOR_PREFIX = "v1."
@@ -39,6 +44,9 @@ class GateList:
     cursor: str
     full: bool
     tickets: list[list]
+    # {"called_up_to": N, "passes": [[code, number, state, name?, HH:MM?, gate?], ...]}; another
+    # show's pass is [code, 0, "x"].
+    standby: dict
 
 
 def encode_cursor(at: datetime) -> str:
@@ -89,7 +97,42 @@ def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetim
         cursor=encode_cursor(now),
         full=full,
         tickets=entries,
+        standby=_standby(session, show),
     )
+
+
+def _standby(session, show: Show) -> dict:
+    columns = [
+        StandbyPass.code,
+        StandbyPass.number,
+        StandbyPass.admitted_at,
+        StandbyPass.inside,
+        StandbyPass.admitted_gate,
+    ]
+    if show.offline_names:
+        columns.append(StandbyPass.name)
+    passes = []
+    for row in session.execute(
+        select(*columns).where(StandbyPass.show_id == show.id).order_by(StandbyPass.number)
+    ):
+        code, number, admitted_at, inside, admitted_gate = row[:5]
+        entry = [
+            code,
+            number,
+            state_of("issued", admitted_at is not None, inside),
+            row[5] if show.offline_names else None,
+            to_local(admitted_at).strftime("%H:%M") if admitted_at is not None else None,
+            admitted_gate if admitted_at is not None else None,
+        ]
+        while len(entry) > 3 and entry[-1] is None:
+            entry.pop()
+        passes.append(entry)
+    others = session.scalars(
+        select(StandbyPass.code).where(StandbyPass.show_id != show.id).order_by(StandbyPass.id)
+    )
+    passes.extend([code, 0, OTHER_SHOW] for code in others)
+    called = session.scalar(select(StandbyLine.called_up_to).where(StandbyLine.show_id == show.id))
+    return {"called_up_to": called or 0, "passes": passes}
 
 
 def _entry(row, with_name: bool) -> list:

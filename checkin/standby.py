@@ -32,7 +32,7 @@ from .database import transaction
 from .errors import Duplicate, InvalidInput, NotFound
 from .models import Scan, Show, StandbyLine, StandbyPass, Ticket
 from .personal_data import normalize_name, normalize_phone
-from .shows import get_show, show_day_end
+from .shows import get_show, show_day_end, to_local
 from .signing import Keyring
 
 PREFIX = "S1"
@@ -334,10 +334,23 @@ def scan(
     show_slug: str | None,
     now: datetime,
     method: str = "qr",
+    scanned_at: datetime | None = None,
+    local_result: str | None = None,
 ) -> tuple[dict, int, bool]:
     """A standby pass at the gate: (the stored answer, its scan row's id, replayed). The answer
     uses the scan results of admission.RESULTS; a number not yet called is "not_open" with
-    the called number, after the show's day "not_open" with show_over."""
+    the called number, after the show's day "not_open" with show_over.
+
+    With ``local_result``, a scan a phone decided offline (checkin/offline.py gives it the passes
+    and the number called at download time), as admission.py records tickets': the phone's
+    refusal is only logged; its move is made now, at the device's time when plausible, and if
+    the server cannot make it (another phone admitted the pass first, the venue is full) an entry
+    is a conflict for the organisers and changes nothing. Moves are applied in the order they
+    arrive (a phone uploads its queue oldest first); exactly once is the conditional UPDATE's."""
+    from .admission import CONFLICT, OK_RESULTS, TONES, decision_time
+
+    offline = local_result is not None
+    at = decision_time(scanned_at, now) if offline else now
     code = verify_pass(payload_text, keyring)
     try:
         with transaction() as session:
@@ -355,6 +368,7 @@ def scan(
                         StandbyPass.name,
                         StandbyPass.code,
                         StandbyPass.admitted_at,
+                        StandbyPass.admitted_gate,
                         StandbyPass.inside,
                         Show.id.label("show_id"),
                         Show.slug,
@@ -376,11 +390,22 @@ def scan(
             show_id = (
                 found.show_id if found else session.scalar(select(Show.id).where(Show.slug == show_slug))
             )
-            result, extra = _decide(connection, found, show_slug, direction, now, gate, show_day_end)
+            if offline and local_result not in OK_RESULTS:
+                # The phone turned the person away: nothing to change, only to remember.
+                result, extra = (local_result if code else "invalid"), {}
+            else:
+                result, extra = _decide(connection, found, show_slug, direction, at, gate, show_day_end)
+                if found is None and code:
+                    # Genuine but not in the line (as a ticket that is not in the system).
+                    result = "unknown"
+                if offline and direction == "in" and result not in OK_RESULTS:
+                    # The person was let in: not a refusal but a conflict, for an organiser to review.
+                    reason = "already_admitted" if result == "already_inside" else result
+                    result, extra = CONFLICT, {"conflict": reason, **extra}
             response = {
                 "result": result,
-                "ok": result in ("admitted", "exited", "reentered"),
-                "tone": "green" if result in ("admitted", "exited") else "red",
+                "ok": result in OK_RESULTS,
+                "tone": TONES.get(result, "red"),
                 **extra,
             }
             if found is not None:
@@ -391,6 +416,9 @@ def scan(
                     "show_title": {"vi": found.title_vi, "en": found.title_en},
                 }
                 response["standby"] = {"number": found.number, "called_up_to": found.called_up_to}
+                if result in ("already_inside", "reentered", CONFLICT) and found.admitted_at is not None:
+                    response["first_admitted_at"] = to_local(found.admitted_at).strftime("%H:%M")
+                    response["first_gate"] = found.admitted_gate
             scan_id = connection.execute(
                 insert(Scan).values(
                     client_scan_id=client_scan_id,
@@ -401,10 +429,10 @@ def scan(
                     direction=direction,
                     result=result,
                     method="standby" if method == "qr" else method,
-                    scanned_at=now,
+                    scanned_at=scanned_at if offline and scanned_at is not None else now,
                     recorded_at=now,
                     response=response,
-                    offline=False,
+                    offline=offline,
                     in_history=False,
                 )
             ).inserted_primary_key[0]
@@ -430,7 +458,11 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
         connection.execute(_GIVE_PLACE, {"show": found.show_id})
         return "exited", {}
     if now < found.doors_open_at:
-        return "not_open", {}
+        doors = to_local(found.doors_open_at)
+        return "not_open", {
+            "doors_open_at": doors.strftime("%H:%M"),
+            "doors_open_on": doors.strftime("%d/%m"),
+        }
     if now >= show_day_end(found):
         return "not_open", {"show_over": True}
     if found.admitted_at is not None:

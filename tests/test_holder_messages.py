@@ -102,3 +102,76 @@ def test_compose_preview_send_once_in_each_language(app, now, runner, tmp_path):
     stats = client.get("/api/v1/shows/rc/stats").get_json()["messages"]
     assert (stats["messages"], stats["queued"], stats["sent"], stats["failed"]) == (2, 11, 11, 0)
     assert "<td>6</td>" in client.get(page).get_data(as_text=True)
+
+
+def test_the_standby_line_reads_its_messages_on_the_pass_page_once_in_its_language(app, client, now):
+    """Standby people gave no e-mail: a message to "standby" (or "all") is on their pass page,
+    in the language they read it in; one form sent twice is one message; e-mails go to nobody
+    for "standby" and to the ticket holders for "all"."""
+    from checkin import holder_messages
+    from checkin.extensions import db
+    from checkin.models import HolderMessage, HolderMessageRecipient
+    from tests.support.standby_line import join_many
+
+    show_with_holders(app, issued=2, waiting=0, now=now)
+    [joined] = join_many(app, "rc", 1, now=now)
+    organiser = organiser_client(app, now)
+    page = "/organiser/shows/rc/messages"
+    html = organiser.get(page).get_data(as_text=True)
+    assert '<option value="standby">' in html
+    key = re.search(r'id="request_key" name="request_key" type="hidden" value="([^"]+)"', html).group(1)
+    values = {
+        "csrf_token": form_token(organiser, page),
+        "request_key": key,
+        "audience": "standby",
+        "subject_vi": "Cổng B cho hàng chờ",
+        "body_vi": "Hàng chờ xếp ở cổng B.",
+        "subject_en": "Gate B for standby",
+        "body_en": "The standby line forms at gate B.",
+        "action": "send",
+    }
+    assert organiser.post(page, data=values).status_code == 303
+    assert organiser.post(page, data=values).status_code == 303  # clicked twice
+    with app.app_context():
+        holder_messages.create(
+            "rc",
+            audience="issued",
+            subject_vi="Chỉ cho người có vé",
+            subject_en="Ticket holders only",
+            body_vi="x",
+            body_en="x",
+            request_key="issued-only",
+            now=now,
+        )
+        everyone = holder_messages.create(
+            "rc",
+            audience="all",
+            subject_vi="Trễ 15 phút",
+            subject_en="15 minutes late",
+            body_vi="Buổi diễn bắt đầu trễ 15 phút.",
+            body_en="The show starts 15 minutes late.",
+            request_key="everyone",
+            now=now,
+        )
+        holder_messages.queue_due(now)
+        holder_messages.queue_due(now)
+        recipients = dict(
+            db.session.execute(
+                select(HolderMessage.audience, func.count(HolderMessageRecipient.id))
+                .outerjoin(HolderMessageRecipient, HolderMessageRecipient.message_id == HolderMessage.id)
+                .group_by(HolderMessage.audience)
+            ).all()
+        )
+        db.session.remove()
+    assert recipients == {"standby": 0, "issued": 2, "all": 2}
+    assert everyone
+
+    vietnamese = client.get(f"/s/{joined.token}").get_data(as_text=True)
+    assert vietnamese.count("Cổng B cho hàng chờ") == 1 and "Hàng chờ xếp ở cổng B." in vietnamese
+    assert "Trễ 15 phút" in vietnamese and "Chỉ cho người có vé" not in vietnamese
+    assert "Tin nhắn từ ban tổ chức" in vietnamese and "Gate B for standby" not in vietnamese
+    # Newest first.
+    assert vietnamese.index("Trễ 15 phút") < vietnamese.index("Cổng B cho hàng chờ")
+    english = client.get(f"/s/{joined.token}?lang=en").get_data(as_text=True)
+    assert "The standby line forms at gate B." in english and "15 minutes late" in english
+    assert "Hàng chờ xếp ở cổng B." not in english and "Ticket holders only" not in english

@@ -41,7 +41,7 @@ def scan(
     ``local_result``, a scan the phone decided offline (see checkin.admission)."""
     if local_result is not None and local_result not in LOCAL_RESULTS:
         raise ValueError(f"unknown local result {local_result!r}")
-    if local_result is None and standby.is_standby_payload(payload_text):
+    if standby.is_standby_payload(payload_text):
         # A standby pass (checkin/standby.py): its own line, the same scan log and counter.
         answer, scan_id, replayed = standby.scan(
             payload_text,
@@ -52,6 +52,8 @@ def scan(
             client_scan_id=client_scan_id,
             show_slug=show_slug or reads.show_of(show_slug, gate),
             now=now,
+            scanned_at=scanned_at,
+            local_result=local_result,
         )
         return ScanResult(answer["result"], answer, scan_id, replayed)
     request = ScanRequest(

@@ -258,6 +258,10 @@ class GateList(Output):
     cursor: str
     full: bool
     tickets: list[list]
+    standby: dict = Field(
+        description="the standby line: called_up_to (at this download) and every pass, whole each "
+        "time: [code, number, state, name?, admitted HH:MM?, gate?]"
+    )
 
 
 class ReconfirmationCounts(Output):

@@ -60,7 +60,7 @@ class HolderMessage(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"))
-    audience: Mapped[str] = mapped_column(String(12))  # issued, waitlisted or all
+    audience: Mapped[str] = mapped_column(String(12))  # issued, waitlisted, standby or all
     subject_vi: Mapped[str] = mapped_column(String(200))
     subject_en: Mapped[str] = mapped_column(String(200))
     body_vi: Mapped[str] = mapped_column(Text)

@@ -266,5 +266,6 @@ class HolderMessageForm(FlaskForm):
         self.audience.choices = [
             ("issued", _l("Ticket holders")),
             ("waitlisted", _l("People on the waitlist")),
-            ("all", _l("Ticket holders and the waitlist")),
+            ("standby", _l("The standby line (on their standby pass page)")),
+            ("all", _l("Everyone: ticket holders, the waitlist and the standby line")),
         ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
 
-from .. import standby, tickets
+from .. import holder_messages, standby, tickets
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..shows import get_show
+from ..web.locale import current_locale
 from ..web.standby_join import join_page
 from . import bp
 
@@ -33,6 +34,7 @@ def standby_pass(token: str):
         board=board,
         code=tickets.format_code(found.code),
         qr_svg=tickets.qr_svg(payload),
+        messages=holder_messages.for_standby(db.session, show.id, current_locale()),
     )
 
 

@@ -45,6 +45,9 @@ SENTENCES: dict[str, Sentence] = {
         N_("Standby number %(number)s: welcome in, %(name)s!"),
         {"number": "standby.number", **_NAME},
     ),
+    "admitted.standby.nameless": Sentence(  # phone
+        N_("Standby number %(number)s: welcome in!"), {"number": "standby.number"}
+    ),
     "admitted.nameless": Sentence(N_("Valid ticket: welcome in!")),  # phone
     "reentered": Sentence(
         N_("Coming back in (re-entry is allowed). First entry at %(time)s at %(gate)s."), _FIRST_ENTRY

@@ -43,3 +43,11 @@ test("offlineKey: the server's sentence unless the phone knows less", () => {
     assert.equal(offlineKey({ result, ...named }), result);
   }
 });
+
+test("offlineKey: a standby pass decided on the phone says its number, as the server does", () => {
+  const standby = { number: 7, called_up_to: 5 };
+  assert.equal(offlineKey({ result: "admitted", standby, ticket: { code: "C", name: "Lan" } }), "admitted.standby");
+  assert.equal(offlineKey({ result: "admitted", standby, ticket: { code: "C", name: "" } }), "admitted.standby.nameless");
+  assert.equal(offlineKey({ result: "not_open", standby, standby_not_called: true }), "not_open.standby_not_called");
+  assert.equal(offlineKey({ result: "already_inside", standby }), "already_inside");
+});

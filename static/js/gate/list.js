@@ -1,7 +1,10 @@
 // This phone's copy of a show's gate list (GET /api/v1/shows/<slug>/gate-list), held in memory
-// for quick decisions and in IndexedDB so that it survives a reload without network.
+// for quick decisions and in IndexedDB so that it survives a reload without network. Standby
+// passes live beside the tickets under their own key (gate/standby.js), with the number called
+// at the download kept in the list's meta.
 
 import { decide, learn } from "./decide.js";
+import { decideStandby, learnStandby, standbyKey, standbyRecord } from "./standby.js";
 import { ticketRecord } from "./store.js";
 import { makeVerifier } from "./verify.js";
 
@@ -24,14 +27,23 @@ export class GateList {
     this.entries = new Map();
     this.verifier = null;
     this.keysSeen = "";
+    // The highest called number an online answer has shown since the last download.
+    this.learntCalled = 0;
   }
 
   get ready() {
     return this.meta !== null;
   }
 
+  // Tickets only: what the volunteer's "list of N tickets" counts.
   get size() {
-    return this.entries.size;
+    let passes = 0;
+    for (const entry of this.entries.values()) if (entry.k != null) passes += 1;
+    return this.entries.size - passes;
+  }
+
+  get calledUpTo() {
+    return Math.max((this.meta && this.meta.standby && this.meta.standby.called_up_to) || 0, this.learntCalled);
   }
 
   async load() {
@@ -50,16 +62,19 @@ export class GateList {
   // A download from the server. `pending` are the queued scans not yet uploaded: the server
   // cannot know them yet, so their effect is laid again over what it sent.
   async apply(body, pending) {
+    const standby = body.standby || { called_up_to: 0, passes: [] };
     const meta = {
       info: body.show, gates: body.gates, keys: body.keys, cursor: body.cursor, syncedAt: Date.now(),
+      standby: { called_up_to: standby.called_up_to },
     };
     const records = body.tickets.map((ticket) => ticketRecord(this.show, ticket));
+    records.push(...standby.passes.map((entry) => standbyRecord(this.show, entry)));
     for (const item of pending) {
-      if (item.show === this.show && item.change) records.push({ show: this.show, code: item.code, ...item.change });
+      if (item.show === this.show && item.change) records.push(this.record(item.code, item.change));
     }
     await this.store.saveList(this.show, meta, records, body.full);
     if (body.full) this.entries = new Map();
-    for (const { code, s, n, t, g } of records) this.entries.set(code, { s, n, t, g });
+    for (const { code, s, n, t, g, k } of records) this.entries.set(code, { s, n, t, g, k });
     this.meta = { show: this.show, ...meta };
     await this.useKeys(body.keys);
   }
@@ -79,24 +94,44 @@ export class GateList {
     };
   }
 
-  // An offline answer for a payload: the signature, then the list. Returns decide()'s answer.
+  // An offline answer for a payload: the signature, then the list. Returns decide()'s answer
+  // (decideStandby()'s for a standby pass).
   async decide(payload, { direction, gate, now = Date.now() }) {
-    const code = this.verifier ? await this.verifier.check(payload) : null;
+    const read = this.verifier ? await this.verifier.read(payload) : null;
+    const show = this.showRules();
+    if (read && read.kind === "standby") {
+      const entry = this.entries.get(standbyKey(read.code));
+      return decideStandby({ code: read.code, entry, calledUpTo: this.calledUpTo, show, direction, gate, now,
+        clock: festivalClock });
+    }
+    const code = read ? read.code : null;
     const entry = code ? this.entries.get(code) : undefined;
-    return decide({ code, entry, show: this.showRules(), direction, gate, now, clock: festivalClock });
+    return decide({ code, entry, show, direction, gate, now, clock: festivalClock });
+  }
+
+  // The stored record of a ticket's or a pass's entry (a pass's entry carries its number, k).
+  record(code, change) {
+    return { show: this.show, code: change.k != null ? standbyKey(code) : code, ...change };
   }
 
   // Keeps a decided change in memory (the caller writes it to IndexedDB with its scan).
   remember(code, change) {
-    this.entries.set(code, change);
-    return { show: this.show, code, ...change };
+    const record = this.record(code, change);
+    this.entries.set(record.code, change);
+    return record;
   }
 
   // An answer the server gave online: the list learns it at once.
   async learnFrom(response, { gate, now = Date.now() }) {
     const code = response.ticket && response.ticket.code;
     if (!code || (response.ticket.show && response.ticket.show !== this.show)) return;
-    const change = learn(this.entries.get(code), response, { gate, now, clock: festivalClock });
+    let change;
+    if (response.standby) {
+      this.learntCalled = Math.max(this.learntCalled, response.standby.called_up_to || 0);
+      change = learnStandby(this.entries.get(standbyKey(code)), response, { gate, now, clock: festivalClock });
+    } else {
+      change = learn(this.entries.get(code), response, { gate, now, clock: festivalClock });
+    }
     if (change) await this.store.saveTicket(this.remember(code, change));
   }
 }

@@ -4,8 +4,10 @@
 
 const DB_NAME = "checkin-gate";
 const DB_VERSION = 1;
-const TICKETS = "tickets"; // {show, code, s, n?, t?, g?}: one ticket of a show's list
-const META = "meta"; // {show, info, gates, keys, cursor, syncedAt}: the rest of a show's list
+// {show, code, s, n?, t?, g?}: one ticket of a show's list; a standby pass is
+// {show, code: "S:<code>", s, k (its number), n?, t?, g?} (gate/standby.js)
+const TICKETS = "tickets";
+const META = "meta"; // {show, info, gates, keys, cursor, syncedAt, standby}: the rest of a show's list
 const QUEUE = "queue"; // {client_scan_id, payload, show, gate, direction, scanned_at, local_result, code, change}
 // A scan kept in the queue must outlive a crash or a dead battery the moment it is answered.
 const STRICT = { durability: "strict" };
@@ -58,10 +60,10 @@ export class Store {
     return done(this.db.transaction(META).objectStore(META).get(show));
   }
 
-  // The list of a show as a Map code -> {s, n?, t?, g?}.
+  // The list of a show as a Map code -> {s, n?, t?, g?, k?}.
   async tickets(show) {
     const records = await done(this.db.transaction(TICKETS).objectStore(TICKETS).getAll(showRange(show)));
-    return new Map(records.map(({ code, s, n, t, g }) => [code, { s, n, t, g }]));
+    return new Map(records.map(({ code, s, n, t, g, k }) => [code, { s, n, t, g, k }]));
   }
 
   // A download of the list: the whole list replaces the old one, a partial one updates it.

@@ -1,8 +1,11 @@
 // A ticket's QR payload checked on the phone, by the rules of checkin/tickets.py:
 // K1:<kid>:<code>:<signature>, the signature Ed25519 over "K1:<kid>:<code>" in unpadded base32.
+// A standby pass (checkin/standby.py) is the same with S1 for K1, signed with the same keys over
+// its own prefix, so that neither kind's signature passes for the other.
 
 const CODE_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-const PAYLOAD = new RegExp(`^K1:([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`);
+const PAYLOAD = new RegExp(`^(K1|S1):([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`);
+const KINDS = { K1: "ticket", S1: "standby" };
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SIGNATURE_BYTES = 64;
 
@@ -34,15 +37,15 @@ function base64urlDecode(text) {
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
-// {kid, code, message, signature} of a well-formed payload, or null.
+// {kind, kid, code, message, signature} of a well-formed payload, or null.
 function parsePayload(text) {
   const match = PAYLOAD.exec((text || "").trim());
   if (!match) return null;
-  const [, kid, code, encoded] = match;
+  const [, prefix, kid, code, encoded] = match;
   const signature = base32Decode(encoded);
   if (!signature || signature.length !== SIGNATURE_BYTES) return null;
-  const message = new TextEncoder().encode(`K1:${kid}:${code}`);
-  return { kid, code, message, signature };
+  const message = new TextEncoder().encode(`${prefix}:${kid}:${code}`);
+  return { kind: KINDS[prefix], kid, code, message, signature };
 }
 
 async function webCryptoKeys(keys) {
@@ -72,7 +75,8 @@ async function nobleKeys(keys, nobleUrl) {
   };
 }
 
-// verifier.check(text) -> the ticket code a genuine payload vouches for, or null.
+// verifier.check(text) -> the ticket code a genuine ticket payload vouches for, or null;
+// verifier.read(text) -> {kind: "ticket"|"standby", code} of a genuine ticket or standby pass, or null.
 // WebCrypto's Ed25519 where the browser has it (Chrome 137+, Safari 17+, Firefox 129+),
 // otherwise noble's audited pure-JS Ed25519 from static/vendor. `engine` forces one (tests, bench).
 export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
@@ -93,10 +97,14 @@ export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
   }
   return {
     engine: used,
-    async check(text) {
+    async read(text) {
       const parsed = parsePayload(text);
       if (!parsed) return null;
-      return (await verify(parsed.kid, parsed.message, parsed.signature)) ? parsed.code : null;
+      return (await verify(parsed.kid, parsed.message, parsed.signature)) ? { kind: parsed.kind, code: parsed.code } : null;
+    },
+    async check(text) {
+      const read = await this.read(text);
+      return read && read.kind === "ticket" ? read.code : null;
     },
   };
 }

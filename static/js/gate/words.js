@@ -18,6 +18,8 @@ function field(answer, path) {
 // less (no name on a codes-only list, no title of another show, only its own list).
 export function offlineKey(answer) {
   const named = Boolean(answer.ticket && answer.ticket.name);
+  if (answer.standby && answer.result === "admitted") return named ? "admitted.standby" : "admitted.standby.nameless";
+  if (answer.standby && answer.result === "not_open" && answer.standby_not_called) return "not_open.standby_not_called";
   switch (answer.result) {
     case "admitted":
     case "exited":
