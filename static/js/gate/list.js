@@ -74,7 +74,7 @@ export class GateList {
     }
     await this.store.saveList(this.show, meta, records, body.full);
     if (body.full) this.entries = new Map();
-    for (const { code, s, n, t, g, k } of records) this.entries.set(code, { s, n, t, g, k });
+    for (const { code, s, n, t, g, k } of records) this.entries.set(code, k == null ? { s, n, t, g } : { s, n, t, g, k });
     this.meta = { show: this.show, ...meta };
     await this.useKeys(body.keys);
   }
