@@ -328,12 +328,16 @@ def admit_ticket(
     now: datetime,
     device: str | None = None,
     then: Callable[[Connection, ScanResult], None] | None = None,
+    local_result: str | None = None,
 ) -> ScanResult:
     """A volunteer admits by hand (from a lookup, or a code read off a cracked screen), naming
     the ticket by its code (with or without the dash), never by a sequential id that a script
     could count through: every check of a scan except the signature, which the attendee's ID
     replaces. `then` runs in the scan's transaction once the scan is recorded (an audit entry),
-    so the two commit or roll back together."""
+    so the two commit or roll back together. With ``local_result``, an admission a phone decided
+    offline (a school group's member, checkin/group_admission.py), recorded as scan() does."""
+    if local_result is not None and local_result not in LOCAL_RESULTS:
+        raise ValueError(f"unknown local result {local_result!r}")
     if not isinstance(code, str):
         raise TypeError("a ticket is admitted by hand by its code")
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
@@ -348,6 +352,7 @@ def admit_ticket(
         now,
         "manual",
         device,
+        local_result,
         digest=_digest("manual", direction, parsed),
     )
     return _run(request, _Ref("code", parsed), then)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from .admission import show_day_end
 from .gate_lookup import check_show
+from .group_admission import gate_groups
 from .models import Show, Ticket
 from .shows import to_local
 
@@ -40,6 +41,8 @@ class GateList:
     cursor: str
     full: bool
     tickets: list[list]
+    # The show's school groups, whole in every download (few, and small): see gate_groups.
+    groups: list[list]
 
 
 def encode_cursor(at: datetime) -> str:
@@ -90,6 +93,7 @@ def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetim
         cursor=encode_cursor(now),
         full=full,
         tickets=entries,
+        groups=gate_groups(session, show.id),
     )
 
 

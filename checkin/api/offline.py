@@ -42,6 +42,7 @@ def gate_list(slug: str, query: GateListQuery):
             "cursor": found.cursor,
             "full": found.full,
             "tickets": found.tickets,
+            "groups": found.groups,
         }
     )
     # Names may be in it: no shared cache keeps a copy, and the phone keeps it in IndexedDB only.

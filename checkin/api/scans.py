@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, g, jsonify, request
 
-from .. import admission, gate_lookup
+from .. import admission, gate_lookup, group_admission
 from ..database import utcnow
 from ..devices import describe as describe_device
 from ..errors import DomainError, InvalidInput
@@ -98,8 +100,12 @@ def create_scan_batch(body: BatchIn):
         valid.append((item.scanned_at or now, item.client_scan_id, index, item))
     keyring = current_app.extensions["checkin_keyring"]
     for _, _, index, item in sorted(valid, key=lambda scan: scan[:2]):
+        admit = admission.scan
+        if item.member is not None and item.local_result is not None:
+            # A group's member admitted offline by the group's pass: the member's own admission.
+            admit = functools.partial(group_admission.admit_offline, member_code=item.member)
         try:
-            result = admission.scan(
+            result = admit(
                 item.payload,
                 keyring=keyring,
                 staff=g.staff,

@@ -148,6 +148,11 @@ class BatchItem(ScanIn):
     local_result: Literal[admission.LOCAL_RESULTS] | None = Field(  # type: ignore[valid-type]
         None, description="what the phone decided alone"
     )
+    member: text(20) | None = Field(
+        None,
+        description="with a school group's pass as payload: the ticket code of the member the phone "
+        "admitted offline by that pass",
+    )
 
 
 class BatchIn(Input):
@@ -258,6 +263,10 @@ class GateList(Output):
     cursor: str
     full: bool
     tickets: list[list]
+    groups: list[list] = Field(
+        description="every held school group of the show, whole each time: "
+        "[pass code, school, class, [members' ticket codes]]"
+    )
 
 
 class ReconfirmationCounts(Output):

@@ -532,7 +532,8 @@ async function start() {
       signedOut,
     },
   });
-  groups = groupGate({ text, say, postJSON, scanBody, onDone: refreshCounters });
+  groups = groupGate({ text, say, postJSON, scanBody, onDone: refreshCounters,
+    offline: { list, store, link, pending: showPending } });
   showList();
   showPending(await store.pending());
   link.start();

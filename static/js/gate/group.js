@@ -1,11 +1,17 @@
 // A school group's pass at the gate: the group, how many are expected and already in, and one
-// step that lets in those present, by a count or by ticking names. Each person is admitted on
-// their own ticket by the server (exactly once, within the venue capacity); online only.
+// step that lets in those present, by a count or by ticking names. Online, each person is
+// admitted on their own ticket by the server (exactly once, within the venue capacity). Without
+// network, the phone decides from its gate list (group_offline.js) and queues one scan per
+// member admitted, which the server replays as that member's own offline admission.
+import { SignedOut } from "./sync.js";
+
 const $ = (selector) => document.querySelector(selector);
 
-export function groupGate({ text, say, postJSON, scanBody, onDone }) {
+// offline: {list, store, link, pending(count)}: the scanner's gate list, queue and link.
+export function groupGate({ text, say, postJSON, scanBody, onDone, offline }) {
   const panel = $("#group-panel");
   let payload = "";
+  let local = null; // the group as this phone's list has it, while deciding offline
 
   function render(group) {
     $("#group-title").textContent = `${group.school} – ${group.class_name}`;
@@ -22,31 +28,86 @@ export function groupGate({ text, say, postJSON, scanBody, onDone }) {
       box.value = member.code;
       const label = document.createElement("label");
       label.htmlFor = box.id;
-      label.textContent = member.name;
+      label.textContent = member.name || `${member.code.slice(0, 4)}-${member.code.slice(4)}`;
       item.append(box, " ", label);
       return item;
     }));
+    panel.dataset.offline = local ? "true" : "false";
+    $("#group-offline").hidden = !local;
     panel.hidden = false;
     $("#group-title").focus();
+  }
+
+  function failed(answer) {
+    $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || text("msgError");
   }
 
   async function refresh() {
     const answer = await postJSON(text("groupLookupUrl"), { payload, show: text("show") });
     if (answer.status !== 200) {
-      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || text("msgError");
+      failed(answer);
       return false;
     }
     render(answer.data);
     return true;
   }
 
-  async function admit(extra) {
-    const body = { ...scanBody({ payload }), ...extra };
+  // The group from this phone's list (the pass's signature checked here too), or a refusal.
+  async function openOffline() {
+    local = offline.list.ready ? await offline.list.group(payload) : null;
+    if (!local) {
+      $("#group-answer").textContent = text("msgNeedsNetwork");
+      return false;
+    }
+    render(offline.list.groupView(local));
+    return true;
+  }
+
+  async function admitOffline(step) {
+    const now = Date.now();
+    const scannedAt = new Date(now).toISOString();
+    const stepId = scanBody({}).client_scan_id;
+    const decided = offline.list.admitGroup(local, { ...step, gate: text("gate"), now });
+    const items = decided.map(({ code, answer, change }) => ({
+      client_scan_id: `${stepId}.${code}`, payload, member: code, show: text("show"), gate: text("gate"),
+      direction: "in", scanned_at: scannedAt, local_result: answer.result, code, change,
+    }));
+    const records = decided.filter((d) => d.change).map(({ code, change }) => offline.list.remember(code, change));
+    try {
+      // Kept before it is shown: a step the volunteer has seen answered is never lost.
+      await offline.store.enqueueAll(items, records);
+    } catch (error) {
+      await offline.list.load(); // what was remembered in memory but not kept is forgotten
+      $("#group-answer").textContent = text("msgNotSaved");
+      return;
+    }
+    offline.pending(await offline.store.pending());
+    offline.link.schedule();
+    const admitted = decided.filter((d) => d.answer.ok).length;
+    render(offline.list.groupView(local));
+    $("#group-answer").textContent = say("msgGroupDone", {
+      admitted, already: decided.length - admitted, full: 0 });
+  }
+
+  async function admit(step) {
+    if (local) {
+      await admitOffline(step);
+      return;
+    }
+    const body = { ...scanBody({ payload }), ...step };
     delete body.direction;
     delete body.scanned_at;
-    const answer = await postJSON(text("groupAdmitUrl"), body);
+    let answer;
+    try {
+      answer = await postJSON(text("groupAdmitUrl"), body);
+    } catch (error) {
+      if (error instanceof SignedOut) throw error;
+      // The network went between the look-up and the step: decided here, as a scan would be.
+      if (await openOffline()) await admitOffline(step);
+      return;
+    }
     if (answer.status !== 200) {
-      $("#group-answer").textContent = (answer.data.error && answer.data.error.message) || text("msgError");
+      failed(answer);
       return;
     }
     const r = answer.data.results;
@@ -69,10 +130,21 @@ export function groupGate({ text, say, postJSON, scanBody, onDone }) {
   $("#group-close").addEventListener("click", () => { panel.hidden = true; });
 
   return {
+    // Online when the link is; a look-up the network fails falls back to the phone's list.
+    // Throws SignedOut.
     async open(scanned) {
       payload = scanned;
+      local = null;
       $("#group-answer").textContent = "";
-      return refresh();
+      if (offline.link.online && navigator.onLine !== false) {
+        try {
+          return await refresh();
+        } catch (error) {
+          if (error instanceof SignedOut) throw error;
+          offline.link.setOnline(false);
+        }
+      }
+      return openOffline();
     },
   };
 }

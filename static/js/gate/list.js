@@ -2,6 +2,7 @@
 // for quick decisions and in IndexedDB so that it survives a reload without network.
 
 import { decide, learn } from "./decide.js";
+import { admitGroup, findGroup, groupView } from "./group_offline.js";
 import { ticketRecord } from "./store.js";
 import { makeVerifier } from "./verify.js";
 
@@ -52,6 +53,7 @@ export class GateList {
   async apply(body, pending) {
     const meta = {
       info: body.show, gates: body.gates, keys: body.keys, cursor: body.cursor, syncedAt: Date.now(),
+      groups: body.groups || [],
     };
     const records = body.tickets.map((ticket) => ticketRecord(this.show, ticket));
     for (const item of pending) {
@@ -84,6 +86,22 @@ export class GateList {
     const code = this.verifier ? await this.verifier.check(payload) : null;
     const entry = code ? this.entries.get(code) : undefined;
     return decide({ code, entry, show: this.showRules(), direction, gate, now, clock: festivalClock });
+  }
+
+  // A group pass offline: the group (verified, and in this list) or null.
+  async group(payload) {
+    const passCode = this.verifier ? await this.verifier.checkPass(payload) : null;
+    return passCode ? findGroup(this.meta && this.meta.groups, passCode) : null;
+  }
+
+  groupView(group) {
+    return groupView(group, this.entries);
+  }
+
+  // One step of a group offline ({codes} or {count}): each member's decision (group_offline.js).
+  admitGroup(group, { codes, count, gate, now = Date.now() }) {
+    return admitGroup({ group, entries: this.entries, codes, count, show: this.showRules(), gate, now,
+      clock: festivalClock });
   }
 
   // Keeps a decided change in memory (the caller writes it to IndexedDB with its scan).

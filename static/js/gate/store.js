@@ -6,6 +6,7 @@ const DB_NAME = "checkin-gate";
 const DB_VERSION = 1;
 const TICKETS = "tickets"; // {show, code, s, n?, t?, g?}: one ticket of a show's list
 const META = "meta"; // {show, info, gates, keys, cursor, syncedAt}: the rest of a show's list
+// A group member's item also has `member` (the ticket code) beside the group's pass as payload.
 const QUEUE = "queue"; // {client_scan_id, payload, show, gate, direction, scanned_at, local_result, code, change}
 // A scan kept in the queue must outlive a crash or a dead battery the moment it is answered.
 const STRICT = { durability: "strict" };
@@ -85,6 +86,14 @@ export class Store {
     const transaction = this.db.transaction([QUEUE, TICKETS], "readwrite", STRICT);
     transaction.objectStore(QUEUE).put(item);
     if (record) transaction.objectStore(TICKETS).put(record);
+    return committed(transaction);
+  }
+
+  // One step that decided several scans (a school group's members): all queued, or none.
+  async enqueueAll(items, records) {
+    const transaction = this.db.transaction([QUEUE, TICKETS], "readwrite", STRICT);
+    for (const item of items) transaction.objectStore(QUEUE).put(item);
+    for (const record of records) transaction.objectStore(TICKETS).put(record);
     return committed(transaction);
   }
 

@@ -1,8 +1,10 @@
 // A ticket's QR payload checked on the phone, by the rules of checkin/tickets.py:
 // K1:<kid>:<code>:<signature>, the signature Ed25519 over "K1:<kid>:<code>" in unpadded base32.
+// A school group's pass (checkin/group_pass.py) is the same with G1, signed by the same keys.
 
 const CODE_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-const PAYLOAD = new RegExp(`^K1:([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`);
+const KINDS = Object.fromEntries(["K1", "G1"].map((kind) =>
+  [kind, new RegExp(`^${kind}:([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`)]));
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SIGNATURE_BYTES = 64;
 
@@ -35,13 +37,13 @@ function base64urlDecode(text) {
 }
 
 // {kid, code, message, signature} of a well-formed payload, or null.
-function parsePayload(text) {
-  const match = PAYLOAD.exec((text || "").trim());
+function parsePayload(text, kind = "K1") {
+  const match = KINDS[kind].exec((text || "").trim());
   if (!match) return null;
   const [, kid, code, encoded] = match;
   const signature = base32Decode(encoded);
   if (!signature || signature.length !== SIGNATURE_BYTES) return null;
-  const message = new TextEncoder().encode(`K1:${kid}:${code}`);
+  const message = new TextEncoder().encode(`${kind}:${kid}:${code}`);
   return { kid, code, message, signature };
 }
 
@@ -72,7 +74,8 @@ async function nobleKeys(keys, nobleUrl) {
   };
 }
 
-// verifier.check(text) -> the ticket code a genuine payload vouches for, or null.
+// verifier.check(text) -> the ticket code a genuine payload vouches for, or null;
+// verifier.checkPass(text) -> the same for a group pass.
 // WebCrypto's Ed25519 where the browser has it (Chrome 137+, Safari 17+, Firefox 129+),
 // otherwise noble's audited pure-JS Ed25519 from static/vendor. `engine` forces one (tests, bench).
 export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
@@ -91,12 +94,15 @@ export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
     verify = await nobleKeys(usable, nobleUrl);
     used = "noble";
   }
+  async function check(text, kind) {
+    const parsed = parsePayload(text, kind);
+    if (!parsed) return null;
+    return (await verify(parsed.kid, parsed.message, parsed.signature)) ? parsed.code : null;
+  }
   return {
     engine: used,
-    async check(text) {
-      const parsed = parsePayload(text);
-      if (!parsed) return null;
-      return (await verify(parsed.kid, parsed.message, parsed.signature)) ? parsed.code : null;
-    },
+    check: (text) => check(text, "K1"),
+    // A group pass -> the pass code it vouches for, or null.
+    checkPass: (text) => check(text, "G1"),
   };
 }
