@@ -13,6 +13,7 @@ from . import admission, audit, cancellation, waitlist
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
 from .folding import fold, folded, like_pattern
+from .group_models import GroupMember, SchoolGroup
 from .mail.outbox import enqueue
 from .models import AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
 from .personal_data import normalize_phone
@@ -29,9 +30,15 @@ class TicketFilter:
 
 
 def ticket_query(filters: TicketFilter):
-    """A SELECT of (Ticket, Show.slug) matching the filters, newest first; the list page and
-    the CSV export run the same statement."""
-    query = select(Ticket, Show.slug).join(Show, Show.id == Ticket.show_id)
+    """A SELECT of (Ticket, Show.slug, SchoolGroup or None) matching the filters, newest first;
+    the list page and the CSV export run the same statement. A school group's member has only
+    placeholder contacts (group_tickets.member_contact): their group stands in for them."""
+    query = (
+        select(Ticket, Show.slug, SchoolGroup)
+        .join(Show, Show.id == Ticket.show_id)
+        .outerjoin(GroupMember, GroupMember.ticket_id == Ticket.id)
+        .outerjoin(SchoolGroup, SchoolGroup.id == GroupMember.group_id)
+    )
     if filters.show_id is not None:
         query = query.where(Ticket.show_id == filters.show_id)
     if filters.status in STATUSES:
@@ -42,7 +49,7 @@ def ticket_query(filters: TicketFilter):
         # e-mail addresses are stored in lower case.
         matches = [
             folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
-            Ticket.email.like(like_pattern(text.lower()), escape="\\"),
+            Ticket.email.like(like_pattern(text.lower()), escape="\\") & GroupMember.id.is_(None),
         ]
         code = parse_code(text)
         if code:

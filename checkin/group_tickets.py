@@ -29,6 +29,11 @@ def member_contact(member_id: int) -> tuple[str, str]:
     return f"member{member_id}@{MEMBER_EMAIL_DOMAIN}", f"G{member_id}"
 
 
+def group_label(group: SchoolGroup) -> str:
+    """Who to reach about a member, where an attendee's contacts would be: the group's teacher."""
+    return f"{group.school} – {group.class_name} · {group.teacher_name} <{group.teacher_email}> {group.teacher_phone}"
+
+
 def issue(group_token: str, *, now: datetime) -> int:
     """Tickets for every member who may have one and has none yet; returns how many."""
     with transaction() as session:
@@ -88,6 +93,15 @@ def issue(group_token: str, *, now: datetime) -> int:
                 raise Conflict("already_ticketed")
             issued += 1
         return issued
+
+
+def group_of(session, ticket_id: int) -> SchoolGroup | None:
+    """The school group whose member holds this ticket, if any."""
+    return session.scalar(
+        select(SchoolGroup)
+        .join(GroupMember, GroupMember.group_id == SchoolGroup.id)
+        .where(GroupMember.ticket_id == ticket_id)
+    )
 
 
 def members_with_tickets(session, group: SchoolGroup) -> list[tuple[GroupMember, Ticket]]:
