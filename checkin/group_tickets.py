@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from . import tickets
 from .database import transaction
@@ -20,7 +20,7 @@ from .errors import Conflict
 from .group_models import GroupMember, SchoolGroup
 from .models import Ticket
 from .personal_data import OLDEST_BIRTH_YEAR
-from .school_groups import group_by_token
+from .school_groups import group_by_token, ticketed
 
 MEMBER_EMAIL_DOMAIN = "groups.invalid"
 
@@ -41,11 +41,8 @@ def issue(group_token: str, *, now: datetime) -> int:
         session.refresh(group, with_for_update=True)
         if group.state != "held":
             raise Conflict("not_held")
-        ticketed = session.scalar(
-            select(func.count(GroupMember.id)).where(
-                GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)
-            )
-        )
+        # A member whose ticket was cancelled left their place to the group (school_groups).
+        already = ticketed(session, group.id)
         waiting = session.scalars(
             select(GroupMember)
             .where(
@@ -57,7 +54,7 @@ def issue(group_token: str, *, now: datetime) -> int:
         ).all()
         issued = 0
         for member in waiting:
-            if ticketed + issued >= group.held_places:
+            if already + issued >= group.held_places:
                 break  # never more tickets than the places the group holds
             email, phone = member_contact(member.id)
             ticket_id = session.execute(
