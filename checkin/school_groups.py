@@ -407,12 +407,18 @@ class GroupState:
 
 def group_state(session, group: SchoolGroup) -> GroupState:
     members = session.execute(
-        select(GroupMember.kind, GroupMember.consent_way, GroupMember.ticket_id, Ticket.admitted_at)
+        select(
+            GroupMember.kind,
+            GroupMember.consent_way,
+            GroupMember.ticket_id,
+            Ticket.status,
+            Ticket.admitted_at,
+        )
         .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id)
         .where(GroupMember.group_id == group.id)
     ).all()
     missing = sum(1 for m in members if m.kind == "pupil" and m.consent_way is None)
-    ticketed = sum(1 for m in members if m.ticket_id is not None)
+    ticketed = sum(1 for m in members if m.ticket_id is not None and m.status != "cancelled")
     inside = sum(1 for m in members if m.admitted_at is not None)
     if group.state in ("requested", "cancelled"):
         name = group.state
