@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from . import admission, audit, cancellation, waitlist
 from .admission import search
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
+from .group_models import GroupMember, SchoolGroup
 from .models import TICKET_STATUSES, AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
 from .outbox import enqueue
 from .tickets import parse_code
@@ -26,16 +27,25 @@ class TicketFilter:
 
 
 def ticket_query(filters: TicketFilter):
-    """A SELECT of (Ticket, Show.slug) matching the filters, newest first; the list page and
-    the CSV export run the same statement."""
-    query = select(Ticket, Show.slug).join(Show, Show.id == Ticket.show_id)
+    """A SELECT of (Ticket, Show.slug, SchoolGroup or None) matching the filters, newest first;
+    the list page and the CSV export run the same statement. A school group's member has only
+    placeholder contacts (group_tickets.member_contact): their group stands in for them."""
+    query = (
+        select(Ticket, Show.slug, SchoolGroup)
+        .join(Show, Show.id == Ticket.show_id)
+        .outerjoin(GroupMember, GroupMember.ticket_id == Ticket.id)
+        .outerjoin(SchoolGroup, SchoolGroup.id == GroupMember.group_id)
+    )
     if filters.show_id is not None:
         query = query.where(Ticket.show_id == filters.show_id)
     if filters.status in TICKET_STATUSES:
         query = query.where(Ticket.status == filters.status)
     text = (filters.query or "").strip()[:100]
     if text:
-        query = query.where(search.matching(search.read_query(text), ["name", "email", "code", "phone"]))
+        read = search.read_query(text)
+        # A school group's member has only a placeholder address: it matches no e-mail search.
+        member_emails = [found & GroupMember.id.is_(None) for found in search.conditions(read, ["email"])]
+        query = query.where(or_(*search.conditions(read, ["name", "code", "phone"]), *member_emails))
     return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from . import audit, waitlist
+from . import audit, school_groups, waitlist
 from .database import transaction
 from .errors import AlreadyCancelled, TicketUsed
 from .models import Show, Ticket
@@ -63,12 +63,15 @@ def cancel_in(
     if not changed:
         raise AlreadyCancelled()
     promoted: list[int] = []
-    if was == "issued":
+    # A school group's member: the place may stay with the group (school_groups.py).
+    member = school_groups.member_ticket_cancelled(session, ticket.id, now) if was == "issued" else None
+    if was == "issued" and not member:
         show = session.get(Show, ticket.show_id)
         if not waitlist.give_seat_back(session, show.id):
             raise RuntimeError(f"show {show.id}: issued_count is 0 with an issued ticket")
         promoted = waitlist.promote(session, show, now)
-    enqueue(session, ticket.id, mail_kind, now)
+    if member is None:  # a member's placeholder address reaches nobody
+        enqueue(session, ticket.id, mail_kind, now)
     if actor is not None:
         audit.record(
             session,

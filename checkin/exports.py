@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from .admission import ALREADY_ADMITTED
 from .attendees import TicketFilter, ticket_query
+from .group_tickets import group_label
 from .models import Scan, Show, Staff, Ticket
 from .stats import TO_REVIEW
 
@@ -73,18 +74,20 @@ ATTENDEE_HEADER = [
     "admitted_at",
     "admitted_gate",
     "inside",
+    "school_group",
 ]
 
 
 def attendee_rows(session, filters: TicketFilter) -> Iterator[tuple]:
-    for ticket, slug in session.execute(ticket_query(filters).execution_options(yield_per=BATCH)):
+    for ticket, slug, group in session.execute(ticket_query(filters).execution_options(yield_per=BATCH)):
         yield (
             ticket.code,
             slug,
             ticket.status,
             ticket.name,
-            ticket.email,
-            ticket.phone,
+            # A group member's contacts are placeholders that reach nobody: the group's stand in.
+            None if group else ticket.email,
+            None if group else ticket.phone,
             ticket.birth_year,
             ticket.guardian_name,
             ticket.created_at,
@@ -93,6 +96,7 @@ def attendee_rows(session, filters: TicketFilter) -> Iterator[tuple]:
             ticket.admitted_at,
             ticket.admitted_gate,
             ticket.inside,
+            group_label(group) if group else None,
         )
 
 

@@ -7,6 +7,12 @@ Each member is admitted through their own ticket, by the same admission as any s
 and of the show's inside counter (the venue capacity), a log row per person, and a client scan
 id made from the step's own id and the ticket's code, so a step sent again (a retry, an offline
 queue) admits nobody twice and answers as the first time. A member's ticket still scans alone.
+
+Offline, the phone finds the group in its gate list (gate_groups), admits the members on its
+own and queues one item per member: the pass and the member's ticket code. Uploaded, each is
+the member's own offline admission (admit_offline), joining that ticket's history like any
+offline scan, so a pupil let in by the group on one phone and by their ticket on another is
+admitted once and the second entry is a conflict for the organisers to review.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from . import admission
+from .admission import ScanResult
 from .errors import InvalidInput, NotFound
 from .extensions import db
 from .group_models import GroupMember, SchoolGroup
 from .group_pass import verify_pass
 from .models import Scan, Show, Ticket
+from .tickets import parse_code
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,41 @@ def look_up(payload: str, *, keyring, show_slug: str) -> GroupAtGate:
         sum(1 for m in members if m.admitted),
         members,
     )
+
+
+def gate_groups(session, show_id: int) -> list[list]:
+    """The held groups of a show for the gate phones' list: [pass code, school, class, [member
+    ticket codes]]; names, where the show allows them, come with the tickets' own entries."""
+    rows = session.execute(
+        select(SchoolGroup.id, SchoolGroup.pass_code, SchoolGroup.school, SchoolGroup.class_name, Ticket.code)
+        .join(GroupMember, GroupMember.group_id == SchoolGroup.id)
+        .join(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(SchoolGroup.show_id == show_id, SchoolGroup.state == "held", Ticket.status == "issued")
+        .order_by(SchoolGroup.id, GroupMember.kind.desc(), GroupMember.position)
+    ).all()
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(row.id, [row.pass_code, row.school, row.class_name, []])[3].append(row.code)
+    return list(groups.values())
+
+
+def admit_offline(
+    payload: str, member_code: str, *, keyring, staff, local_result: str, **where
+) -> ScanResult:
+    """One member's admission a phone decided offline from a group pass, recorded as an offline
+    scan of the member's ticket. A pass that is not genuine is recorded as an invalid scan; a
+    code that is not one of the group's members names no ticket (unknown): neither admits."""
+    code = verify_pass(payload, keyring)
+    if code is None:
+        return admission.scan(payload, keyring=keyring, staff=staff, local_result=local_result, **where)
+    parsed = parse_code(member_code) or ""
+    belongs = db.session.scalar(
+        select(GroupMember.id)
+        .join(SchoolGroup, SchoolGroup.id == GroupMember.group_id)
+        .join(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(SchoolGroup.pass_code == code, Ticket.code == parsed)
+    )
+    return admission.admit_ticket(parsed if belongs else "", staff=staff, local_result=local_result, **where)
 
 
 def member_scan_id(step_id: str, code: str) -> str:

@@ -1,6 +1,6 @@
 """Mail to a school group's teacher (issue 19): the group's links in one message (the group
-page, the printable tickets, each pupil's consent link still waiting), sent when the teacher
-asks; and one reminder of missing consents before the roster deadline. Written in the asking
+page, the printable tickets, each pupil's consent link still waiting, and the tickets issued so
+far attached as one PDF), sent when the teacher asks; and one reminder of missing consents before the roster deadline. Written in the asking
 transaction, delivered by the worker: each message is claimed by a conditional UPDATE, so
 workers side by side never send one twice, and a failure is retried, never lost."""
 
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .database import transaction
 from .group_models import GroupMember, GroupMessage, GroupSettings, SchoolGroup
+from .group_pdf import group_pdf
 from .mail.compose import Deployment, _sender
 from .models import Show
 from .outbox import retry_delay
@@ -93,7 +94,14 @@ def _compose(
     email["To"] = group.teacher_email
     email["Subject"] = render("email/group_subject.txt", "vi", **context).strip()
     email["Message-ID"] = make_msgid(idstring=f"group-{message.id}")
-    email.set_content(render("email/group_links.txt", "vi", **context))
+    pdf, attached = None, 0
+    if message.kind == "links":
+        caption = render("email/group_pass_caption.txt", "vi").strip()
+        pdf, attached = group_pdf(session, group, deployment.keyring, pass_caption=caption)
+    email.set_content(render("email/group_links.txt", "vi", attached=attached, **context))
+    if attached:
+        # All the group's tickets in one file, as the group page's download.
+        email.add_attachment(pdf, maintype="application", subtype="pdf", filename="tickets.pdf")
     return email
 
 
@@ -102,6 +110,10 @@ def deliver_due(*, transport, deployment: Deployment, render: Callable[..., str]
         ids = session.scalars(
             select(GroupMessage.id).where(GroupMessage.sent_at.is_(None), GroupMessage.next_attempt_at <= now)
         ).all()
+    if ids:
+        # The links' PDF is signed: a deployment's first key is made (a write) before a
+        # message's transaction holds SQLite's one write lock.
+        _ = deployment.keyring.current
     sent = 0
     for message_id in ids:
         with transaction() as session:

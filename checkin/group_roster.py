@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from .database import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound
 from .group_models import GroupMember, SchoolGroup
+from .models import Ticket
 from .personal_data import OLDEST_BIRTH_YEAR, PRIVACY_NOTICE_VERSION, normalize_name
 from .school_groups import group_by_token, new_token
 
@@ -181,7 +182,9 @@ def remove_member(group_token: str, member_id: int) -> None:
         member = session.get(GroupMember, member_id)
         if member is None or member.group_id != group.id:
             raise NotFound()
-        if member.ticket_id is not None:
+        # A member whose ticket was cancelled may make room for another (their place stayed
+        # with the group); a valid ticket stays on the roster.
+        if member.ticket_id is not None and session.get(Ticket, member.ticket_id).status != "cancelled":
             raise Conflict("ticketed")
         session.delete(member)
 

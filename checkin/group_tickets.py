@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from . import tickets
 from .database import transaction
@@ -20,13 +20,18 @@ from .errors import Conflict
 from .group_models import GroupMember, SchoolGroup
 from .models import Ticket
 from .personal_data import OLDEST_BIRTH_YEAR
-from .school_groups import group_by_token
+from .school_groups import group_by_token, ticketed
 
 MEMBER_EMAIL_DOMAIN = "groups.invalid"
 
 
 def member_contact(member_id: int) -> tuple[str, str]:
     return f"member{member_id}@{MEMBER_EMAIL_DOMAIN}", f"G{member_id}"
+
+
+def group_label(group: SchoolGroup) -> str:
+    """Who to reach about a member, where an attendee's contacts would be: the group's teacher."""
+    return f"{group.school} – {group.class_name} · {group.teacher_name} <{group.teacher_email}> {group.teacher_phone}"
 
 
 def issue(group_token: str, *, now: datetime) -> int:
@@ -36,11 +41,8 @@ def issue(group_token: str, *, now: datetime) -> int:
         session.refresh(group, with_for_update=True)
         if group.state != "held":
             raise Conflict("not_held")
-        ticketed = session.scalar(
-            select(func.count(GroupMember.id)).where(
-                GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)
-            )
-        )
+        # A member whose ticket was cancelled left their place to the group (school_groups).
+        already = ticketed(session, group.id)
         waiting = session.scalars(
             select(GroupMember)
             .where(
@@ -52,7 +54,7 @@ def issue(group_token: str, *, now: datetime) -> int:
         ).all()
         issued = 0
         for member in waiting:
-            if ticketed + issued >= group.held_places:
+            if already + issued >= group.held_places:
                 break  # never more tickets than the places the group holds
             email, phone = member_contact(member.id)
             ticket_id = session.execute(
@@ -88,6 +90,15 @@ def issue(group_token: str, *, now: datetime) -> int:
                 raise Conflict("already_ticketed")
             issued += 1
         return issued
+
+
+def group_of(session, ticket_id: int) -> SchoolGroup | None:
+    """The school group whose member holds this ticket, if any."""
+    return session.scalar(
+        select(SchoolGroup)
+        .join(GroupMember, GroupMember.group_id == SchoolGroup.id)
+        .where(GroupMember.ticket_id == ticket_id)
+    )
 
 
 def members_with_tickets(session, group: SchoolGroup) -> list[tuple[GroupMember, Ticket]]:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from .gate_lookup import check_show
+from .group_admission import gate_groups
 from .models import Show, StandbyLine, StandbyPass, Ticket
 from .shows import show_day_end, to_local
 
@@ -47,6 +48,8 @@ class GateList:
     # {"called_up_to": N, "passes": [[code, number, state, name?, HH:MM?, gate?], ...]}; another
     # show's pass is [code, 0, "x"].
     standby: dict
+    # The show's school groups, whole in every download (few, and small): see gate_groups.
+    groups: list[list]
 
 
 def encode_cursor(at: datetime) -> str:
@@ -98,6 +101,7 @@ def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetim
         full=full,
         tickets=entries,
         standby=_standby(session, show),
+        groups=gate_groups(session, show.id),
     )
 
 

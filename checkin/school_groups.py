@@ -203,13 +203,51 @@ def approve(group_id: int, *, now: datetime, actor=None) -> None:
 
 
 def filled(session, group_id: int) -> int:
-    """Members on the roster who may get a ticket: adults, and pupils with a recorded consent."""
+    """Members on the roster who may get a ticket: adults, and pupils with a recorded consent;
+    not a member whose ticket was cancelled (their place is free)."""
     return session.scalar(
-        select(func.count(GroupMember.id)).where(
+        select(func.count(GroupMember.id))
+        .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(
             GroupMember.group_id == group_id,
             or_(GroupMember.kind == "adult", GroupMember.consent_way.is_not(None)),
+            or_(GroupMember.ticket_id.is_(None), Ticket.status != "cancelled"),
         )
     )
+
+
+def ticketed(session, group_id: int) -> int:
+    """Members holding a valid ticket: each fills one of the group's held places."""
+    return session.scalar(
+        select(func.count(GroupMember.id))
+        .join(Ticket, Ticket.id == GroupMember.ticket_id)
+        .where(GroupMember.group_id == group_id, Ticket.status != "cancelled")
+    )
+
+
+def member_ticket_cancelled(session, ticket_id: int, now: datetime) -> bool | None:
+    """Called in a ticket's cancellation, its row locked. A group member's place goes back to
+    the group's held places while the group is held and its roster deadline has not passed
+    (True: the show's counter keeps it, nobody is promoted); otherwise to the public pool
+    (False: the caller gives the seat back, and the group holds one place less). None: not a
+    member's ticket. The group's row is locked after the ticket's, before the show's: the order
+    of the gate (ticket, show) and of the group's own changes (group, show)."""
+    group_id = session.scalar(select(GroupMember.group_id).where(GroupMember.ticket_id == ticket_id))
+    if group_id is None:
+        return None
+    group = _group(session, group_id)
+    settings = settings_of(session, group.show_id)
+    deadline = settings.roster_deadline if settings is not None else None
+    if group.state == "held" and (deadline is None or now < deadline):
+        return True
+    session.execute(
+        update(SchoolGroup)
+        .where(SchoolGroup.id == group.id, SchoolGroup.held_places > 0)
+        .values(held_places=SchoolGroup.held_places - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(group)
+    return False
 
 
 def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None) -> None:
@@ -230,12 +268,7 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
             )
         places = pupils + adults
         if group.state == "held":
-            ticketed = session.scalar(
-                select(func.count(GroupMember.id)).where(
-                    GroupMember.group_id == group.id, GroupMember.ticket_id.is_not(None)
-                )
-            )
-            if places < ticketed:
+            if places < ticketed(session, group.id):
                 raise Conflict("below_ticketed")
             delta = places - group.held_places
             session.flush()
@@ -257,12 +290,28 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
 
 
 def cancel(group_id: int, *, now: datetime, actor=None) -> None:
-    """Gives every held place back (the waitlist is promoted) and closes the group's links."""
+    """Gives every held place back (the waitlist is promoted) and closes the group's links. The
+    members' tickets are cancelled with it (their places are among those given back), except
+    those already used at the gate, which keep theirs."""
     with transaction() as session:
+        members = select(GroupMember.ticket_id).where(
+            GroupMember.group_id == group_id, GroupMember.ticket_id.is_not(None)
+        )
+        # Tickets before the group, as a ticket's cancellation and the gate lock them.
+        session.execute(select(Ticket.id).where(Ticket.id.in_(members)).with_for_update()).all()
         group = _group(session, group_id)
         if group.state == "cancelled":
             return
-        released, group.held_places = group.held_places, 0
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id.in_(members), Ticket.status == "issued", Ticket.admitted_at.is_(None))
+            .values(status="cancelled", cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        used = session.scalar(
+            select(func.count(Ticket.id)).where(Ticket.id.in_(members), Ticket.status == "issued")
+        )
+        released, group.held_places = max(group.held_places - used, 0), min(used, group.held_places)
         group.state, group.cancelled_at = "cancelled", now
         session.execute(
             update(GroupMember)
@@ -358,12 +407,18 @@ class GroupState:
 
 def group_state(session, group: SchoolGroup) -> GroupState:
     members = session.execute(
-        select(GroupMember.kind, GroupMember.consent_way, GroupMember.ticket_id, Ticket.admitted_at)
+        select(
+            GroupMember.kind,
+            GroupMember.consent_way,
+            GroupMember.ticket_id,
+            Ticket.status,
+            Ticket.admitted_at,
+        )
         .outerjoin(Ticket, Ticket.id == GroupMember.ticket_id)
         .where(GroupMember.group_id == group.id)
     ).all()
     missing = sum(1 for m in members if m.kind == "pupil" and m.consent_way is None)
-    ticketed = sum(1 for m in members if m.ticket_id is not None)
+    ticketed = sum(1 for m in members if m.ticket_id is not None and m.status != "cancelled")
     inside = sum(1 for m in members if m.admitted_at is not None)
     if group.state in ("requested", "cancelled"):
         name = group.state

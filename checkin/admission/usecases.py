@@ -3,6 +3,7 @@ by hand, each decided, changed and recorded in one transaction."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -85,12 +86,16 @@ def admit_ticket(
     now: datetime,
     device: str | None = None,
     then: Then | None = None,
+    local_result: str | None = None,
 ) -> ScanResult:
     """A volunteer admits by hand (from a lookup, or a code read off a cracked screen), naming
     the ticket by its code (with or without the dash), never by a sequential id that a script
     could count through: every check of a scan except the signature, which the attendee's ID
     replaces. `then` runs in the scan's transaction once the scan is recorded (an audit entry),
-    so the two commit or roll back together."""
+    so the two commit or roll back together. With ``local_result``, an admission a phone decided
+    offline (a school group's member, checkin/group_admission.py), recorded as scan() does."""
+    if local_result is not None and local_result not in LOCAL_RESULTS:
+        raise ValueError(f"unknown local result {local_result!r}")
     if not isinstance(code, str):
         raise TypeError("a ticket is admitted by hand by its code")
     # A code that cannot exist matches no ticket: the answer is "unknown", not "invalid".
@@ -105,6 +110,7 @@ def admit_ticket(
         now,
         "manual",
         device,
+        local_result,
         digest=digest("manual", direction, parsed),
     )
     return run(request, Ref("code", parsed), then)
@@ -193,6 +199,8 @@ class OfflineScan:
     scanned_at: datetime | None
     show_slug: str | None
     device: str | None
+    # With a school group's pass as payload: the ticket code of the member the phone let in.
+    member: str | None = None
 
 
 def upload_order(scans: Sequence[OfflineScan], now: datetime) -> list[int]:
@@ -203,16 +211,28 @@ def upload_order(scans: Sequence[OfflineScan], now: datetime) -> list[int]:
 
 
 def scan_offline_queue(
-    scans: Sequence[OfflineScan], *, keyring: Any, staff: Any, clock: Callable[[], datetime]
+    scans: Sequence[OfflineScan],
+    *,
+    keyring: Any,
+    staff: Any,
+    clock: Callable[[], datetime],
+    admit_member: Callable[..., ScanResult] | None = None,
 ) -> list[ScanResult | DomainError]:
     """A phone's offline queue, each scan recorded on its own (in upload_order): one that the
     domain refuses (ScanIdReused, ShowRequired) answers with its error and holds the others
-    back no more than a refused scan would. Answers in the order the scans were given."""
+    back no more than a refused scan would. Answers in the order the scans were given.
+
+    A group member let in offline by the group's pass (``member``) is recorded by
+    ``admit_member`` (group_admission.admit_offline, given by the caller: school groups sit
+    beside admission, not under it) as that member's own offline admission."""
     answers: list[ScanResult | DomainError | None] = [None] * len(scans)
     for index in upload_order(scans, clock()):
         item = scans[index]
+        admit: Callable[..., ScanResult] = scan
+        if item.member is not None and item.local_result is not None and admit_member is not None:
+            admit = functools.partial(admit_member, member_code=item.member)
         try:
-            answers[index] = scan(
+            answers[index] = admit(
                 item.payload,
                 keyring=keyring,
                 staff=staff,

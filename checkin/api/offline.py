@@ -43,6 +43,7 @@ def gate_list(slug: str, query: GateListQuery):
             "full": found.full,
             "tickets": found.tickets,
             "standby": found.standby,
+            "groups": found.groups,
         }
     )
     # Names may be in it: no shared cache keeps a copy, and the phone keeps it in IndexedDB only.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from .. import admission, gate_lookup
+from .. import admission, gate_lookup, group_admission
 from ..database import utcnow
 from ..devices import describe as describe_device
 from ..errors import DomainError, InvalidInput
@@ -87,10 +87,14 @@ def create_scan_batch(body: BatchIn):
     valid = [item for item in checked if not isinstance(item, InvalidInput)]
     results = iter(
         admission.scan_offline_queue(
-            [admission.OfflineScan(item.payload, item.local_result, **_where(item)) for item in valid],
+            [
+                admission.OfflineScan(item.payload, item.local_result, member=item.member, **_where(item))
+                for item in valid
+            ],
             keyring=current_app.extensions["checkin_keyring"],
             staff=g.staff,
             clock=utcnow,
+            admit_member=group_admission.admit_offline,
         )
     )
     answers = []

@@ -148,6 +148,11 @@ class BatchItem(ScanIn):
     local_result: Literal[admission.LOCAL_RESULTS] | None = Field(  # type: ignore[valid-type]
         None, description="what the phone decided alone"
     )
+    member: text(20) | None = Field(
+        None,
+        description="with a school group's pass as payload: the ticket code of the member the phone "
+        "admitted offline by that pass",
+    )
 
 
 class BatchIn(Input):
@@ -261,6 +266,10 @@ class GateList(Output):
     standby: dict = Field(
         description="the standby line: called_up_to (at this download) and every pass, whole each "
         "time: [code, number, state, name?, admitted HH:MM?, gate?]"
+    )
+    groups: list[list] = Field(
+        description="every held school group of the show, whole each time: "
+        "[pass code, school, class, [members' ticket codes]]"
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import group_mail, group_pass, group_roster, group_tickets, school_groups, tickets
+from .. import group_mail, group_pass, group_pdf, group_roster, group_tickets, school_groups, tickets
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
@@ -178,6 +179,21 @@ def tickets_page(token: str):
         format_code=tickets.format_code,
         pass_svg=tickets.qr_svg(group_pass.sign_pass(group.pass_code, keyring)),
     )
+
+
+@bp.get("/g/<token>/tickets.pdf")
+@limiter.limit(_limit)
+def tickets_pdf(token: str):
+    group = school_groups.group_by_token(db.session, token)
+    pdf, _count = group_pdf.group_pdf(
+        db.session, group, current_app.extensions["checkin_keyring"], pass_caption=_("Group pass")
+    )
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = 'attachment; filename="tickets.pdf"'
+    # Names of children: no shared cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/g/<token>/email")

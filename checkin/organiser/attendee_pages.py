@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import attendees
+from .. import attendees, group_tickets
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -37,6 +37,7 @@ def _ticket_page(code: str, status: int = 200, admit_form: AdmitForm | None = No
     return render_template(
         "organiser/ticket.html",
         ticket=ticket,
+        group=group_tickets.group_of(db.session, ticket.id),
         show=ticket.show,
         history=collapsed(attendees.ticket_history(db.session, ticket)),
         action=ActionForm(),

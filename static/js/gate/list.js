@@ -4,6 +4,7 @@
 // at the download kept in the list's meta.
 
 import { decide, learn } from "./decide.js";
+import { admitGroup, findGroup, groupView } from "./group_offline.js";
 import { decideStandby, learnStandby, standbyKey, standbyRecord } from "./standby.js";
 import { ticketRecord } from "./store.js";
 import { makeVerifier } from "./verify.js";
@@ -66,6 +67,7 @@ export class GateList {
     const meta = {
       info: body.show, gates: body.gates, keys: body.keys, cursor: body.cursor, syncedAt: Date.now(),
       standby: { called_up_to: standby.called_up_to },
+      groups: body.groups || [],
     };
     const records = body.tickets.map((ticket) => ticketRecord(this.show, ticket));
     records.push(...standby.passes.map((entry) => standbyRecord(this.show, entry)));
@@ -104,7 +106,7 @@ export class GateList {
       return decideStandby({ code: read.code, entry, calledUpTo: this.calledUpTo, show, direction, gate, now,
         clock: festivalClock });
     }
-    const code = read ? read.code : null;
+    const code = read && read.kind === "ticket" ? read.code : null;
     const entry = code ? this.entries.get(code) : undefined;
     return decide({ code, entry, show, direction, gate, now, clock: festivalClock });
   }
@@ -112,6 +114,22 @@ export class GateList {
   // The stored record of a ticket's or a pass's entry (a pass's entry carries its number, k).
   record(code, change) {
     return { show: this.show, code: change.k != null ? standbyKey(code) : code, ...change };
+  }
+
+  // A group pass offline: the group (verified, and in this list) or null.
+  async group(payload) {
+    const passCode = this.verifier ? await this.verifier.checkPass(payload) : null;
+    return passCode ? findGroup(this.meta && this.meta.groups, passCode) : null;
+  }
+
+  groupView(group) {
+    return groupView(group, this.entries);
+  }
+
+  // One step of a group offline ({codes} or {count}): each member's decision (group_offline.js).
+  admitGroup(group, { codes, count, gate, now = Date.now() }) {
+    return admitGroup({ group, entries: this.entries, codes, count, show: this.showRules(), gate, now,
+      clock: festivalClock });
   }
 
   // Keeps a decided change in memory (the caller writes it to IndexedDB with its scan).

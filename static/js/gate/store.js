@@ -7,7 +7,8 @@ const DB_VERSION = 1;
 // {show, code, s, n?, t?, g?}: one ticket of a show's list; a standby pass is
 // {show, code: "S:<code>", s, k (its number), n?, t?, g?} (gate/standby.js)
 const TICKETS = "tickets";
-const META = "meta"; // {show, info, gates, keys, cursor, syncedAt, standby}: the rest of a show's list
+const META = "meta"; // {show, info, gates, keys, cursor, syncedAt, standby, groups}: the rest of a show's list
+// A group member's item also has `member` (the ticket code) beside the group's pass as payload.
 const QUEUE = "queue"; // {client_scan_id, payload, show, gate, direction, scanned_at, local_result, code, change}
 // A scan kept in the queue must outlive a crash or a dead battery the moment it is answered.
 const STRICT = { durability: "strict" };
@@ -87,6 +88,14 @@ export class Store {
     const transaction = this.db.transaction([QUEUE, TICKETS], "readwrite", STRICT);
     transaction.objectStore(QUEUE).put(item);
     if (record) transaction.objectStore(TICKETS).put(record);
+    return committed(transaction);
+  }
+
+  // One step that decided several scans (a school group's members): all queued, or none.
+  async enqueueAll(items, records) {
+    const transaction = this.db.transaction([QUEUE, TICKETS], "readwrite", STRICT);
+    for (const item of items) transaction.objectStore(QUEUE).put(item);
+    for (const record of records) transaction.objectStore(TICKETS).put(record);
     return committed(transaction);
   }
 

@@ -74,8 +74,8 @@ export class Link {
     for (;;) {
       const items = (await this.store.queued()).slice(0, BATCH_MAX);
       if (!items.length) break;
-      const scans = items.map(({ payload, show, gate, direction, client_scan_id, scanned_at, local_result }) =>
-        ({ payload, show, gate, direction, client_scan_id, scanned_at, local_result }));
+      const scans = items.map(({ payload, show, gate, direction, client_scan_id, scanned_at, local_result, member }) =>
+        ({ payload, show, gate, direction, client_scan_id, scanned_at, local_result, member }));
       const { status, data } = await this.request(this.urls.batch, { method: "POST", body: { scans }, timeout: UPLOAD_TIMEOUT_MS });
       if (status !== 200 || !Array.isArray(data.results)) throw new Error(`upload: status ${status}`);
       const settled = data.results

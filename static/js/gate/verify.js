@@ -1,11 +1,12 @@
 // A ticket's QR payload checked on the phone, by the rules of checkin/tickets.py:
 // K1:<kid>:<code>:<signature>, the signature Ed25519 over "K1:<kid>:<code>" in unpadded base32.
 // A standby pass (checkin/standby.py) is the same with S1 for K1, signed with the same keys over
-// its own prefix, so that neither kind's signature passes for the other.
+// its own prefix, so that neither kind's signature passes for the other; a school group's pass
+// (checkin/group_pass.py) likewise with G1.
 
 const CODE_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-const PAYLOAD = new RegExp(`^(K1|S1):([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`);
-const KINDS = { K1: "ticket", S1: "standby" };
+const PAYLOAD = new RegExp(`^(K1|S1|G1):([A-Z2-7]{5}):([${CODE_CHARS}]{8}):([A-Z2-7]{103})$`);
+const KINDS = { K1: "ticket", S1: "standby", G1: "group" };
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SIGNATURE_BYTES = 64;
 
@@ -76,7 +77,8 @@ async function nobleKeys(keys, nobleUrl) {
 }
 
 // verifier.check(text) -> the ticket code a genuine ticket payload vouches for, or null;
-// verifier.read(text) -> {kind: "ticket"|"standby", code} of a genuine ticket or standby pass, or null.
+// verifier.read(text) -> {kind: "ticket"|"standby"|"group", code} of a genuine payload, or null;
+// verifier.checkPass(text) -> the pass code a genuine group pass vouches for, or null.
 // WebCrypto's Ed25519 where the browser has it (Chrome 137+, Safari 17+, Firefox 129+),
 // otherwise noble's audited pure-JS Ed25519 from static/vendor. `engine` forces one (tests, bench).
 export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
@@ -105,6 +107,10 @@ export async function makeVerifier(keys, { nobleUrl, engine = "auto" } = {}) {
     async check(text) {
       const read = await this.read(text);
       return read && read.kind === "ticket" ? read.code : null;
+    },
+    async checkPass(text) {
+      const read = await this.read(text);
+      return read && read.kind === "group" ? read.code : null;
     },
   };
 }

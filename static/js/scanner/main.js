@@ -79,7 +79,7 @@ async function start() {
   }
 
   async function scan(payload) {
-    // A school group's pass (its own QR kind): the group's panel, online only.
+    // A school group's pass (its own QR kind): the group's panel, from the phone's list offline.
     if (payload.startsWith("G1:")) {
       try {
         await groups.open(payload);
@@ -143,7 +143,8 @@ async function start() {
       signedOut,
     },
   });
-  groups = groupGate({ config, post, scanBody, onDone: refreshCounters });
+  groups = groupGate({ config, post, scanBody, onDone: refreshCounters,
+    offline: { list, store, link, pending: queue.showPending } });
   queue.showList();
   queue.showPending(await store.pending());
   link.start();
