@@ -484,3 +484,18 @@ class HolderMessageRecipient(db.Model):
 
 # School groups (issue 19) share this metadata.
 from . import group_models  # noqa: E402,F401
+
+
+class TicketQr(db.Model):
+    """A ticket's QR images, drawn once (by the mail worker before the ticket's link goes out,
+    or by the first view that finds none) and served from here: drawing costs tens of ms of
+    CPU, which a surge of people opening their links must not pay (issue 20). `etag` is the
+    signed payload's hash (tickets.payload_etag): images of another key's payload are redrawn.
+    No personal data: the payload is the signed code (invariant 5)."""
+
+    __tablename__ = "ticket_qr"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(32))
+    svg: Mapped[str] = mapped_column(Text)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
