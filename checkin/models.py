@@ -499,3 +499,18 @@ class TicketQr(db.Model):
     etag: Mapped[str] = mapped_column(String(32))
     svg: Mapped[str] = mapped_column(Text)
     png: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ShowCount(db.Model):
+    """The dashboard's counts of a show, kept by database triggers in the same transactions as
+    the ticket and scan rows they count (migration 0013), split into shards by the counted row's
+    id so that concurrent writers rarely meet on one row; a number is the sum of its shards.
+    Names: 'waitlisted', 'cancelled', 'admitted_issued', 'admitted_other' (tickets),
+    'g:<result>:<gate>' (scans not undone), 'a:<5-minute bucket>' (first entries not undone)."""
+
+    __tablename__ = "show_counts"
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
