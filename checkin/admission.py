@@ -51,7 +51,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from . import history, standby, tickets
+from . import history, places, standby, tickets
 from .database import group_write, transaction
 from .errors import NothingToUndo, ScanIdReused, ShowRequired
 from .extensions import db
@@ -236,17 +236,10 @@ _LEAVING = (
 )
 # An undone first entry: out again, and the ticket usable as if never scanned.
 _UNDO_FIRST_ENTRY = _LEAVING.values(admitted_at=None, admitted_gate=None)
-# Capacity (invariant 3): a place inside is taken by the show's counter, never above capacity.
-_TAKE_PLACE = (
-    update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
-    .values(inside_count=Show.inside_count + 1)
-)
-_GIVE_PLACE = (
-    update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count > 0)
-    .values(inside_count=Show.inside_count - 1)
-)
+# Capacity (invariant 3): a place inside is taken from the places the ticket's shard holds, or
+# from the show's capacity, never above it (checkin/places.py): callables, not statements.
+_TAKE_PLACE = places.take
+_GIVE_PLACE = places.give
 _INSERT_SCAN = insert(Scan)
 _STORED = select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest).where(
     Scan.client_scan_id == bindparam("client_scan_id")
@@ -512,7 +505,7 @@ def _replay(connection, ticket: _TicketState, show: _ShowState, scan_id: int) ->
         reentry_allowed=show.reentry_allowed,
     )
     change = int(replayed.inside) - int(ticket.inside)
-    if change > 0 and connection.execute(_TAKE_PLACE, {"show": show.id}).rowcount == 0:
+    if change > 0 and not _TAKE_PLACE(connection, show.id, ticket.id):
         # Full: this move cannot be honoured; it leaves the history, which stays as it was.
         outcome = _Outcome(CONFLICT, ticket, show, {"conflict": "venue_full"})
         response = _response(outcome)
@@ -524,7 +517,7 @@ def _replay(connection, ticket: _TicketState, show: _ShowState, scan_id: int) ->
         outcome.extra["_response"] = response
         return outcome
     if change < 0:
-        connection.execute(_GIVE_PLACE, {"show": show.id})
+        _GIVE_PLACE(connection, show.id, ticket.id)
     after = ticket._replace(
         admitted_at=replayed.admitted_at, admitted_gate=replayed.admitted_gate, inside=replayed.inside
     )
@@ -654,7 +647,7 @@ def _exit(connection, ticket: _TicketState, show: _ShowState) -> tuple | str | N
         return "not_inside"
     if connection.execute(_LEAVING, {"ticket": ticket.id}).rowcount == 0:
         return None
-    return (_GIVE_PLACE, None, {"show": show.id})
+    return (_GIVE_PLACE, None, {"show": show.id, "ticket": ticket.id})
 
 
 def _settle_place(connection, outcome: _Outcome, response: dict, scan_id: int) -> tuple[_Outcome, dict]:
@@ -666,7 +659,7 @@ def _settle_place(connection, outcome: _Outcome, response: dict, scan_id: int) -
     than by a SAVEPOINT, which would cost every admission two more statements for the sake of a
     rare refusal; nobody else can have seen it) and the scan's row says venue_full."""
     counter, ticket_change_back, params = outcome.place
-    if connection.execute(counter, params).rowcount == 1 or ticket_change_back is None:
+    if counter(connection, params["show"], params["ticket"]) or ticket_change_back is None:
         return outcome, response
     connection.execute(ticket_change_back, params)
     refused = _Outcome("venue_full", outcome.ticket, outcome.show)
@@ -777,7 +770,7 @@ def undo_last_admission(
             back = _UNDO_FIRST_ENTRY if original.result == "admitted" else _LEAVING
             if connection.execute(back, {"ticket": ticket.id}).rowcount == 0:
                 raise NothingToUndo()  # the person has meanwhile been scanned out
-            connection.execute(_GIVE_PLACE, {"show": show.id})
+            _GIVE_PLACE(connection, show.id, ticket.id)
             outcome = _Outcome(UNDONE, ticket, show)
             response = _response(outcome)
             response["undone_result"] = original.result

@@ -20,9 +20,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .database import utcnow
 from .extensions import db
@@ -56,7 +58,11 @@ class Show(db.Model):
     ticket_quota: Mapped[int] = mapped_column(Integer)
     venue_capacity: Mapped[int] = mapped_column(Integer)
     issued_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    inside_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Places taken from the venue's capacity (the column keeps its old name, inside_count):
+    # people inside plus the places gates hold in show_places, taken in blocks so that two
+    # gates' admissions do not queue on this row (checkin/places.py). Never above capacity.
+    # Show.inside_count, the people inside, is this less the places held (defined below).
+    places_taken: Mapped[int] = mapped_column("inside_count", Integer, default=0, server_default="0")
     reentry_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     registration_opens_at: Mapped[datetime] = mapped_column(DateTime)
@@ -514,3 +520,26 @@ class ShowCount(db.Model):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class ShowPlace(db.Model):
+    """Places of a show's capacity held by one shard of its admissions (checkin/places.py): an
+    admission takes one here (a conditional UPDATE of this row alone), and takes a block from the
+    show's places_taken only when its shard has none left."""
+
+    __tablename__ = "show_places"
+    __table_args__ = (CheckConstraint("free >= 0", name="places_held_not_negative"),)
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    free: Mapped[int] = mapped_column(Integer)
+
+
+# The people inside: the places taken less the places held, read in the same statement.
+Show.inside_count = column_property(
+    Show.places_taken
+    - select(func.coalesce(func.sum(ShowPlace.free), 0))
+    .where(ShowPlace.show_id == Show.id)
+    .correlate_except(ShowPlace)
+    .scalar_subquery()
+)

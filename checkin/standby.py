@@ -221,7 +221,7 @@ def call(slug: str, *, now: datetime) -> int:
                 StandbyPass.admitted_at.is_(None),
             )
         )
-        room = show.venue_capacity - line.kept_places - show.inside_count - waiting_inside
+        room = show.venue_capacity - line.kept_places - show.places_taken - waiting_inside
         target = min(line.last_number, line.called_up_to + max(room, 0))
         if target > line.called_up_to:
             session.execute(
@@ -274,21 +274,23 @@ def board(session, show: Show, now: datetime) -> Board | None:
     return Board(line.last_number, line.called_up_to, int(admitted), int(inside), started(session, line, now))
 
 
-# The gate. A place inside is the show's counter, taken only below capacity less the kept places.
+# The gate. A place inside is taken from the show's capacity (places_taken, which counts the
+# places gates hold for tickets too: checkin/places.py), only below capacity less the kept
+# places.
 _TAKE_PLACE = (
     update(Show)
     .where(
         Show.id == bindparam("show"),
-        Show.inside_count
+        Show.places_taken
         < Show.venue_capacity
         - select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery(),
     )
-    .values(inside_count=Show.inside_count + 1)
+    .values(places_taken=Show.places_taken + 1)
 )
 _GIVE_PLACE = (
     update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count > 0)
-    .values(inside_count=Show.inside_count - 1)
+    .where(Show.id == bindparam("show"), Show.places_taken > 0)
+    .values(places_taken=Show.places_taken - 1)
 )
 _FIRST_ENTRY = (
     update(StandbyPass)

@@ -1,6 +1,6 @@
 """issue 20: each ticket's QR images kept once drawn; the dashboard's counts kept by triggers
 in rows split into shards (show_counts), so that a poll reads a few hundred rows whatever the
-crowd, and no single row serialises the writers that change them
+crowd; places inside held by shards of a show's admissions (show_places)
 
 Revision ID: 0013
 Revises: 0010
@@ -136,6 +136,16 @@ def upgrade():
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("show_id", "name", "shard"),
     )
+    # Places of a show's capacity held by a shard of its admissions (checkin/places.py); the
+    # show's inside_count column now counts the places taken, held ones included.
+    op.create_table(
+        "show_places",
+        sa.Column("show_id", sa.Integer(), sa.ForeignKey("shows.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        sa.Column("free", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("show_id", "shard"),
+        sa.CheckConstraint("free >= 0", name="places_held_not_negative"),
+    )
     dialect = op.get_bind().dialect.name
     for statement in _backfill(dialect):
         op.execute(statement)
@@ -152,5 +162,10 @@ def downgrade():
             )
         if dialect == "postgresql":
             op.execute(f"DROP FUNCTION {table}_counted()")
+    op.execute(
+        "UPDATE shows SET inside_count = inside_count - "
+        "(SELECT coalesce(sum(free), 0) FROM show_places WHERE show_places.show_id = shows.id)"
+    )
+    op.drop_table("show_places")
     op.drop_table("show_counts")
     op.drop_table("ticket_qr")
