@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, tickets
+from . import audit, places, tickets
 from .database import transaction
 from .errors import Duplicate, InvalidInput, NotFound
 from .models import Scan, Show, StandbyLine, StandbyPass, Ticket
@@ -221,7 +221,7 @@ def call(slug: str, *, now: datetime) -> int:
                 StandbyPass.admitted_at.is_(None),
             )
         )
-        room = show.venue_capacity - line.kept_places - show.places_taken - waiting_inside
+        room = show.venue_capacity - line.kept_places - show.inside_count - waiting_inside
         target = min(line.last_number, line.called_up_to + max(room, 0))
         if target > line.called_up_to:
             session.execute(
@@ -275,8 +275,8 @@ def board(session, show: Show, now: datetime) -> Board | None:
 
 
 # The gate. A place inside is taken from the show's capacity (places_taken, which counts the
-# places gates hold for tickets too: checkin/places.py), only below capacity less the kept
-# places.
+# places held for ticket admissions too: checkin/places.py, so those go back to the show
+# first), only below capacity less the kept places.
 _TAKE_PLACE = (
     update(Show)
     .where(
@@ -443,6 +443,7 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
             and not found.inside
             and connection.execute(_REENTRY, {"pass_id": found.id}).rowcount == 1
         ):
+            places.release_held(connection, found.show_id)
             if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 1:
                 return "reentered", {}
             connection.execute(_LEAVING, {"pass_id": found.id})
@@ -450,6 +451,7 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
         return "already_inside", {}
     if connection.execute(_FIRST_ENTRY, {"pass_id": found.id, "at": now, "gate": gate}).rowcount == 0:
         return "not_open", {"standby_not_called": True}
+    places.release_held(connection, found.show_id)
     if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 0:
         connection.execute(_UNDO_ENTRY, {"pass_id": found.id})
         return "venue_full", {}
