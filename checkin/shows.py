@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, waitlist
+from . import audit, places, waitlist
 from .bounds import int_in_range, is_clean, sane_datetime
 from .database import transaction
 from .errors import Conflict, Duplicate, InvalidInput, NotFound
@@ -122,7 +122,7 @@ def seed_festival(now: datetime) -> list[str]:
                 ticket_quota=spec.ticket_quota,
                 venue_capacity=spec.venue_capacity,
                 issued_count=0,
-                inside_count=0,
+                places_taken=0,
                 reentry_allowed=False,
                 registration_open=True,
                 registration_opens_at=now,
@@ -229,7 +229,7 @@ def create_show(values: dict, *, now: datetime, actor=None, gates=DEFAULT_GATES)
     errors.update({name: "required" for name in SHOW_FIELDS if values[name] is None and name not in errors})
     if errors:
         raise InvalidInput(errors)
-    show = Show(**values, issued_count=0, inside_count=0, registration_open=True)
+    show = Show(**values, issued_count=0, places_taken=0, registration_open=True)
     if errors := _order_errors(show):
         raise InvalidInput(errors)
     show.gates = [Gate(label=_gate_label(label), position=i) for i, label in enumerate(gates)]
@@ -269,6 +269,11 @@ def update_show(slug: str, *, now: datetime, actor=None, registration: str | Non
             ).rowcount
             if not changed:
                 raise Conflict("quota below issued tickets")
+            session.expire(show)
+        if "venue_capacity" in changes:
+            # Places held for admissions (checkin/places.py) go back to the show, so that the
+            # new capacity bounds every place there is.
+            places.release_held(session.connection(), show.id)
             session.expire(show)
         for name, value in changes.items():
             setattr(show, name, value)

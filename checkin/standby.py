@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, tickets
+from . import audit, places, tickets
 from .database import transaction
 from .errors import Duplicate, InvalidInput, NotFound
 from .models import Scan, Show, StandbyLine, StandbyPass, Ticket
@@ -274,21 +274,23 @@ def board(session, show: Show, now: datetime) -> Board | None:
     return Board(line.last_number, line.called_up_to, int(admitted), int(inside), started(session, line, now))
 
 
-# The gate. A place inside is the show's counter, taken only below capacity less the kept places.
+# The gate. A place inside is taken from the show's capacity (places_taken, which counts the
+# places held for ticket admissions too: checkin/places.py, so those go back to the show
+# first), only below capacity less the kept places.
 _TAKE_PLACE = (
     update(Show)
     .where(
         Show.id == bindparam("show"),
-        Show.inside_count
+        Show.places_taken
         < Show.venue_capacity
         - select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery(),
     )
-    .values(inside_count=Show.inside_count + 1)
+    .values(places_taken=Show.places_taken + 1)
 )
 _GIVE_PLACE = (
     update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count > 0)
-    .values(inside_count=Show.inside_count - 1)
+    .where(Show.id == bindparam("show"), Show.places_taken > 0)
+    .values(places_taken=Show.places_taken - 1)
 )
 _FIRST_ENTRY = (
     update(StandbyPass)
@@ -471,6 +473,7 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
             and not found.inside
             and connection.execute(_REENTRY, {"pass_id": found.id}).rowcount == 1
         ):
+            places.release_held(connection, found.show_id)
             if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 1:
                 return "reentered", {}
             connection.execute(_LEAVING, {"pass_id": found.id})
@@ -478,6 +481,7 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
         return "already_inside", {}
     if connection.execute(_FIRST_ENTRY, {"pass_id": found.id, "at": now, "gate": gate}).rowcount == 0:
         return "not_open", {"standby_not_called": True}
+    places.release_held(connection, found.show_id)
     if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 0:
         connection.execute(_UNDO_ENTRY, {"pass_id": found.id})
         return "venue_full", {}

@@ -1,28 +1,28 @@
-"""The live numbers of a show, each one counted by the database (never a Python loop over
-rows), so the dashboard agrees with a direct count of the database.
+"""The live numbers of a show, each one kept by the database (never a Python loop over rows),
+so the dashboard agrees with a direct count of the database.
 
-At festival scale (100,000 tickets, 200,000 scans) a GROUP BY over a show's rows costs far
-more than counting ranges of an index: every number here is a count(*) over one range of a
-covering index (checkin/migrations/versions/0002), several per statement, so they share one
-snapshot and one round trip. Gate labels are found by a loose index scan (one seek each).
+A poll costs the same at 1,000 tickets and at 1,000,000 (issue 20): the show's own counters
+(issued, inside) and the table show_counts, which database triggers keep in the same
+transactions as the tickets and scans they count (migration 0013), split into shards so that
+two gates' writers do not queue on one row; a number is the sum of its shards, all read by one
+statement (one snapshot, one round trip).
 
 Conflicts (admissions decided offline that the server could not honour, checkin/offline.py)
-are counted like the rest: result = 'conflict' is one range of ix_scans_show_result_scanned.
+are counted like the rest: the scans whose result is 'conflict', per gate.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from sqlalchemy import DateTime, and_, bindparam, func, select, text
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from . import holder_messages, standby
 from . import reconfirmation as reconfirmation_counts
 from .admission import CONFLICT, OK_RESULTS, RESULTS, UNDONE
 from .gate_lookup import LOOKUP_ACTION
-from .models import TICKET_STATUSES, AuditEntry, Gate, Scan, Show, Staff, Ticket
+from .models import AuditEntry, Gate, Scan, Show, ShowCount, Staff
 
 BUCKET_SECONDS = 300
 MAX_BUCKETS = 288  # a day: older arrivals come from stray device clocks
@@ -89,7 +89,8 @@ class ShowStats:
 
 
 def show_stats(session, show: Show, now: datetime) -> ShowStats:
-    tickets = _ticket_counts(session, show.id)
+    counts = _counts(session, show.id)
+    tickets = _ticket_counts(counts)
     # Standby passes inside are in the show's inside counter already, like tickets.
     standby_board = standby.board(session, show, now)
     no_show = None
@@ -107,8 +108,8 @@ def show_stats(session, show: Show, now: datetime) -> ShowStats:
         conflicts=tickets["conflicts"],
         no_show_share=no_show,
         doors_open_at=show.doors_open_at,
-        gates=_gate_counts(session, show.id),
-        arrivals=arrivals(session, show.id),
+        gates=_gate_counts(session, show.id, counts),
+        arrivals=_arrivals(counts),
         volunteers=volunteer_counts(session, show.id),
         reconfirmation=reconfirmation_counts.counts(session, show.id),
         standby=standby_board.to_json() if standby_board else None,
@@ -164,52 +165,7 @@ def _count(model, *conditions):
 # The conflicts an organiser has to review (the count here, the list in exports.conflict_query).
 # Undone rows count nowhere here, conflicts included, so the gates add up to the show.
 TO_REVIEW = (Scan.result == CONFLICT, Scan.undone_by_scan_id.is_(None))
-
-
-def _conflicts():
-    return _count(Scan, Scan.show_id == bindparam("show_id"), *TO_REVIEW)
-
-
-def _ticket_statement():
-    """The ticket numbers (and the conflicts to review) in one statement, so they agree with
-    each other even while registrations and admissions commit.
-
-    Issued and inside are the show's own counters: the conditional UPDATEs of registration and
-    admission keep them equal to the rows in the same transactions (invariants 1, 3, 7), and
-    reading them spares two counts of the show's largest index ranges (a third of a poll at
-    100,000 tickets)."""
-    of_show = Ticket.show_id == bindparam("show_id")
-    admitted = Ticket.admitted_at.is_not(None)
-    this_show = Show.id == bindparam("show_id")
-    counts = {
-        "issued": select(Show.issued_count).where(this_show).scalar_subquery(),
-        "inside": select(Show.inside_count).where(this_show).scalar_subquery(),
-    }
-    counts.update(
-        {
-            status: _count(Ticket, of_show, Ticket.status == status)
-            for status in TICKET_STATUSES
-            if status != "issued"
-        }
-    )
-    counts["admitted_issued"] = _count(Ticket, of_show, Ticket.status == "issued", admitted)
-    # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
-    counts["admitted_other"] = _count(
-        Ticket, of_show, Ticket.status.in_(("waitlisted", "cancelled")), admitted
-    )
-    counts["conflicts"] = _conflicts()
-    return select(*(value.label(name) for name, value in counts.items()))
-
-
-# Statements are built once per shape and reused with new values: building a few hundred
-# expressions per poll would cost as much as the counting.
-_TICKETS = _ticket_statement()
-_CONFLICT_COUNT = select(_conflicts())
-
-
-def _ticket_counts(session, show_id: int) -> dict[str, int]:
-    row = session.execute(_TICKETS, {"show_id": show_id}).one()
-    return {name: int(value) for name, value in row._mapping.items()}
+_CONFLICT_COUNT = select(_count(Scan, Scan.show_id == bindparam("show_id"), *TO_REVIEW))
 
 
 def conflict_count(session, show_id: int) -> int:
@@ -217,59 +173,60 @@ def conflict_count(session, show_id: int) -> int:
     return int(session.execute(_CONFLICT_COUNT, {"show_id": show_id}).scalar_one())
 
 
-# One index seek per distinct label: portable SQL (SQLite and PostgreSQL) for a loose index scan.
-_GATE_LABELS = text("""
-    WITH RECURSIVE labels(gate) AS (
-        SELECT min(gate) FROM scans WHERE show_id = :show_id
-        UNION ALL
-        SELECT (SELECT min(s.gate) FROM scans s WHERE s.show_id = :show_id AND s.gate > labels.gate)
-        FROM labels WHERE labels.gate IS NOT NULL
-    )
-    SELECT gate FROM labels WHERE gate IS NOT NULL
-""")
+# Every number of a poll in one statement, so they agree with each other even while
+# registrations and admissions commit: the show's own counters (issued, inside: the conditional
+# UPDATEs of registration and admission keep them equal to the rows, invariants 1, 3, 7) and
+# the sums of the shards of show_counts, which triggers keep in the transactions that change
+# the tickets and scans (migration 0013). A few hundred rows whatever the crowd: O(1) of it.
+_COUNTS = union_all(
+    select(literal("issued").label("name"), Show.issued_count.label("n")).where(
+        Show.id == bindparam("show_id")
+    ),
+    select(literal("inside"), Show.inside_count).where(Show.id == bindparam("show_id")),
+    select(ShowCount.name, func.sum(ShowCount.n))
+    .where(ShowCount.show_id == bindparam("show_id"))
+    .group_by(ShowCount.name),
+)
+
+
+def _counts(session, show_id: int) -> dict[str, int]:
+    return {name: int(n) for name, n in session.execute(_COUNTS, {"show_id": show_id})}
+
+
+def _ticket_counts(counts: dict[str, int]) -> dict[str, int]:
+    return {
+        "issued": counts.get("issued", 0),
+        "inside": counts.get("inside", 0),
+        "waitlisted": counts.get("waitlisted", 0),
+        "cancelled": counts.get("cancelled", 0),
+        "admitted_issued": counts.get("admitted_issued", 0),
+        # Never expected (cancelling and moving refuse admitted tickets), but counted, not assumed.
+        "admitted_other": counts.get("admitted_other", 0),
+        "conflicts": sum(n for name, n in counts.items() if name.startswith(f"g:{CONFLICT}:")),
+    }
 
 
 _SCAN_RESULTS = (*RESULTS, UNDONE)
 
 
-@lru_cache(maxsize=16)
-def _gate_statement(labels: int):
-    """For `labels` gate labels: one count per label and scan result, parameters g0, g1, ..."""
-    return select(
-        *(
-            _count(
-                Scan,
-                Scan.show_id == bindparam("show_id"),
-                Scan.gate == bindparam(f"g{i}"),
-                Scan.result == result,
-                Scan.undone_by_scan_id.is_(None),
-            ).label(f"c{i}_{j}")
-            for i in range(labels)
-            for j, result in enumerate(_SCAN_RESULTS)
-        )
-    )
-
-
-def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
+def _gate_counts(session, show_id: int, counts: dict[str, int]) -> dict[str, GateStats]:
+    """The configured gates in their order, then every other label scanned at, by name."""
     gates = {
         label: GateStats()
         for label in session.scalars(
             select(Gate.label).where(Gate.show_id == show_id).order_by(Gate.position, Gate.id)
         )
     }
-    labels = list(session.scalars(_GATE_LABELS, {"show_id": show_id}))
-    if not labels:
-        return gates
-    counts = iter(
-        session.execute(
-            _gate_statement(len(labels)),
-            {"show_id": show_id, **{f"g{i}": label for i, label in enumerate(labels)}},
-        ).one()
-    )
-    for label in labels:
+    by_label: dict[str, dict[str, int]] = {}
+    for name, count in counts.items():
+        if name.startswith("g:"):
+            result, label = name[2:].split(":", 1)
+            by_label.setdefault(label, {})[result] = count
+    for label in sorted(by_label):
         gate = gates.setdefault(label, GateStats())
-        for result in _SCAN_RESULTS:
-            count = next(counts)
+        for result, count in by_label[label].items():
+            if result not in _SCAN_RESULTS:
+                continue
             gate.scans += count
             if result in OK_RESULTS:
                 setattr(gate, result, getattr(gate, result) + count)
@@ -281,46 +238,21 @@ def _gate_counts(session, show_id: int) -> dict[str, GateStats]:
     return gates
 
 
-_FIRST_ENTRY = and_(
-    Scan.show_id == bindparam("show_id"), Scan.result == "admitted", Scan.undone_by_scan_id.is_(None)
-)
-_ARRIVAL_SPAN = select(
-    select(func.min(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
-    select(func.max(Scan.scanned_at)).where(_FIRST_ENTRY).scalar_subquery(),
-)
-
-
-@lru_cache(maxsize=64)
-def _arrivals_statement(buckets: int):
-    """One count per bucket [b{i}, b{i+1})."""
-    return select(
-        *(
-            _count(
-                Scan,
-                _FIRST_ENTRY,
-                Scan.scanned_at >= bindparam(f"b{i}", type_=DateTime()),
-                Scan.scanned_at < bindparam(f"b{i + 1}", type_=DateTime()),
-            ).label(f"n{i}")
-            for i in range(buckets)
-        )
-    )
+def _arrivals(counts: dict[str, int]) -> list[tuple[datetime, int]]:
+    """First entries per 5 minutes of the device's scan time, oldest first, empty buckets
+    included so that a chart reads as a time axis; at most MAX_BUCKETS before the last."""
+    per_bucket = {int(name[2:]): n for name, n in counts.items() if name.startswith("a:") and n}
+    if not per_bucket:
+        return []
+    last = max(per_bucket)
+    first = max(min(per_bucket), last - MAX_BUCKETS)
+    return [
+        (_EPOCH + timedelta(seconds=b * BUCKET_SECONDS), per_bucket.get(b, 0)) for b in range(first, last + 1)
+    ]
 
 
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
-    """First entries per 5 minutes of the device's scan time, oldest first, empty buckets
-    included so that a chart reads as a time axis: the first and last scan times are two
-    index seeks, then one range count per bucket."""
-    earliest, latest = session.execute(_ARRIVAL_SPAN, {"show_id": show_id}).one()
-    if latest is None:
-        return []
-    last = _bucket(latest)
-    first = max(_bucket(earliest), last - MAX_BUCKETS)
-    edges = [_EPOCH + timedelta(seconds=b * BUCKET_SECONDS) for b in range(first, last + 2)]
-    counts = session.execute(
-        _arrivals_statement(len(edges) - 1),
-        {"show_id": show_id, **{f"b{i}": edge for i, edge in enumerate(edges)}},
-    ).one()
-    return list(zip(edges, (int(count) for count in counts), strict=False))
+    return _arrivals(_counts(session, show_id))
 
 
 def _bucket(at: datetime) -> int:

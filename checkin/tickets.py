@@ -105,12 +105,15 @@ def qr_version(payload: str) -> int:
 # key: a page reloaded at the gate is served from memory. Immutable str/bytes, bounded size.
 @functools.lru_cache(maxsize=1024)
 def qr_svg(payload: str) -> str:
-    """An inline SVG; scales to any size without blur. qrcode chooses the version and the mask;
-    the path is drawn here, one rectangle per run of dark modules in a row: qrcode's
+    """An inline SVG; scales to any size without blur. qrcode chooses the version and the mask."""
+    return _svg(_qr(payload).get_matrix())
+
+
+def _svg(matrix: list[list[bool]]) -> str:
+    """The path is drawn here, one rectangle per run of dark modules in a row: qrcode's
     SvgPathImage builds an ElementTree node per module, about a third of a first drawing's time
     (the rest is qrcode's choice of mask; issue 20). Same shape of path ("Mx,yH..V..H..z"),
     same size in mm."""
-    matrix = _qr(payload).get_matrix()
     size = len(matrix)
     runs = []
     for y, row in enumerate(matrix):
@@ -127,6 +130,20 @@ def qr_svg(payload: str) -> str:
         f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
         f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" id="qr-path" fill="#000000"/></svg>'
     )
+
+
+@dataclass(frozen=True)
+class QrImages:
+    svg: str
+    png: bytes
+
+
+def draw(payload: str) -> QrImages:
+    """Both images of a ticket from one symbol: the choice of mask, most of the cost, once."""
+    qr = _qr(payload)
+    buffer = io.BytesIO()
+    qr.make_image().save(buffer, format="PNG")
+    return QrImages(svg=_svg(qr.get_matrix()), png=buffer.getvalue())
 
 
 def payload_etag(payload: str) -> str:

@@ -205,7 +205,7 @@ def make_show(app, slug="test", *, quota=10, capacity=10, now: datetime | None =
         ticket_quota=quota,
         venue_capacity=capacity,
         issued_count=0,
-        inside_count=0,
+        places_taken=0,
         reentry_allowed=False,
         registration_open=True,
         registration_opens_at=now - timedelta(hours=1),

@@ -127,15 +127,15 @@ def test_a_ticket_token_never_reaches_the_logs(app, client, caplog):
 
 
 def test_an_error_while_rendering_a_ticket_logs_no_token(app, client, caplog, monkeypatch):
-    from checkin import tickets
+    from checkin import ticket_qr
 
     make_show(app, "demo")
     token = register(client)
 
-    def broken(_payload):
+    def broken(*_args):
         raise RuntimeError("renderer broke")
 
-    monkeypatch.setattr(tickets, "qr_svg", broken)
+    monkeypatch.setattr(ticket_qr, "images", broken)
     with caplog.at_level(logging.ERROR):
         response = client.get(f"/t/{token}")
     assert response.status_code == 500

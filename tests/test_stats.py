@@ -240,3 +240,37 @@ def test_numbers_stay_consistent_while_registrations_and_scans_stream_in(app, no
     assert final["issued"] == 60  # 80 asked; the waitlist is closed once doors are open
     assert final["inside"] == 40 == counted["inside"]
     assert sum(gate["refused"] for gate in final["gates"].values()) >= 60
+
+
+def test_a_poll_reads_counters_not_the_crowd(app, now):
+    """Issue 20: the numbers come from counters kept by the writes (show_counts, the show's
+    row), so a poll costs the same at a thousand tickets and at a million; no statement of a
+    poll reads the show's tickets or scans (the by-hand admissions, a few, apart)."""
+    from sqlalchemy import event, select
+
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.models import Show
+    from checkin.stats import show_stats
+
+    make_show(app, "live", quota=4, capacity=4)
+    codes = [_register(app, "live", i, now).code for i in range(3)]
+    open_doors(app, "live", now)
+    assert admit(app, codes[0], "Cổng A", now).result == "admitted"
+    assert admit(app, codes[0], "Cổng B", now).result == "already_inside"
+    statements: list[str] = []
+    with app.app_context():
+        show = db.session.scalar(select(Show).where(Show.slug == "live"))
+
+        def capture(conn, cursor, statement, *args):
+            statements.append(" ".join(statement.split()).lower())
+
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            stats = show_stats(db.session, show, utcnow())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        db.session.remove()
+    assert stats.admitted == 1 and stats.gates["Cổng B"].refused == 1
+    crowd = [s for s in statements if "from tickets" in s or ("from scans" in s and "method" not in s)]
+    assert crowd == []

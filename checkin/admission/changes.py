@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Update
 
-from .. import history
+from .. import history, places
 from ..models import Scan, Ticket
 from . import rules, statements
 from .results import (
@@ -67,7 +67,7 @@ def _move_in(
     """The ticket's change; the place inside it needs, still to take (settle_place)."""
     if connection.execute(ticket_change, params).rowcount == 0:
         return STALE
-    return PlaceChange(statements.TAKE_PLACE, ticket_change_back, params)
+    return PlaceChange(True, ticket_change_back, params)
 
 
 def _exit(connection: Connection, ticket: TicketState, show: ShowState) -> PlaceChange | str | Stale:
@@ -75,22 +75,26 @@ def _exit(connection: Connection, ticket: TicketState, show: ShowState) -> Place
         return "not_inside"
     if connection.execute(statements.LEAVING, {"ticket": ticket.id}).rowcount == 0:
         return STALE
-    return PlaceChange(statements.GIVE_PLACE, None, {"show": show.id})
+    return PlaceChange(False, None, {"show": show.id, "ticket": ticket.id})
 
 
 def settle_place(
     connection: Connection, outcome: Outcome, answer: dict[str, Any], scan_id: int
 ) -> tuple[Outcome, dict[str, Any]]:
-    """The show's inside counter, changed as the transaction's last statement: on PostgreSQL
-    its UPDATE locks the show's row, which every gate of the show needs, until the commit; so
-    it is held for that one statement and the commit, not across the ticket's change, the scan's
-    row and the Python between them (issue 20). Capacity (invariant 3) is still the conditional
-    UPDATE's to decide: if no place is free, the ticket's change is taken back (by hand rather
-    than by a SAVEPOINT, which would cost every admission two more statements for the sake of a
-    rare refusal; nobody else can have seen it) and the scan's row says venue_full."""
+    """The place inside, taken or given back as the transaction's last statements: a row it
+    updates (its shard's places, at times the show's) stays locked until the commit; so it is
+    held for those statements and the commit, not across the ticket's change, the scan's row
+    and the Python between them (issue 20). Capacity (invariant 3) is still the conditional
+    UPDATEs' to decide (checkin/places.py): if no place is free, the ticket's change is taken
+    back (by hand rather than by a SAVEPOINT, which would cost every admission two more
+    statements for the sake of a rare refusal; nobody else can have seen it) and the scan's row
+    says venue_full."""
     assert outcome.place is not None
-    counter, ticket_change_back, params = outcome.place
-    if connection.execute(counter, params).rowcount == 1 or ticket_change_back is None:
+    taking, ticket_change_back, params = outcome.place
+    if not taking:
+        places.give(connection, params["show"], params["ticket"])
+        return outcome, answer
+    if places.take(connection, params["show"], params["ticket"]) or ticket_change_back is None:
         return outcome, answer
     connection.execute(ticket_change_back, params)
     refused = Outcome("venue_full", outcome.ticket, outcome.show)
@@ -175,7 +179,7 @@ def _replay(
         reentry_allowed=show.reentry_allowed,
     )
     change = int(replayed.inside) - int(ticket.inside)
-    if change > 0 and connection.execute(statements.TAKE_PLACE, {"show": show.id}).rowcount == 0:
+    if change > 0 and not places.take(connection, show.id, ticket.id):
         # Full: this move cannot be honoured; it leaves the history, which stays as it was.
         outcome = Outcome(CONFLICT, ticket, show, {"conflict": "venue_full"})
         answer = response(outcome)
@@ -184,7 +188,7 @@ def _replay(
         )
         return outcome, answer
     if change < 0:
-        connection.execute(statements.GIVE_PLACE, {"show": show.id})
+        places.give(connection, show.id, ticket.id)
     after = ticket._replace(
         admitted_at=replayed.admitted_at, admitted_gate=replayed.admitted_gate, inside=replayed.inside
     )

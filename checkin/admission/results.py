@@ -136,10 +136,11 @@ class Ref(NamedTuple):
 
 
 class PlaceChange(NamedTuple):
-    """The show's counter still to change (statements.TAKE_PLACE or GIVE_PLACE), with the
-    ticket's change to take back if no place is free: done last, just before the commit."""
+    """A place inside still to take or give back (checkin/places.py), with the ticket's change
+    to take back if no place is free: done last, just before the commit. `params` name the
+    show and the ticket ("show", "ticket")."""
 
-    counter: Update
+    taking: bool
     ticket_change_back: Update | None
     params: dict[str, Any]
 

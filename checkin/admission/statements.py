@@ -52,17 +52,6 @@ LEAVING = (
 )
 # An undone first entry: out again, and the ticket usable as if never scanned.
 UNDO_FIRST_ENTRY = LEAVING.values(admitted_at=None, admitted_gate=None)
-# Capacity (invariant 3): a place inside is taken by the show's counter, never above capacity.
-TAKE_PLACE = (
-    update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count < Show.venue_capacity)
-    .values(inside_count=Show.inside_count + 1)
-)
-GIVE_PLACE = (
-    update(Show)
-    .where(Show.id == bindparam("show"), Show.inside_count > 0)
-    .values(inside_count=Show.inside_count - 1)
-)
 INSERT_SCAN = insert(Scan)
 STORED = select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest).where(
     Scan.client_scan_id == bindparam("client_scan_id")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import places
 from ..database import transaction
 from ..errors import NothingToUndo
 from ..models import Scan
@@ -49,7 +50,7 @@ def undo_last_admission(
             back = statements.UNDO_FIRST_ENTRY if original.result == "admitted" else statements.LEAVING
             if connection.execute(back, {"ticket": ticket.id}).rowcount == 0:
                 raise NothingToUndo()  # the person has meanwhile been scanned out
-            connection.execute(statements.GIVE_PLACE, {"show": show.id})
+            places.give(connection, show.id, ticket.id)
             outcome = Outcome(UNDONE, ticket, show)
             answer = response(outcome)
             answer["undone_result"] = original.result

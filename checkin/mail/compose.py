@@ -90,8 +90,10 @@ def compose(
     position: int | None,
     now: datetime,
     extra: dict | None = None,
+    qr_png: bytes | None = None,
 ) -> EmailMessage:
-    """The message for one outbox row. What it shows follows the ticket's status now, not when
+    """The message for one outbox row (`qr_png`: the ticket's kept image, checkin/ticket_qr.py;
+    drawn here when not given). What it shows follows the ticket's status now, not when
     it was queued: a ticket carries its QR and calendar file only while it is issued and
     confirmed, and only in the messages about the ticket itself (not a "confirm" or a "notice",
     whose own templates carry the link alone)."""
@@ -136,7 +138,7 @@ def compose(
         payload = tickets.sign_payload(ticket.code, deployment.keyring)
         html_part = message.get_payload()[1]
         html_part.add_related(
-            tickets.qr_png(payload, box_size=8),
+            qr_png or tickets.qr_png(payload, box_size=8),
             "image",
             "png",
             cid=qr_cid,

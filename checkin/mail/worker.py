@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import holder_messages, outbox, reconfirmation
+from .. import holder_messages, outbox, reconfirmation, ticket_qr, tickets
 from ..extensions import db
 from ..models import OutboxMessage
 from ..waitlist import position
@@ -53,6 +53,16 @@ def _extra(session, message: OutboxMessage) -> dict:
     return reconfirmation.mail_context(session, message.kind, message.ticket.id)
 
 
+def _qr_images(session, message: OutboxMessage, deployment: Deployment) -> tickets.QrImages | None:
+    """An issued ticket's QR images, drawn and kept here, after the commit that issued it and
+    before its link goes out (even in the "confirm" message, which carries the link alone): the
+    ticket page and its images, opened from that link, then only read them (issue 20)."""
+    ticket = message.ticket
+    if ticket.status != "issued":
+        return None
+    return ticket_qr.images(session, ticket.id, tickets.sign_payload(ticket.code, deployment.keyring))
+
+
 def deliver_due(
     *, transport, deployment: Deployment, render: Render, clock: Callable[[], datetime], batch: int = BATCH
 ) -> PassReport:
@@ -76,6 +86,7 @@ def deliver_due(
             continue
         name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:06d}-{message.kind}"
         try:
+            qr = _qr_images(session, message, deployment)
             email = compose(
                 message.id,
                 message.kind,
@@ -85,6 +96,7 @@ def deliver_due(
                 position=position(session, message.ticket),
                 now=clock(),
                 extra=_extra(session, message),
+                qr_png=qr.png if qr else None,
             )
             session.commit()
             transport.send(email, name)

@@ -13,9 +13,9 @@ from .. import group_models  # noqa: E402,F401
 from .audit import AuditEntry, AuditUnlock
 from .messages import HolderMessage, HolderMessageRecipient, LookupRequest, OutboxMessage
 from .seats import Reconfirmation, ReconfirmationAnswer, StandbyLine, StandbyPass
-from .shows import Gate, Show
+from .shows import Gate, Show, ShowCount, ShowPlace
 from .staff import ApiToken, PairingCode, Staff, StoredSigningKey
-from .tickets import LIVE_STATUSES, LIVE_TICKET, TICKET_STATUSES, UNCONFIRMED, Scan, Ticket
+from .tickets import LIVE_STATUSES, LIVE_TICKET, TICKET_STATUSES, UNCONFIRMED, Scan, Ticket, TicketQr
 
 __all__ = [
     "ApiToken",
@@ -33,11 +33,14 @@ __all__ = [
     "ReconfirmationAnswer",
     "Scan",
     "Show",
+    "ShowCount",
+    "ShowPlace",
     "Staff",
     "StandbyLine",
     "StandbyPass",
     "StoredSigningKey",
     "TICKET_STATUSES",
     "Ticket",
+    "TicketQr",
     "UNCONFIRMED",
 ]

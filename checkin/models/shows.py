@@ -1,8 +1,9 @@
-"""Shows and their gates."""
+"""Shows, their gates, the places their gates hold and their dashboard counters."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -13,9 +14,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .base import Model
 
@@ -45,7 +48,14 @@ class Show(Model):
     ticket_quota: Mapped[int] = mapped_column(Integer)
     venue_capacity: Mapped[int] = mapped_column(Integer)
     issued_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    inside_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Places taken from the venue's capacity (the column keeps its old name, inside_count):
+    # people inside plus the places gates hold in show_places, taken in blocks so that two
+    # gates' admissions do not queue on this row (checkin/places.py). Never above capacity.
+    places_taken: Mapped[int] = mapped_column("inside_count", Integer, default=0, server_default="0")
+    if TYPE_CHECKING:
+        # The people inside: places_taken less the places held, a column_property set below
+        # ShowPlace (it reads that table).
+        inside_count: Mapped[int]
     reentry_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     registration_opens_at: Mapped[datetime] = mapped_column(DateTime)
@@ -85,3 +95,41 @@ class Gate(Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     show: Mapped[Show] = relationship(back_populates="gates")
+
+
+class ShowCount(Model):
+    """The dashboard's counts of a show, kept by database triggers in the same transactions as
+    the ticket and scan rows they count (migration 0013), split into shards by the counted row's
+    id so that concurrent writers rarely meet on one row; a number is the sum of its shards.
+    Names: 'waitlisted', 'cancelled', 'admitted_issued', 'admitted_other' (tickets),
+    'g:<result>:<gate>' (scans not undone), 'a:<5-minute bucket>' (first entries not undone)."""
+
+    __tablename__ = "show_counts"
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class ShowPlace(Model):
+    """Places of a show's capacity held by one shard of its admissions (checkin/places.py): an
+    admission takes one here (a conditional UPDATE of this row alone), and takes a block from the
+    show's places_taken only when its shard has none left."""
+
+    __tablename__ = "show_places"
+    __table_args__ = (CheckConstraint("free >= 0", name="places_held_not_negative"),)
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    free: Mapped[int] = mapped_column(Integer)
+
+
+# The people inside: the places taken less the places held, read in the same statement.
+Show.inside_count = column_property(  # type: ignore[assignment]
+    Show.places_taken
+    - select(func.coalesce(func.sum(ShowPlace.free), 0))
+    .where(ShowPlace.show_id == Show.id)
+    .correlate_except(ShowPlace)
+    .scalar_subquery()
+)

@@ -13,7 +13,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -158,3 +160,18 @@ class Scan(Model):
     # A move of the ticket (in or out) that its history is replayed from, in device-time order
     # (checkin/history.py); refusals and undone rows are not part of it.
     in_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class TicketQr(Model):
+    """A ticket's QR images, drawn once (by the mail worker before the ticket's link goes out,
+    or by the first view that finds none) and served from here: drawing costs tens of ms of
+    CPU, which a surge of people opening their links must not pay (issue 20). `etag` is the
+    signed payload's hash (tickets.payload_etag): images of another key's payload are redrawn.
+    No personal data: the payload is the signed code (invariant 5)."""
+
+    __tablename__ = "ticket_qr"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(32))
+    svg: Mapped[str] = mapped_column(Text)
+    png: Mapped[bytes] = mapped_column(LargeBinary)

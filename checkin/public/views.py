@@ -8,11 +8,11 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 
-from .. import tickets, waitlist
+from .. import ticket_qr, tickets, waitlist
 from ..database import utcnow
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db, limiter
-from ..models import Show
+from ..models import Show, Ticket
 from ..personal_data import PRIVACY_NOTICE_VERSION
 from ..registration import confirm, ticket_by_token
 from ..registration import register as register_person
@@ -201,44 +201,49 @@ def ticket(token: str):
         "public/ticket.html",
         ticket=ticket,
         show=ticket.show,
-        qr_svg=tickets.qr_svg(payload) if payload else None,
+        qr_svg=ticket_qr.images(db.session, ticket.id, payload).svg if payload else None,
         code=tickets.format_code(ticket.code),
         position=waitlist.position(db.session, ticket),
     )
 
 
-def _payload_for(token: str) -> tuple[str, str]:
+def _payload_for(token: str) -> tuple[Ticket, str]:
     ticket = ticket_by_token(db.session, token)
     if ticket.status != "issued":
         raise NotFound()
-    return ticket.code, tickets.sign_payload(ticket.code, _keyring())
+    return ticket, tickets.sign_payload(ticket.code, _keyring())
 
 
 # The QR images carry no personal data (the signed code, DESIGN.md invariant 5) but they are
 # the ticket: "private, no-cache" keeps them out of every shared cache and lets the person's own
 # browser keep them, asking each time (web/headers.py gives these two endpoints that). A reload
-# then costs the ticket's lookup and its signature, answered 304 before anything is drawn. The
-# ticket page itself (the name) stays no-store. The ETag is the payload's hash: it changes when
-# the ticket is cancelled (404) or the signing key rotates.
-def _qr_response(payload: str, draw, mimetype: str, headers: dict | None = None) -> Response:
+# then costs the ticket's lookup and its signature, answered 304 before the images are read.
+# The ticket page itself (the name) stays no-store. The ETag is the payload's hash: it changes
+# when the ticket is cancelled (404) or the signing key rotates. The images themselves are
+# drawn once per ticket and kept (checkin/ticket_qr.py).
+def _qr_response(
+    ticket: Ticket, payload: str, kind: str, mimetype: str, headers: dict | None = None
+) -> Response:
     etag = tickets.payload_etag(payload)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = Response(draw(payload), mimetype=mimetype, headers=headers)
+        images = ticket_qr.images(db.session, ticket.id, payload)
+        response = Response(getattr(images, kind), mimetype=mimetype, headers=headers)
     response.set_etag(etag)
     return response
 
 
 @bp.get("/t/<token>/qr.svg")
 def ticket_qr_svg(token: str):
-    _, payload = _payload_for(token)
-    return _qr_response(payload, tickets.qr_svg, "image/svg+xml")
+    ticket, payload = _payload_for(token)
+    return _qr_response(ticket, payload, "svg", "image/svg+xml")
 
 
 @bp.get("/t/<token>/qr.png")
 def ticket_qr_png(token: str):
-    code, payload = _payload_for(token)
+    ticket, payload = _payload_for(token)
+    code = ticket.code
     return _qr_response(
-        payload, tickets.qr_png, "image/png", {"Content-Disposition": f'attachment; filename="ve-{code}.png"'}
+        ticket, payload, "png", "image/png", {"Content-Disposition": f'attachment; filename="ve-{code}.png"'}
     )

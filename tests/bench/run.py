@@ -226,25 +226,33 @@ def prepare(backend: str, env: dict, bench: Bench) -> dict:
     return context
 
 
-def ticket_tokens(env: dict, limit: int = 2000) -> list[str]:
+def ticket_tokens(env: dict, limit: int = 1000) -> list[str]:
+    """Tickets of the registration show, their QR images drawn and kept as the mail worker does
+    before their links go out (checkin/ticket_qr.py): the page phases measure people opening
+    the links of e-mails already sent. The worker itself is not run: it would draw every ticket
+    of the registration phases first."""
     from sqlalchemy import select
 
+    from checkin import ticket_qr
     from checkin.extensions import db
     from checkin.models import Show, Ticket
+    from checkin.tickets import sign_payload
 
     app = app_for(env)
     with app.app_context():
-        tokens = list(
-            db.session.scalars(
-                select(Ticket.token)
-                .join(Show, Show.id == Ticket.show_id)
-                .where(Show.slug == seed.REGISTRATION_SHOW, Ticket.status == "issued")
-                .limit(limit)
-            )
-        )
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.code, Ticket.token)
+            .join(Show, Show.id == Ticket.show_id)
+            .where(Show.slug == seed.REGISTRATION_SHOW, Ticket.status == "issued")
+            .limit(limit)
+        ).all()
+        keyring = app.extensions["checkin_keyring"]
+        with db.engine.begin() as connection:
+            for row in rows:
+                ticket_qr.store(connection, row.id, sign_payload(row.code, keyring))
         db.session.remove()
         db.engine.dispose()
-    return tokens
+    return [row.token for row in rows]
 
 
 def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None:

@@ -328,7 +328,7 @@ def test_the_phone_decides_as_the_server_does(festival, live_server, page, clien
     set_ticket(app, outside, inside=False, **admitted)
     set_ticket(app, cancelled, status="cancelled", cancelled_at=now)
     set_ticket(app, waitlisted, status="waitlisted")
-    set_show(app, "gala", inside_count=2)
+    set_show(app, "gala", places_taken=2)
     unissued = "ZZZZ" + issued[4:] if not issued.startswith("ZZZZ") else "YYYY" + issued[4:]
     cases = [
         (payload(app, code), "in")
