@@ -15,15 +15,25 @@ VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 PROD_PORT ?= 8443
 
-.PHONY: install run run-lan run-prod caddy test bench bench-stack screenshots translations extract clean
+.PHONY: install lock lint run run-lan run-prod caddy test bench bench-stack screenshots translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
-$(INSTALLED): pyproject.toml
+# Exactly the versions (and files, by hash) of requirements.lock, then checkin itself without
+# letting pip pick anything else.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Refreshes requirements.lock after a change of pyproject.toml's dependencies, keeping every pin
+# that still fits; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
+lock:
+	test -x $(VENV)/bin/pip-compile || { test -x $(PY) || python3 -m venv $(VENV); $(PY) -m pip install --quiet pip-tools; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --extra test --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+	  -o requirements.lock pyproject.toml
 
 $(VENDORED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -76,7 +86,13 @@ caddy:
 	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq caddy >/dev/null; } || \
 	  { echo "caddy is missing: sudo apt-get install -y caddy" >&2; exit 1; }
 
-test: install
+# Linter, formatter and type checker (all configured in pyproject.toml); any finding fails.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Under gunicorn on 127.0.0.1, SQLite then PostgreSQL when reachable (CHECKIN_TEST_DATABASE_URL,
