@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from . import admission, audit, cancellation, waitlist
 from .database import transaction
@@ -40,7 +40,7 @@ def ticket_query(filters: TicketFilter):
     if text:
         # Names without case or diacritics ("nguyen van duc" finds "Nguyễn Văn Đức");
         # e-mail addresses are stored in lower case.
-        matches = [
+        matches: list[ColumnElement[bool]] = [
             folded(Ticket.name).like(like_pattern(fold(text)), escape="\\"),
             Ticket.email.like(like_pattern(text.lower()), escape="\\"),
         ]

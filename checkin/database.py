@@ -230,6 +230,7 @@ def _commit_together(engine: Engine, batch: list[_Write]) -> None:
             # Straight to sqlite3: through SQLAlchemy a SAVEPOINT cost ten times as much, and
             # everything here is time that the other processes' writers wait.
             sqlite = connection.connection.driver_connection
+            assert sqlite is not None  # an open connection has its driver's
             for write in batch:
                 sqlite.execute("SAVEPOINT group_write")
                 try:

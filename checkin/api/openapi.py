@@ -10,15 +10,16 @@ import re
 from functools import lru_cache
 
 from flask import current_app, jsonify, render_template
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from . import bp
-from .contract import ERROR_SCHEMA, Operation
+from .contract import ERROR_SCHEMA, Operation, operation
 from .schemas import BatchItem
 
 REF = "#/components/schemas/{model}"
 _PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_SECURITY = [{"bearer": []}, {"session": [], "csrf": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
 
 
 def _operations(app):
@@ -89,7 +90,7 @@ def build(app) -> dict:
     missing = [f"{method.upper()} {rule.rule}" for rule, method, spec in found if spec is None]
     if missing:
         raise LookupError("API routes without a contract: " + ", ".join(missing))
-    models = {ERROR_SCHEMA, BatchItem}
+    models: set[type[BaseModel]] = {ERROR_SCHEMA, BatchItem}
     for _, _, spec in found:
         models.update(m for m in (spec.answer, spec.body, spec.query) if m is not None)
     keyed = sorted(models, key=lambda m: m.__name__)
@@ -147,14 +148,12 @@ def _document_for(app) -> dict:
 
 
 @bp.get("/openapi.json")
+@operation("This document (OpenAPI 3.1)", answer=None, tag="meta")
 def openapi_json():
     return jsonify(_document_for(current_app._get_current_object()))
 
 
 @bp.get("/docs")
+@operation("This document as a page", answer=None, tag="meta")
 def docs():
     return render_template("api/docs.html", document=_document_for(current_app._get_current_object()))
-
-
-for _view, _summary in ((openapi_json, "This document (OpenAPI 3.1)"), (docs, "This document as a page")):
-    _view.api_operation = Operation(_summary, None, tag="meta")
