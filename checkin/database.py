@@ -164,7 +164,7 @@ class _Write:
 class _Group:
     """The writers of one process and one database file waiting for the write lock."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.waiting: list[_Write] = []
         self.leading = False
