@@ -15,15 +15,25 @@ VENDORED := $(VENDOR)/.installed
 LAN_PORT ?= 8443
 PROD_PORT ?= 8443
 
-.PHONY: install run run-lan run-prod caddy test test-js bench bench-stack screenshots translations extract clean
+.PHONY: install lock lint run run-lan run-prod caddy test test-js bench bench-stack screenshots translations extract clean
 
 install: $(INSTALLED) $(COMPILED) $(VENDORED)
 
-$(INSTALLED): pyproject.toml
+# Exactly the versions (and files, by hash) of requirements.lock, then checkin itself without
+# letting pip pick anything else.
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Refreshes requirements.lock after a change of pyproject.toml's dependencies, keeping every pin
+# that still fits; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
+lock:
+	test -x $(VENV)/bin/pip-compile || { test -x $(PY) || python3 -m venv $(VENV); $(PY) -m pip install --quiet pip-tools; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --extra test --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+	  -o requirements.lock pyproject.toml
 
 $(VENDORED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -76,8 +86,14 @@ caddy:
 	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq caddy >/dev/null; } || \
 	  { echo "caddy is missing: sudo apt-get install -y caddy" >&2; exit 1; }
 
-# The JavaScript unit tests first (seconds), then pytest; either failing fails `make test`.
-test: install test-js
+# Linter, formatter and type checker (all configured in pyproject.toml); any finding fails.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# The linters and the JavaScript unit tests first (seconds), then pytest; any failing fails `make test`.
+test: lint test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The scanner's pure modules (static/js/gate/) under the machine's node (20+), nothing from npm

@@ -41,12 +41,14 @@ def register_proxy(app: Flask) -> None:
     Secure inside it, where the scheme is the browser's."""
     from .web.cookies import SecureCookies
 
-    app.wsgi_app = SecureCookies(app.wsgi_app)
+    app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented middleware pattern
     hops = int(app.config["TRUSTED_PROXY_COUNT"])
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented middleware pattern
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:

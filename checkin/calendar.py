@@ -46,4 +46,5 @@ def ticket_calendar(
     event.add("url", ticket_url)
     calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

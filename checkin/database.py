@@ -95,10 +95,15 @@ def _sqlite_writers_queue(session):
         yield
 
 
+def writers_lock_path(database_file: str) -> str:
+    """The file whose lock SQLite's writers queue on (beside the database file)."""
+    return f"{database_file}.writers"
+
+
 @contextmanager
 def _writers_lock(path: str):
     try:
-        lock = open(f"{path}.writers", "a+b")  # noqa: SIM115 (closed by the with below)
+        lock = open(writers_lock_path(path), "a+b")  # noqa: SIM115 (closed by the with below)
     except OSError as error:  # the database's folder is gone or unwritable: so is the database
         raise Unavailable("database") from error
     with lock:
@@ -170,7 +175,7 @@ class _Write:
 class _Group:
     """The writers of one process and one database file waiting for the write lock."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.waiting: list[_Write] = []
         self.leading = False
@@ -178,6 +183,17 @@ class _Group:
 
 _groups: dict[str, _Group] = {}
 _groups_lock = threading.Lock()
+
+
+def queued_writers(engine: Engine) -> int:
+    """How many writers of this process wait to join the next group commit on this engine's
+    SQLite file (0 on PostgreSQL, where group_write does not group)."""
+    path = _sqlite_file(engine.url)
+    group = _groups.get(path) if path else None
+    if group is None:
+        return 0
+    with group.lock:
+        return len(group.waiting)
 
 
 def group_write(work: Callable[[Connection], T]) -> T:
@@ -241,6 +257,7 @@ def _commit_together(engine: Engine, batch: list[_Write]) -> None:
             # Straight to sqlite3: through SQLAlchemy a SAVEPOINT cost ten times as much, and
             # everything here is time that the other processes' writers wait.
             sqlite = connection.connection.driver_connection
+            assert sqlite is not None  # an open connection has its driver's
             for write in batch:
                 sqlite.execute("SAVEPOINT group_write")
                 try:

@@ -37,7 +37,7 @@ def lan_addresses() -> list[str]:
         pass
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
+            found.add(str(info[4][0]))  # an IPv4 sockaddr: (host, port)
     except OSError:
         pass
     return sorted(found, key=lambda a: (a != "127.0.0.1", ipaddress.ip_address(a)))
@@ -62,7 +62,7 @@ def ensure_certificate(folder: Path, addresses: list[str]) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "checkin LAN demo")])
     now = datetime.now(UTC)
-    sans = [x509.DNSName("localhost"), x509.DNSName(socket.gethostname())]
+    sans: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.DNSName(socket.gethostname())]
     sans += [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
     cert = (
         x509.CertificateBuilder()

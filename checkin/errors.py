@@ -6,7 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     code = "error"
 
-    def __init__(self, detail: str | None = None, **context):
+    def __init__(self, detail: str | None = None, **context: object) -> None:
         super().__init__(detail or self.code)
         self.context = context
 

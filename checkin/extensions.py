@@ -1,5 +1,7 @@
 """Unbound Flask extensions; create_app() binds them. Imports nothing of ours."""
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -16,6 +18,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class: db.Model is made at run time from Base, which is all a type checker
+# can know of it (class X(db.Model) names a variable, not a type, to mypy).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 
 

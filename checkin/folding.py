@@ -10,14 +10,20 @@ makes of it, in C. The two agree on every Vietnamese letter (tests/test_folding.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, overload
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 
 SQLITE_FUNCTION = "checkin_fold"
 
 
+@overload
+def fold(text: str) -> str: ...
+@overload
+def fold(text: None) -> None: ...
 def fold(text: str | None) -> str | None:
     if text is None:  # SQL NULL, when SQLite calls it
         return None
@@ -46,7 +52,7 @@ if len(_TO) != len(_FROM):  # translate() maps one character to one
     raise RuntimeError("a Vietnamese letter folds to more than one character")
 
 
-class folded(GenericFunction):  # noqa: N801 - an SQL function's name, lower case as in SQL
+class folded(GenericFunction[str]):  # noqa: N801 - an SQL function's name, lower case as in SQL
     """fold() of a column, in SQL."""
 
     type = String()
@@ -55,7 +61,7 @@ class folded(GenericFunction):  # noqa: N801 - an SQL function's name, lower cas
 
 
 @compiles(folded, "postgresql")
-def _folded_on_postgresql(element, compiler, **kw) -> str:
+def _folded_on_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
     # lower() first: ASCII capitals fold in any locale, and the map holds both cases of the
     # accented letters, which a C-locale lower() leaves alone.
     return f"translate(lower({compiler.process(element.clauses, **kw)}), '{_FROM}', '{_TO}')"

@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import Model
 
 GROUP_STATES = ("requested", "held", "cancelled")
 
 
-class GroupSettings(db.Model):
+class GroupSettings(Model):
     """A show's rules for school groups; a show without a row takes no groups."""
 
     __tablename__ = "group_settings"
@@ -32,7 +32,7 @@ class GroupSettings(db.Model):
     roster_deadline: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class SchoolGroup(db.Model):
+class SchoolGroup(Model):
     __tablename__ = "school_groups"
     __table_args__ = (
         CheckConstraint("state IN ('requested', 'held', 'cancelled')", name="group_state"),
@@ -64,7 +64,7 @@ class SchoolGroup(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     """A pupil or accompanying adult on a group's roster, with the pupil's guardian consent."""
 
     __tablename__ = "group_members"
@@ -100,7 +100,7 @@ class GroupMember(db.Model):
 REMINDER = text("kind = 'reminder'")
 
 
-class GroupMessage(db.Model):
+class GroupMessage(Model):
     """Mail to a group's teacher (its links, a reminder of missing consents), written in the
     transaction that asks for it and delivered by the worker with retries (checkin/group_mail.py)."""
 

@@ -239,6 +239,7 @@ def give_online_consent(token: str, values: dict, *, now: datetime) -> bool:
         errors["guardian_consent"] = "guardian_consent_required"
     if errors:
         raise InvalidInput(errors)
+    assert guardian is not None  # normalize_name returns None only after recording its error
     with transaction() as session:
         member = _member_by_consent_token(session, token)
         if session.get(SchoolGroup, member.group_id).state == "cancelled":

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -106,7 +107,7 @@ def _unseal(sealed: bytes, secret: str, kid: str) -> Ed25519PrivateKey:
         raise WrongSecretKey() from None
 
 
-def _active_rows(engine: Engine) -> list:
+def _active_rows(engine: Engine) -> Sequence[Row[str, int, bytes]]:
     with engine.connect() as conn:
         return conn.execute(
             select(_keys.c.kid, _keys.c.generation, _keys.c.sealed_private_key).where(

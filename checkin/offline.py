@@ -87,7 +87,7 @@ def gate_list(session, staff, show_slug: str, *, since: str | None, now: datetim
         columns.append(Ticket.name)
     own = select(*columns).where(Ticket.show_id == show.id)
     others = select(Ticket.code).where(Ticket.show_id != show.id)
-    if not full:
+    if changed_after is not None and not full:
         after = changed_after - SYNC_OVERLAP
         own = own.where(Ticket.updated_at >= after)
         others = others.where(Ticket.updated_at >= after)

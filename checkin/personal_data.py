@@ -123,7 +123,7 @@ def _consent(raw: object) -> bool:
     return raw is True or (isinstance(raw, str) and raw.lower() in ("y", "yes", "true", "on", "1"))
 
 
-def validate_registrant(values: dict, now: datetime) -> Registrant:
+def validate_registrant(values: dict[str, object], now: datetime) -> Registrant:
     """Checks every field at once, so that a person sees all their mistakes together."""
     errors: dict[str, str] = {}
     name = normalize_name(values.get("name"), "name", errors)
@@ -141,4 +141,6 @@ def validate_registrant(values: dict, now: datetime) -> Registrant:
             errors["guardian_consent"] = "guardian_consent_required"
     if errors:
         raise InvalidInput(errors)
+    # Each normaliser returns None only after recording its field's error.
+    assert name is not None and email is not None and phone is not None and birth_year is not None
     return Registrant(name, email, phone, birth_year, guardian_name, guardian_consent)

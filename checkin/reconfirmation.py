@@ -102,7 +102,7 @@ def start(
                 {"deadline": found.deadline.isoformat(), "asked": newly_asked},
                 now,
             )
-        return counts(session, show.id)
+        return _counts_of(session, found)
 
 
 def _ask(session, round_id: int, show_id: int, now: datetime) -> int:
@@ -379,8 +379,10 @@ def _take_silent(session, answer_id: int, answer: str, now: datetime) -> bool:
 def counts(session, show_id: int) -> Counts | None:
     """The round's live numbers, counted by the database in one statement."""
     found = _round(session, show_id)
-    if found is None:
-        return None
+    return None if found is None else _counts_of(session, found)
+
+
+def _counts_of(session, found: Reconfirmation) -> Counts:
     issued = and_(Answer.answer.is_(None), Ticket.status == "issued")
 
     def count(condition):

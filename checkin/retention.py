@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import String, and_, cast, delete, insert, literal, or_, select, update
 
@@ -172,7 +173,7 @@ def _scrub_scans(session, ids: list[int]) -> int:
     rows = session.execute(select(Scan.id, Scan.response, Scan.reason).where(Scan.ticket_id.in_(ids))).all()
     for scan_id, response, reason in rows:
         ticket = dict((response or {}).get("ticket") or {})
-        values = {}
+        values: dict[str, Any] = {}
         if ticket.get("name"):
             values["response"] = dict(response, ticket=dict(ticket, name=""))
         if reason:

@@ -84,23 +84,26 @@ def _text(raw: object, field: str, limit: int, errors: dict[str, str]) -> str | 
 
 def validate_request(values: dict, settings: GroupSettings) -> dict:
     errors: dict[str, str] = {}
+    school = _text(values.get("school"), "school", SCHOOL_MAX, errors)
+    class_name = _text(values.get("class_name"), "class_name", CLASS_MAX, errors)
+    teacher_name = normalize_name(values.get("teacher_name"), "teacher_name", errors)
+    teacher_email = normalize_email(values.get("teacher_email"), errors)
+    teacher_phone = normalize_phone(values.get("teacher_phone"), errors)
+    pupils = _count(values.get("pupils"), "pupils", 0, errors)
+    adults = _count(values.get("adults"), "adults", 1, errors)
     group = {
-        "school": _text(values.get("school"), "school", SCHOOL_MAX, errors),
-        "class_name": _text(values.get("class_name"), "class_name", CLASS_MAX, errors),
-        "teacher_name": normalize_name(values.get("teacher_name"), "teacher_name", errors),
-        "teacher_email": normalize_email(values.get("teacher_email"), errors),
-        "teacher_phone": normalize_phone(values.get("teacher_phone"), errors),
-        "pupils": _count(values.get("pupils"), "pupils", 0, errors),
-        "adults": _count(values.get("adults"), "adults", 1, errors),
+        "school": school,
+        "class_name": class_name,
+        "teacher_name": teacher_name,
+        "teacher_email": teacher_email,
+        "teacher_phone": teacher_phone,
+        "pupils": pupils,
+        "adults": adults,
     }
     for ours, theirs in (("teacher_email", "email"), ("teacher_phone", "phone")):
         if theirs in errors:
             errors[ours] = errors.pop(theirs)
-    if (
-        "pupils" not in errors
-        and "adults" not in errors
-        and group["pupils"] + group["adults"] > settings.max_group_size
-    ):
+    if pupils is not None and adults is not None and pupils + adults > settings.max_group_size:
         errors["pupils"] = "group_too_large"
     if not (
         values.get("consent") is True or str(values.get("consent")).lower() in ("y", "yes", "on", "true", "1")
@@ -256,6 +259,8 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
     with transaction() as session:
         group = _group(session, group_id)
         settings = settings_of(session, group.show_id)
+        if settings is None:  # the show no longer takes groups
+            raise NotFound()
         if group.state == "cancelled":
             raise Conflict("cancelled")
         if pupils < 0 or adults < 1 or pupils + adults > settings.max_group_size:

@@ -94,7 +94,7 @@ class Keyring:
             return False
         return True
 
-    def public_keys(self) -> list[dict]:
+    def public_keys(self) -> list[dict[str, str]]:
         self._fresh()
         return [
             {"kid": k.kid, "alg": "Ed25519", "public_key": _b64url(raw_public(k.public_key))}

@@ -15,6 +15,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import qrcode
 
@@ -89,7 +90,7 @@ def verify_payload(text: str, keyring: Keyring) -> VerifiedPayload | None:
     return VerifiedPayload(kid=kid, code=code)
 
 
-def _qr(payload: str, box_size: int = 10) -> qrcode.QRCode:
+def _qr(payload: str, box_size: int = 10) -> qrcode.QRCode[Any]:
     qr = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION, border=4, box_size=box_size)
     qr.add_data(payload, optimize=0)
     qr.make(fit=True)

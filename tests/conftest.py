@@ -8,46 +8,26 @@ gets a copy (SQLite) or emptied tables (PostgreSQL, in a database of this run's 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.support import services
+from tests.support.databases import PG_URL, empty_pg, migrate
 
-PG_URL = os.environ.get("CHECKIN_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _migrate(uri: str, instance: Path) -> None:
-    from flask_migrate import upgrade
-
-    from checkin import create_app
-    from checkin.extensions import db
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": uri,
-            "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "test-secret-key",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("sqlite-template")
     path = folder / "template.db"
-    _migrate(f"sqlite:///{path}", folder / "instance")
+    migrate(f"sqlite:///{path}", folder / "instance")
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
@@ -67,31 +47,10 @@ def pg_database():
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     uri = database_uri(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    _migrate(uri, Path(f"/tmp/{name}-instance"))
+    migrate(uri, Path(f"/tmp/{name}-instance"))
     yield uri
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _empty_pg(uri: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(uri)
-    with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if tables:
-            conn.execute(
-                sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -102,7 +61,7 @@ def database_uri(request, tmp_path, sqlite_template, pg_database) -> str:
         return f"sqlite:///{path}"
     if not pg_database:
         services.missing("PostgreSQL: set CHECKIN_TEST_DATABASE_URL (CI does)")
-    _empty_pg(pg_database)
+    empty_pg(pg_database)
     return pg_database
 
 
@@ -188,57 +147,9 @@ def seeded(app, now):
     return app
 
 
-def make_show(app, slug="test", *, quota=10, capacity=10, now: datetime | None = None, **fields):
-    """A show open for registration now, doors in a week unless told otherwise."""
-    from checkin.database import transaction, utcnow
-    from checkin.models import Show
-
-    now = now or utcnow()
-    values = dict(
-        slug=slug,
-        title_vi=f"Buổi {slug}",
-        title_en=f"Show {slug}",
-        venue="Hà Nội",
-        doors_open_at=now + timedelta(days=7),
-        starts_at=now + timedelta(days=7, hours=1),
-        ends_at=now + timedelta(days=7, hours=4),
-        ticket_quota=quota,
-        venue_capacity=capacity,
-        issued_count=0,
-        places_taken=0,
-        reentry_allowed=False,
-        registration_open=True,
-        registration_opens_at=now - timedelta(hours=1),
-        registration_closes_at=now + timedelta(days=7),
-        waitlist_cutoff_minutes=120,
-    )
-    values.update(fields)
-    with app.app_context(), transaction() as session:
-        session.add(Show(**values))
-
-
-def person(i: int = 0, **overrides) -> dict:
-    """Valid registration values, distinct for each i."""
-    values = {
-        "name": f"Nguyễn Văn {i}",
-        "email": f"ban{i}@example.com",
-        "phone": f"0912{i:06d}",
-        "birth_year": 2004,
-        "consent": True,
-    }
-    values.update(overrides)
-    return values
-
-
-def csrf_token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client, name: str, password: str):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+@pytest.fixture
+def app_context(app):
+    """The test runs inside the app's context: for tests that call the domain directly (the
+    database session, the configuration) rather than through a client."""
+    with app.app_context():
+        yield app

@@ -16,8 +16,8 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import CHROMIUM_ARGS
-from tests.conftest import _migrate
 from tests.support import tour
+from tests.support.databases import migrate
 
 VIEWPORTS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 800}}
 LANGUAGES = ("vi", "en")
@@ -27,7 +27,7 @@ def _app(folder: Path):
     from checkin import create_app
 
     uri = f"sqlite:///{folder / 'checkin.db'}"
-    _migrate(uri, folder / "instance")
+    migrate(uri, folder / "instance")
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": uri,

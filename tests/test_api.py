@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
 
 

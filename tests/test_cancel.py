@@ -10,8 +10,9 @@ from checkin.database import transaction, utcnow
 from checkin.errors import AlreadyCancelled, NotFound, TicketUsed
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
-from tests.conftest import csrf_token, make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
+from tests.support.web import csrf_token
 
 
 def _register(client, i, slug="gala", **extra):

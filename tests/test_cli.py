@@ -8,7 +8,8 @@ from datetime import datetime
 from flask import g, jsonify
 from sqlalchemy import select
 
-from tests.conftest import login, make_show, person
+from tests.support.factories import make_show, person
+from tests.support.web import login
 
 
 def table(app, model, *columns):

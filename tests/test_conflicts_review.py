@@ -11,7 +11,7 @@ from itertools import count
 
 from sqlalchemy import select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import add_account, admit, open_doors, organiser_client, sign_in
 
 _ids = count(1)

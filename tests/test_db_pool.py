@@ -9,8 +9,8 @@ import time
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_URL
 from tests.support import services
+from tests.support.databases import PG_URL
 
 
 def test_the_pool_follows_the_thread_count(tmp_path, monkeypatch):

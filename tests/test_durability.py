@@ -19,8 +19,9 @@ from datetime import timedelta
 import pytest
 
 from tests.bench.server import PostgresDatabase, Server, app_env, flask, request_json
-from tests.conftest import PG_URL, make_show, person
 from tests.support import services
+from tests.support.databases import PG_URL
+from tests.support.factories import make_show, person
 
 ROUNDS = 5
 REGISTRANTS = 6

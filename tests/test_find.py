@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Ticket
-from tests.conftest import csrf_token, make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered as register_ticket
+from tests.support.web import csrf_token
 
 
 def _resends(app) -> list[tuple[int, str]]:

@@ -124,7 +124,7 @@ def test_a_volunteer_sees_only_the_show_of_their_gate(app, client, gate):
 def test_a_search_needs_three_letters_and_answers_a_handful_without_birth_years(app, client, gate):
     """A 2-letter search returned ten names, each with a birth year and a phone tail."""
     from checkin.registration import register
-    from tests.conftest import person
+    from tests.support.factories import person
 
     issue(app, "gala", 12)
     with app.app_context():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode
 
-from tests.conftest import csrf_token, login
 from tests.support.gate import add_gates, add_volunteer, open_show, scanner_config
+from tests.support.web import csrf_token, login
 
 PASSWORD = "correct horse battery"
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.groups import allow_groups, ticketed_group
 from tests.support.organiser import form_token, organiser_client
 from tests.support.racing import in_app, release_together

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.groups import allow_groups, ticketed_group
 from tests.support.organiser import form_token, organiser_client
 from tests.support.registering import registered

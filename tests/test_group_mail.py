@@ -8,8 +8,9 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, make_show
+from tests.support.factories import make_show
 from tests.support.groups import allow_groups, teacher
+from tests.support.web import csrf_token
 
 
 class Collect:

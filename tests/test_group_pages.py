@@ -9,8 +9,9 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, make_show
+from tests.support.factories import make_show
 from tests.support.groups import allow_groups, teacher
+from tests.support.web import csrf_token
 
 
 def _request(app, client, **overrides) -> str:

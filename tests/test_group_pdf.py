@@ -9,8 +9,9 @@ import io
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, make_show
+from tests.support.factories import make_show
 from tests.support.groups import allow_groups, ticketed_group
+from tests.support.web import csrf_token
 from tests.test_group_mail import Collect, _deliver
 
 

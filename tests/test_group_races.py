@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.groups import allow_groups, teacher
 from tests.support.racing import in_app, release_together
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.groups import allow_groups, teacher
 
 

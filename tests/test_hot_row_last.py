@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from tests.conftest import person
+from tests.support.factories import person
 from tests.support.gate import issue, open_show, payload, scan_id
 
 

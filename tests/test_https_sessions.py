@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checkin.tickets import format_code
-from tests.conftest import csrf_token, person
+from tests.support.factories import person
 from tests.support.gate import add_gates, add_volunteer, issue, open_show
+from tests.support.web import csrf_token
 
 PASSWORD = "correct horse battery"
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -63,7 +64,7 @@ def test_staff_sign_in_over_https_without_a_referer(proxied, headers):
 
 
 def test_registration_form_over_https(proxied):
-    from tests.conftest import make_show
+    from tests.support.factories import make_show
 
     make_show(proxied, "reg")
     client = proxied.test_client()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from checkin.extensions import db
 from checkin.models import Ticket
 from checkin.shows import to_utc
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.mail import calendar_event
 from tests.support.registering import registered
 

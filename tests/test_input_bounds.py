@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, scan_id
 from tests.support.organiser import form_token, organiser_client
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.conftest import PG_URL
+from tests.support.databases import PG_URL
 
 
 def _second_server(app_config, tmp_path, name="b", **overrides):

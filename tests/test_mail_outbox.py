@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from checkin import outbox
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Ticket
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.racing import in_app, release_together
 
 

@@ -16,7 +16,7 @@ from checkin.mail.worker import deliver_due
 from checkin.models import OutboxMessage, Show, Ticket
 from checkin.shows import to_local
 from checkin.web.mail import deployment, render_in
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.mail import calendar_event, decode_qr, parts
 from tests.support.registering import confirm_link
 from tests.support.smtp import SmtpServer

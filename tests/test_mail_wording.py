@@ -9,7 +9,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from checkin.models import Ticket
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.mail import parts
 
 

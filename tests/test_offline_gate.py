@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from checkin.database import utcnow
-from tests.conftest import login
 from tests.support.gate import add_volunteer, api_token, choose_gate, issue, open_show, payload, scan_id
+from tests.support.web import login
 
 
 @pytest.fixture

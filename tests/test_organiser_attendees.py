@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import admit, form_token, open_doors, organiser_client
 from tests.support.registering import registered
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import make_show
+from tests.support.factories import make_show
 from tests.support.groups import teacher
 from tests.support.organiser import form_token, organiser_client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.racing import in_app, release_together
 
 

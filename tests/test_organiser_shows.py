@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import make_show
+from tests.support.factories import make_show
 from tests.support.organiser import form_token, organiser_client
 
 SHOW_FORM = {
@@ -98,7 +98,7 @@ def test_forms_without_csrf_change_nothing(app, now):
 
 
 def test_edit_a_show_and_refuse_a_quota_below_the_issued_tickets(app, client, now):
-    from tests.conftest import person
+    from tests.support.factories import person
 
     make_show(app, "demo", quota=5)
     for i in range(3):
@@ -187,7 +187,7 @@ def test_gates_add_rename_remove(app, now):
 
 
 def test_dashboard_page_shows_the_numbers(app, client, now):
-    from tests.conftest import person
+    from tests.support.factories import person
 
     make_show(app, "demo", quota=5, capacity=10)
     client.post("/api/v1/shows/demo/registrations", json=person(1))

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import login, make_show
+from tests.support.factories import make_show
 from tests.support.organiser import add_account, form_token, organiser_client, sign_in
+from tests.support.web import login
 
 
 def _staff_id(app, name):

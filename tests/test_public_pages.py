@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
 
 
@@ -161,7 +161,7 @@ def test_nul_characters_are_refused_not_a_500(app, client, method, path, status)
 
 
 def test_nul_in_a_form_or_json_field_is_refused_and_nothing_written(app, client):
-    from tests.conftest import csrf_token
+    from tests.support.web import csrf_token
 
     make_show(app, "demo")
     token = csrf_token(client, "/login")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import shutil
 
-from tests.conftest import csrf_token, person
 from tests.support import services
+from tests.support.factories import person
+from tests.support.web import csrf_token
 
 CLOSED_PORT_PG = "postgresql://postgres@127.0.0.1:9/checkin"  # port 9 (discard): nothing listens
 
@@ -108,8 +109,9 @@ def test_sqlite_database_gone(sqlite_template, tmp_path):
     volunteer's page and a registration in flight get 503, not 500."""
     from checkin import create_app
     from checkin.extensions import db
-    from tests.conftest import login, make_show
+    from tests.support.factories import make_show
     from tests.support.gate import add_volunteer
+    from tests.support.web import login
 
     folder = tmp_path / "data"
     folder.mkdir()

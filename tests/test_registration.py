@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import confirm_link, registered
+from tests.support.web import csrf_token
 
 API = "/api/v1/shows/demo/registrations"
 FORM = "/shows/demo/register"

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.racing import process_racer, race_threads
 
 pytestmark = pytest.mark.slow

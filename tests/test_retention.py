@@ -11,9 +11,10 @@ from sqlalchemy import inspect, select, text, update
 from checkin.database import transaction, utcnow
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
-from tests.conftest import csrf_token, make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import admit, open_doors, organiser_client
 from tests.support.registering import registered
+from tests.support.web import csrf_token
 
 ALICE = person(
     1,

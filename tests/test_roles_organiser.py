@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import add_account, form_token, sign_in
 from tests.support.registering import registered
 
@@ -109,7 +109,7 @@ def test_organiser_reaches_every_page_and_the_api(app, world, now):
 
 
 def test_login_sends_an_organiser_to_the_console(app, world):
-    from tests.conftest import login
+    from tests.support.web import login
 
     response = login(app.test_client(), "boss", world["passwords"]["boss"])
     assert response.headers["Location"].endswith("/organiser/")
@@ -147,6 +147,6 @@ def test_deactivation_stops_a_live_session_and_a_token_at_once(app, world, now):
     assert gone.get(API).status_code == 401
     assert app.test_client().get(API, headers=bearer).status_code == 401
     # Signing in again does not work either.
-    from tests.conftest import login
+    from tests.support.web import login
 
     assert login(app.test_client(), "gone", world["passwords"]["gone"]).status_code == 401

@@ -15,8 +15,8 @@ import pytest
 
 from checkin.admission import RESULTS, UNDONE
 from checkin.web.scan_messages import SENTENCES, scan_message, sentence_key
-from tests.conftest import csrf_token, login
 from tests.support.gate import add_gates, add_volunteer, open_show, scanner_config
+from tests.support.web import csrf_token, login
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -8,7 +8,6 @@ import pytest
 
 from checkin import admission
 from checkin.database import utcnow
-from tests.conftest import csrf_token, login
 from tests.support.gate import (
     add_gates,
     add_volunteer,
@@ -19,6 +18,7 @@ from tests.support.gate import (
     payload,
     scan_id,
 )
+from tests.support.web import csrf_token, login
 
 
 @pytest.fixture

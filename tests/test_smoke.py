@@ -1,4 +1,4 @@
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 
 
 def test_registration_through_the_api_issues_a_ticket(app, client):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import add_account, admit, direct_counts, open_doors
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from checkin import ticket_qr, tickets
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from checkin import tickets
 from checkin.extensions import db
 from checkin.models import TicketQr
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import confirm_link
 
 

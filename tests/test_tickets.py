@@ -12,7 +12,7 @@ from PIL import Image
 
 from checkin import tickets
 from checkin.signing import Keyring
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
 
 zxingcpp_formats = zxingcpp.BarcodeFormat.QRCode

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.gate import add_gates, add_volunteer, api_token, open_show, payload
 from tests.support.organiser import form_token, organiser_client
 
@@ -82,7 +82,7 @@ def test_the_ticket_page_confirms_and_names_the_masked_address(app, client):
 
 
 def test_sign_in_errors_are_in_the_pages_language(client):
-    from tests.conftest import csrf_token
+    from tests.support.web import csrf_token
 
     html = client.post("/login", data={"csrf_token": csrf_token(client, "/login")}).get_data(as_text=True)
     assert "Vui lòng điền vào ô này." in html and "This field is required" not in html

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_show
+from tests.support.factories import make_show
 
 BUDGET = settings(
     max_examples=40,

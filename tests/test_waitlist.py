@@ -12,8 +12,9 @@ from checkin.database import utcnow
 from checkin.extensions import db
 from checkin.models import OutboxMessage, Show, Ticket
 from checkin.shows import update_show
-from tests.conftest import csrf_token, make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import confirm_link, registered
+from tests.support.web import csrf_token
 
 
 def _register(client, i, slug="gala", waitlist=None):

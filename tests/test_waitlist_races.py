@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.waitlist_racers import naive_promote, process_racer, race_threads
 
 pytestmark = pytest.mark.slow

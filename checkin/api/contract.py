@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import InvalidInput
 from ..web.staff_session import api_staff_required
-from .schemas import ErrorBody
+from .schemas import ErrorBody, Input
+
+M = TypeVar("M", bound=Input)
 
 # pydantic's error types -> our field codes (checkin/web/messages.py words them).
 _CODES = {
@@ -55,8 +59,8 @@ class Operation:
     summary: str
     answer: type[BaseModel] | None
     status: int = 200
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
+    body: type[Input] | None = None
+    query: type[Input] | None = None
     role: str | None = None  # None: public
     errors: dict[int, str] = field(default_factory=dict)
     description: str = ""
@@ -74,7 +78,7 @@ class Operation:
         return found
 
 
-def field_code(model: type[BaseModel], error: dict) -> tuple[str, str]:
+def field_code(model: type[Input], error: ErrorDetails) -> tuple[str, str]:
     """A pydantic error as (field, code): the field's dotted path, "_body" for the whole body."""
     location = [str(part) for part in error["loc"]]
     name = ".".join(location) or "_body"
@@ -93,7 +97,7 @@ def field_code(model: type[BaseModel], error: dict) -> tuple[str, str]:
     return name, code
 
 
-def checked(model: type[BaseModel], data) -> BaseModel | InvalidInput:
+def checked(model: type[M], data: object) -> M | InvalidInput:
     """validate(), the error returned rather than raised: for a batch, whose items answer
     each on its own."""
     try:
@@ -102,7 +106,7 @@ def checked(model: type[BaseModel], data) -> BaseModel | InvalidInput:
         return error
 
 
-def validate(model: type[BaseModel], data) -> BaseModel:
+def validate(model: type[M], data: object) -> M:
     """The model built from plain JSON values, or InvalidInput naming each field once."""
     try:
         return model.model_validate(data)
@@ -136,8 +140,8 @@ def operation(
     *,
     answer: type[BaseModel] | None,
     status: int = 200,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: type[Input] | None = None,
+    query: type[Input] | None = None,
     role: str | None = None,
     errors: dict[int, str] | None = None,
     description: str = "",

@@ -7,9 +7,12 @@ Schema, so the OpenAPI document says exactly what the validation does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -31,30 +34,46 @@ def _trimmed(value: str) -> str:
     return value
 
 
-def text(max_length: int, *, min_length: int = 1, pattern: str | None = None):
-    """A JSON string of min_length..max_length characters (the column's size), then trimmed:
-    the length is the sent one's, as the document says, and blank is missing."""
-    return Annotated[
-        str,
-        StringConstraints(strict=True, min_length=min_length, max_length=max_length, pattern=pattern),
-        AfterValidator(_trimmed if min_length else lambda value: _clean(value).strip()),
-    ]
+@dataclass(frozen=True)
+class _Text(GroupedMetadata):
+    """Metadata for Annotated[str, ...]: a JSON string of its length limits, then cleaned."""
+
+    max_length: int
+    min_length: int
+    pattern: str | None
+    trim: bool
+
+    def __iter__(self) -> Iterator[Any]:
+        # Pydantic expands one level of grouped metadata: the constraints' own items go in flat.
+        yield from StringConstraints(
+            strict=True, min_length=self.min_length, max_length=self.max_length, pattern=self.pattern
+        )
+        if not self.trim:
+            yield AfterValidator(_clean)
+        elif self.min_length:
+            yield AfterValidator(_trimmed)
+        else:
+            yield AfterValidator(lambda value: _clean(value).strip())
 
 
-def raw_text(max_length: int, *, min_length: int = 0):
-    """A JSON string kept as typed (the domain normalises it, e.g. a phone number's spaces)."""
-    return Annotated[
-        str,
-        StringConstraints(strict=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_clean),
-    ]
+def text(max_length: int, *, min_length: int = 1, pattern: str | None = None) -> _Text:
+    """Annotated[str, text(n)]: a JSON string of min_length..max_length characters (the column's
+    size), then trimmed: the length is the sent one's, as the document says, and blank is missing."""
+    return _Text(max_length, min_length, pattern, trim=True)
 
 
-def integer(minimum: int = 0, maximum: int = INT_MAX):
-    return Annotated[int, Field(strict=True, ge=minimum, le=maximum)]
+def raw_text(max_length: int, *, min_length: int = 0) -> _Text:
+    """Annotated[str, raw_text(n)]: a JSON string kept as typed (the domain normalises it, e.g. a
+    phone number's spaces)."""
+    return _Text(max_length, min_length, None, trim=False)
 
 
-def _iso_string(value):
+def integer(minimum: int = 0, maximum: int = INT_MAX) -> Any:
+    """Annotated[int, integer(a, b)]. (Any: pydantic's Field() is typed to be the field's value.)"""
+    return Field(strict=True, ge=minimum, le=maximum)
+
+
+def _iso_string(value: object) -> str:
     # A number would otherwise be read as a Unix time, and nobody sends a scan time that way.
     if not isinstance(value, str) or len(value) > 40:
         raise PydanticCustomError("invalid_datetime", "an ISO 8601 date-time")

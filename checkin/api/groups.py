@@ -3,6 +3,8 @@ one step by a count or by their ticket codes."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import current_app, g, jsonify
 from pydantic import Field
 
@@ -40,8 +42,10 @@ class GroupAtGateOut(Output):
 class GroupAdmitIn(GroupPassIn):
     gate: Gate
     client_scan_id: ClientScanId = Field(description="the step's id; sent again, nobody is admitted twice")
-    count: integer(0, 500) | None = Field(None, description="admit this many not yet admitted")
-    codes: list[text(20)] | None = Field(
+    count: Annotated[int, integer(0, 500)] | None = Field(
+        None, description="admit this many not yet admitted"
+    )
+    codes: list[Annotated[str, text(20)]] | None = Field(
         None, max_length=500, description="or the ticked members' ticket codes"
     )
 

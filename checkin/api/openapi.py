@@ -7,21 +7,24 @@ a route without a contract fails the document's test rather than going undocumen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
-from flask import current_app, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from werkzeug.routing import Rule
 
 from . import bp
-from .contract import ERROR_SCHEMA, Operation
+from .contract import ERROR_SCHEMA, Operation, operation
 from .schemas import BatchItem
 
 REF = "#/components/schemas/{model}"
 _PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_SECURITY = [{"bearer": []}, {"session": [], "csrf": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
 
 
-def _operations(app):
+def _operations(app: Flask) -> Iterator[tuple[Rule, str, Operation | None]]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith(bp.name + "."):
             continue
@@ -89,17 +92,21 @@ def build(app) -> dict:
     missing = [f"{method.upper()} {rule.rule}" for rule, method, spec in found if spec is None]
     if missing:
         raise LookupError("API routes without a contract: " + ", ".join(missing))
-    models = {ERROR_SCHEMA, BatchItem}
-    for _, _, spec in found:
+    declared = [(rule, method, spec) for rule, method, spec in found if spec is not None]
+    models: set[type[BaseModel]] = {ERROR_SCHEMA, BatchItem}
+    for _, _, spec in declared:
         models.update(m for m in (spec.answer, spec.body, spec.query) if m is not None)
     keyed = sorted(models, key=lambda m: m.__name__)
     _, definitions = models_json_schema(
-        [(model, "serialization" if model.__name__ in _answers(found) else "validation") for model in keyed],
+        [
+            (model, "serialization" if model.__name__ in _answers(declared) else "validation")
+            for model in keyed
+        ],
         ref_template=REF,
     )
     schemas = definitions.get("$defs", {})
     paths: dict[str, dict] = {}
-    for rule, method, spec in found:
+    for rule, method, spec in declared:
         path = _PARAMETER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         paths.setdefault(path, {})[method] = _operation(rule, method, spec, schemas)
     return {
@@ -147,14 +154,12 @@ def _document_for(app) -> dict:
 
 
 @bp.get("/openapi.json")
+@operation("This document (OpenAPI 3.1)", answer=None, tag="meta")
 def openapi_json():
     return jsonify(_document_for(current_app._get_current_object()))
 
 
 @bp.get("/docs")
+@operation("This document as a page", answer=None, tag="meta")
 def docs():
     return render_template("api/docs.html", document=_document_for(current_app._get_current_object()))
-
-
-for _view, _summary in ((openapi_json, "This document (OpenAPI 3.1)"), (docs, "This document as a page")):
-    _view.api_operation = Operation(_summary, None, tag="meta")

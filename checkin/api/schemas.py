@@ -12,13 +12,13 @@ from .. import admission
 from ..personal_data import EMAIL_MAX, NAME_MAX, OLDEST_BIRTH_YEAR, PHONE_RAW_MAX
 from .fields import SLUG_PATTERN, UtcDateTime, integer, raw_text, text
 
-Slug = text(40, pattern=SLUG_PATTERN)
-Gate = text(admission.GATE_MAX)
-ClientScanId = text(64)
+Slug = Annotated[str, text(40, pattern=SLUG_PATTERN)]
+Gate = Annotated[str, text(admission.GATE_MAX)]
+ClientScanId = Annotated[str, text(64)]
 Direction = Literal["in", "out"]
 # Whatever a camera read (ours are 121 characters; a foreign QR code is an "invalid" result, not
 # an error), up to the most a QR code holds.
-Payload = raw_text(4296, min_length=1)
+Payload = Annotated[str, raw_text(4296, min_length=1)]
 
 
 class Input(BaseModel):
@@ -76,14 +76,14 @@ class ShowList(Output):
 
 
 class RegistrationIn(Input):
-    name: raw_text(NAME_MAX)
-    email: raw_text(EMAIL_MAX)
-    phone: raw_text(PHONE_RAW_MAX)
-    birth_year: integer(OLDEST_BIRTH_YEAR, 2100) | text(
-        4, pattern=r"^[0-9]{4}$"
+    name: Annotated[str, raw_text(NAME_MAX)]
+    email: Annotated[str, raw_text(EMAIL_MAX)]
+    phone: Annotated[str, raw_text(PHONE_RAW_MAX)]
+    birth_year: (
+        Annotated[int, integer(OLDEST_BIRTH_YEAR, 2100)] | Annotated[str, text(4, pattern=r"^[0-9]{4}$")]
     ) = Field(description="four digits, as a number or a string")
     consent: bool = Field(strict=True, description="the attendee's consent to the privacy notice")
-    guardian_name: raw_text(NAME_MAX) | None = Field(None, description="required under 16")
+    guardian_name: Annotated[str, raw_text(NAME_MAX)] | None = Field(None, description="required under 16")
     guardian_consent: bool | None = Field(None, strict=True, description="required under 16")
     waitlist: bool | None = Field(None, strict=True, description="join the waitlist when the show is full")
 
@@ -137,7 +137,7 @@ class Where(Input):
     direction: Direction = "in"
     client_scan_id: ClientScanId = Field(description="made by the device; sent again, the first answer")
     scanned_at: UtcDateTime | None = Field(None, description="device time (offline uploads)")
-    device: text(80, min_length=0) | None = None
+    device: Annotated[str, text(80, min_length=0)] | None = None
 
 
 class ScanIn(Where):
@@ -173,18 +173,22 @@ class BatchIn(Input):
 
 
 class ManualIn(Where):
-    code: text(20) | None = Field(None, description="the ticket code, with or without its dash")
+    code: Annotated[str, text(20)] | None = Field(
+        None, description="the ticket code, with or without its dash"
+    )
 
 
 class UndoIn(Input):
-    reason: text(200)
+    reason: Annotated[str, text(200)]
     gate: Gate
     client_scan_id: ClientScanId
 
 
 class LookupIn(Input):
     show: Slug
-    q: text(100) = Field(description="a whole ticket code or phone number, or 3 letters of a name")
+    q: Annotated[str, text(100)] = Field(
+        description="a whole ticket code or phone number, or 3 letters of a name"
+    )
     direction: Direction = "in"
 
 
@@ -233,7 +237,7 @@ class LookupAnswer(Output):
 
 
 class CountersQuery(Input):
-    gate: text(admission.GATE_MAX, min_length=0) = ""
+    gate: Annotated[str, text(admission.GATE_MAX, min_length=0)] = ""
 
 
 class Counters(Output):
@@ -249,7 +253,7 @@ def _our_cursor(value: str) -> str | None:
 
 
 class GateListQuery(Input):
-    since: Annotated[text(200, min_length=0), AfterValidator(_our_cursor)] = Field(
+    since: Annotated[str, text(200, min_length=0), AfterValidator(_our_cursor)] = Field(
         "",
         description="the cursor of the last download: only what changed since (v1.<digits>); "
         "any other value gets the full list",

@@ -136,7 +136,8 @@ def compose(
     message.add_alternative(render(f"{body}.html", locale, **context), subtype="html")
     if issued:
         payload = tickets.sign_payload(ticket.code, deployment.keyring)
-        html_part = message.get_payload()[1]
+        # The HTML alternative carries the QR code as an inline image.
+        html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
         html_part.add_related(
             qr_png or tickets.qr_png(payload, box_size=8),
             "image",

@@ -30,6 +30,7 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage, name: str) -> None:
         context = ssl.create_default_context()
+        server: smtplib.SMTP  # SMTP_SSL is one
         if self.implicit_tls:
             server = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:

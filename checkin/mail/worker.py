@@ -77,7 +77,7 @@ def deliver_due(
         if claim is None:
             continue
         session.expire_all()
-        message = session.get(OutboxMessage, message_id)
+        message = session.get_one(OutboxMessage, message_id)
         reason = _obsolete(session, message, clock())
         if reason:
             session.commit()

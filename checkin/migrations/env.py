@@ -12,7 +12,8 @@ config = context.config
 # This line sets up loggers basically.
 # Keep the loggers that exist (the app's, werkzeug's with its token-redacting filter) when
 # migrations run inside a process that also serves or tests the app.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -142,7 +142,7 @@ class ShowForm(FlaskForm):
 
 
 class EditShowForm(ShowForm):
-    slug = None
+    slug = None  # type: ignore[assignment]  # WTForms' documented way to drop an inherited field
 
 
 class ActionForm(FlaskForm):

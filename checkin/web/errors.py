@@ -54,7 +54,7 @@ _HTTP_CODES = {
 
 def error_body(code: str, fields: dict[str, str] | None = None, message: str | None = None) -> dict:
     """{"error": {...}}: the API's error, as a response or as one item of a batch's answer."""
-    body = {"code": code, "message": message or error_message(code)}
+    body: dict[str, str | dict[str, str]] = {"code": code, "message": message or error_message(code)}
     if fields:
         body["fields"] = {name: field_message(field_code) for name, field_code in fields.items()}
         body["field_codes"] = fields

@@ -84,7 +84,7 @@ def register(app: Flask) -> None:
     if isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app.app = HostGuard(app.wsgi_app.app, app)
     else:
-        app.wsgi_app = HostGuard(app.wsgi_app, app)
+        app.wsgi_app = HostGuard(app.wsgi_app, app)  # type: ignore[method-assign]  # Flask's documented middleware pattern
 
     @app.before_request
     def refuse_bad_input():

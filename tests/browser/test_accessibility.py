@@ -97,7 +97,7 @@ def _tab_to(page, selector: str, limit: int = 40) -> None:
 
 
 def test_registration_by_keyboard_alone(app, page):
-    from tests.conftest import make_show
+    from tests.support.factories import make_show
 
     make_show(app, "gala", quota=5)
     page.goto("/shows/gala/register")
@@ -122,7 +122,7 @@ def test_registration_by_keyboard_alone(app, page):
 
 
 def test_a_failed_submit_moves_the_focus_to_the_errors_tied_to_their_fields(app, page):
-    from tests.conftest import make_show
+    from tests.support.factories import make_show
 
     make_show(app, "gala", quota=5)
     page.goto("/shows/gala/register")
@@ -148,7 +148,7 @@ def test_a_failed_submit_moves_the_focus_to_the_errors_tied_to_their_fields(app,
 
 
 def test_the_guardians_box_stays_out_of_an_adults_way_without_a_script(app, browser, live_server):
-    from tests.conftest import make_show
+    from tests.support.factories import make_show
 
     make_show(app, "gala", quota=5)
     context = browser.new_context(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.registering import registered
 
 pytestmark = pytest.mark.browser

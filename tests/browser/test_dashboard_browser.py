@@ -12,7 +12,7 @@ from itertools import count
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.organiser import add_account
 
 pytestmark = pytest.mark.browser

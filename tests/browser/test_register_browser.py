@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.conftest import make_show
+from tests.support.factories import make_show
 from tests.support.registering import confirm_link
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ import uuid
 import pytest
 
 from tests.bench.server import PostgresDatabase
-from tests.conftest import PG_URL
 from tests.support import services
+from tests.support.databases import PG_URL
 from tests.support.stack import Stack
 
 

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import person
+from tests.support.factories import person
 from tests.support.gate import sign_in_at_gate
 from tests.support.video import write_y4m
 

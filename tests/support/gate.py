@@ -6,7 +6,7 @@ import re
 import uuid
 from datetime import timedelta
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 
 
 def open_show(app, slug="gate", *, quota=100, capacity=100, now=None, **fields):

@@ -21,7 +21,7 @@ def add_account(app, name: str, role: str, now) -> str:
 
 
 def sign_in(client, name: str, password: str) -> None:
-    from tests.conftest import login
+    from tests.support.web import login
 
     response = login(client, name, password)
     assert response.status_code == 303, response.get_data(as_text=True)[:500]

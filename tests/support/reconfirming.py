@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 
 
 def show_with_holders(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tests.conftest import make_show, person
+from tests.support.factories import make_show, person
 from tests.support.gate import VOLUNTEER_PASSWORD, add_gates, add_volunteer, open_show
 
 ORGANISER = ("org", "organiser-password-long")
