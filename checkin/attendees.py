@@ -3,11 +3,13 @@ the waitlist and the issued tickets within the quota, resending its e-mail, admi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from . import admission, audit, cancellation, waitlist
 from .admission import search
@@ -142,7 +144,7 @@ def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Tick
             # Taking a seat locks the show first, then the waiting ticket, as promotion does.
             waitlist.lock_show(session, ticket.show_id)
             from_status = "waitlisted"
-            seat = waitlist.take_seat
+            seat: Callable[[Session, int], bool] = waitlist.take_seat
             moved = (
                 update(Ticket)
                 .where(Ticket.id == ticket.id, Ticket.status == "waitlisted")

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +34,7 @@ REFRESH_SECONDS = 30.0
 # A forged QR may name any key id: a re-read for an unknown one at most this often.
 UNKNOWN_KID_REREAD_SECONDS = 1.0
 LEGACY_SUFFIX = ".ed25519.pem"
-_keys = StoredSigningKey.__table__
+_keys = cast(Table, StoredSigningKey.__table__)  # declared as a FromClause; it is the Table
 
 
 class WrongSecretKey(RuntimeError):

@@ -18,7 +18,7 @@ takes every held place back to the show first (release_held).
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BindParameter, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .models import Show, ShowPlace
@@ -26,7 +26,7 @@ from .models import Show, ShowPlace
 SHARDS = 16
 BLOCK = 8
 
-_SHOW = bindparam("show")
+_SHOW: BindParameter[int] = bindparam("show")
 _TAKE_HELD = (
     update(ShowPlace)
     .where(ShowPlace.show_id == _SHOW, ShowPlace.shard == bindparam("at_shard"), ShowPlace.free > 0)

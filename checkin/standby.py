@@ -394,7 +394,7 @@ def scan(
             )
             if offline and local_result not in OK_RESULTS:
                 # The phone turned the person away: nothing to change, only to remember.
-                result, extra = (local_result if code else "invalid"), {}
+                result, extra = (local_result if code else "invalid"), dict[str, object]()
             else:
                 result, extra = _decide(connection, found, show_slug, direction, at, gate, show_day_end)
                 if found is None and code:
@@ -407,7 +407,7 @@ def scan(
             response = {
                 "result": result,
                 "ok": result in OK_RESULTS,
-                "tone": TONES.get(result, "red"),
+                "tone": TONES.get(result or "invalid", "red"),
                 **extra,
             }
             if found is not None:

@@ -102,7 +102,7 @@ def create_scan_batch(body: BatchIn):
         if isinstance(item, InvalidInput):
             client_scan_id = raw.get("client_scan_id") if isinstance(raw, dict) else None
             client_scan_id = client_scan_id if isinstance(client_scan_id, str) else None
-            result = item
+            result: admission.ScanResult | DomainError = item
         else:
             client_scan_id, result = item.client_scan_id, next(results)
         answer = domain_error_body(result)[0] if isinstance(result, DomainError) else present(result.response)
@@ -204,7 +204,7 @@ def choose_gate(body: GateChoiceIn):
     errors={404: "not_found (no such show)"},
 )
 def gate_counters(slug: str, query: CountersQuery):
-    counters = admission.counters(db.session, slug, query.gate)
+    counters = admission.counters(db.session(), slug, query.gate)
     if counters is None:
         return json_error("not_found", 404)
     return jsonify(

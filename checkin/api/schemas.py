@@ -148,7 +148,7 @@ class BatchItem(ScanIn):
     local_result: Literal[admission.LOCAL_RESULTS] | None = Field(  # type: ignore[valid-type]
         None, description="what the phone decided alone"
     )
-    member: text(20) | None = Field(
+    member: Annotated[str, text(20)] | None = Field(
         None,
         description="with a school group's pass as payload: the ticket code of the member the phone "
         "admitted offline by that pass",

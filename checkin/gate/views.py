@@ -88,7 +88,7 @@ def index():
 
 
 def _offline_files() -> list[Path]:
-    static = Path(current_app.static_folder)
+    static = Path(current_app.static_folder or "static")
     return sorted(path for pattern in OFFLINE_FILES for path in static.glob(pattern) if path.is_file())
 
 
@@ -113,7 +113,7 @@ def offline_version(files: list[Path]) -> str:
 def service_worker():
     """Public, like any static file: it names only static files and the page's address."""
     files = _offline_files()
-    static = Path(current_app.static_folder)
+    static = Path(current_app.static_folder or "static")
     urls = [url_for("static", filename=path.relative_to(static).as_posix()) for path in files]
     urls += [url_for("gate.manifest", locale=locale) for locale in LOCALES]
     body = render_template(

@@ -69,7 +69,7 @@ def deliver_due(
     """One pass over the messages due now. Each is claimed first, so that workers running side
     by side never send one twice; a failure is recorded and retried later, never lost."""
     report = PassReport()
-    session = db.session
+    session = db.session()
     ids = outbox.due_ids(session, clock(), batch)
     session.commit()
     for message_id in ids:

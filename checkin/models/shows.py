@@ -126,7 +126,7 @@ class ShowPlace(Model):
 
 
 # The people inside: the places taken less the places held, read in the same statement.
-Show.inside_count = column_property(  # type: ignore[assignment]
+Show.inside_count = column_property(
     Show.places_taken
     - select(func.coalesce(func.sum(ShowPlace.free), 0))
     .where(ShowPlace.show_id == Show.id)

@@ -33,7 +33,7 @@ class EraseForm(FlaskForm):
 def _page(
     token: str, name_form: NameForm | None = None, erase_form: EraseForm | None = None, status: int = 200
 ):
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     data = my_data.personal_data(db.session, token)
     name_form = name_form or NameForm(formdata=None, data={"name": ticket.name})
     return render_template(

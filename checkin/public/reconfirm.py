@@ -18,7 +18,7 @@ from . import bp
 
 @bp.route("/t/<token>/reconfirm", methods=["GET", "POST"])
 def reconfirm(token: str):
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     error = None
     status = 200
     if request.method == "POST":  # CSRFProtect has checked the form's token
@@ -29,7 +29,7 @@ def reconfirm(token: str):
             error, status = error_message(failed.code), STATUS.get(failed.code, 400)
         else:
             return redirect(url_for("public.reconfirm", token=token), code=303)
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     asked = reconfirmation.asked(db.session, ticket.id, utcnow())
     chosen = request.args.get("answer") if request.args.get("answer") in reconfirmation.REPLIES else None
     return render_template(

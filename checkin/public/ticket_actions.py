@@ -34,7 +34,7 @@ class FindForm(FlaskForm):
 
 @bp.get("/t/<token>/ticket.ics")
 def ticket_ics(token: str):
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     if ticket.status != "issued":
         raise NotFound()
     show = ticket.show
@@ -63,7 +63,7 @@ def ticket_ics(token: str):
 
 @bp.route("/t/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     if not can_cancel(ticket):
         return redirect(url_for("public.ticket", token=token), code=303)
     if request.method == "POST":  # CSRFProtect has checked the token of the confirmation step

@@ -190,12 +190,12 @@ def registered(slug: str):
 
 @bp.get("/t/<token>")
 def ticket(token: str):
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     if ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.status != "cancelled":
         # Opened from the e-mail: that proves the address, and confirms the hold (or finds it
         # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
         confirm(token, now=utcnow())
-        ticket = ticket_by_token(db.session, token)
+        ticket = ticket_by_token(db.session(), token)
     payload = tickets.sign_payload(ticket.code, _keyring()) if ticket.status == "issued" else None
     return render_template(
         "public/ticket.html",
@@ -203,12 +203,12 @@ def ticket(token: str):
         show=ticket.show,
         qr_svg=ticket_qr.images(db.session, ticket.id, payload).svg if payload else None,
         code=tickets.format_code(ticket.code),
-        position=waitlist.position(db.session, ticket),
+        position=waitlist.position(db.session(), ticket),
     )
 
 
 def _payload_for(token: str) -> tuple[Ticket, str]:
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session(), token)
     if ticket.status != "issued":
         raise NotFound()
     return ticket, tickets.sign_payload(ticket.code, _keyring())
