@@ -260,19 +260,18 @@ def test_tickets_only_for_adults_and_consented_pupils_within_the_held_places(app
     assert _show(app).issued_count == 4  # the group's held places; its tickets took none again
 
 
-def test_the_group_pass_is_its_own_signed_kind(app):
+def test_the_group_pass_is_its_own_signed_kind(app, app_context):
     from checkin import tickets
     from checkin.group_pass import sign_pass, verify_pass
 
-    with app.app_context():
-        keyring = app.extensions["checkin_keyring"]
-        signed = sign_pass("ABCDEFGH", keyring)
-        assert verify_pass(signed, keyring) == "ABCDEFGH"
-        assert tickets.verify_payload(signed, keyring) is None
-        assert verify_pass(signed[:-1] + ("A" if signed[-1] != "A" else "B"), keyring) is None
-        assert verify_pass(tickets.sign_payload("ABCDEFGH", keyring), keyring) is None
-        forged = "G1" + tickets.sign_payload("ABCDEFGH", keyring)[2:]
-        assert verify_pass(forged, keyring) is None
+    keyring = app.extensions["checkin_keyring"]
+    signed = sign_pass("ABCDEFGH", keyring)
+    assert verify_pass(signed, keyring) == "ABCDEFGH"
+    assert tickets.verify_payload(signed, keyring) is None
+    assert verify_pass(signed[:-1] + ("A" if signed[-1] != "A" else "B"), keyring) is None
+    assert verify_pass(tickets.sign_payload("ABCDEFGH", keyring), keyring) is None
+    forged = "G1" + tickets.sign_payload("ABCDEFGH", keyring)[2:]
+    assert verify_pass(forged, keyring) is None
 
 
 def test_the_retention_purge_erases_groups_and_their_rosters_but_keeps_the_consent_records(app):

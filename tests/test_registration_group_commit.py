@@ -124,7 +124,7 @@ def test_a_racing_crowd_with_repeats_gets_one_ticket_each_and_nothing_lost(app):
 
 # The writers' file lock exists on SQLite only (PostgreSQL queues writers itself).
 @pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)
-def test_a_writer_that_cannot_take_the_lock_is_told_so_and_its_work_never_runs(app):
+def test_a_writer_that_cannot_take_the_lock_is_told_so_and_its_work_never_runs(app, app_context):
     from pathlib import Path
 
     from checkin import database
@@ -132,17 +132,16 @@ def test_a_writer_that_cannot_take_the_lock_is_told_so_and_its_work_never_runs(a
     from checkin.extensions import db
     from checkin.models import AuditEntry
 
-    with app.app_context():
-        # A folder where the lock file should be: opening it fails as a vanished or read-only
-        # folder would (and root, who runs CI, is not stopped by file permissions).
-        lock = Path(database.writers_lock_path(db.engine.url.database))
-        lock.unlink(missing_ok=True)
-        lock.mkdir()
-        with pytest.raises(Unavailable):
-            database.group_write(lambda connection: _audit_row(connection, "never"))
-        lock.rmdir()
-        database.group_write(lambda connection: _audit_row(connection, "later"))
-        assert list(db.session.scalars(select(AuditEntry.action))) == ["later"]
+    # A folder where the lock file should be: opening it fails as a vanished or read-only
+    # folder would (and root, who runs CI, is not stopped by file permissions).
+    lock = Path(database.writers_lock_path(db.engine.url.database))
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    with pytest.raises(Unavailable):
+        database.group_write(lambda connection: _audit_row(connection, "never"))
+    lock.rmdir()
+    database.group_write(lambda connection: _audit_row(connection, "later"))
+    assert list(db.session.scalars(select(AuditEntry.action))) == ["later"]
 
 
 def test_a_transaction_memo_lives_as_long_as_its_transaction(app):
