@@ -24,6 +24,7 @@ from . import audit
 from .cancellation import cancel_in
 from .database import transaction
 from .errors import AlreadyCancelled, InvalidInput, NotAsked, ReconfirmationClosed, TicketUsed
+from .group_models import GroupMember
 from .models import OutboxMessage, Reconfirmation, ReconfirmationAnswer, Ticket
 from .registration import ticket_by_token
 from .shows import get_show
@@ -114,6 +115,10 @@ def _ask(session, round_id: int, show_id: int, now: datetime) -> int:
         Ticket.confirmed_at.is_not(None),
         Ticket.admitted_at.is_(None),
         ~select(Answer.id).where(Answer.ticket_id == Ticket.id).exists(),
+        # A school group's member has only a placeholder address (group_tickets.member_contact):
+        # the teacher answers for the class, so nobody could reconfirm it and it would be
+        # released as silent.
+        ~select(GroupMember.id).where(GroupMember.ticket_id == Ticket.id).exists(),
     )
     before = session.scalar(
         select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id)

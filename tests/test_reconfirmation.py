@@ -130,3 +130,44 @@ def test_the_deadline_must_be_before_doors(app, now):
             with pytest.raises(InvalidInput) as raised:
                 reconfirmation.start("rc", deadline=deadline, now=now)
             assert raised.value.fields == {"deadline": code}
+
+
+def test_school_group_members_are_not_asked_nor_released(app, now):
+    """A pupil's ticket has a placeholder address: asking it would mail nobody, and the deadline
+    would then release the class's places as silent. The teacher answers for the group."""
+    from checkin import reconfirmation
+    from checkin.registration import confirm, register
+    from tests.support.factories import make_show, person
+    from tests.support.groups import allow_groups, ticketed_group
+
+    make_show(
+        app,
+        "rc",
+        quota=10,
+        capacity=10,
+        now=now,
+        doors_open_at=now + timedelta(days=2),
+        starts_at=now + timedelta(days=2, hours=1),
+        ends_at=now + timedelta(days=2, hours=4),
+    )
+    allow_groups(app, "rc")
+    _, members = ticketed_group(app, "rc", pupils=2, adults=1)
+    with app.app_context():
+        public = [register("rc", person(i), now=now) for i in range(2)]
+        for done in public:
+            confirm(done.token, now=now)
+        deadline = now + timedelta(hours=20)
+        started = reconfirmation.start("rc", deadline=deadline, now=now)
+        assert started.asked == 2  # the two public holders, not the group's three
+        assert reconfirmation.sweep(deadline) == {"reminded": 0, "released": 2}
+    assert sorted(t for t, k in mail_kinds(app) if k in ("reconfirm", "released")) == sorted(
+        [d.token for d in public] * 2
+    )
+    from checkin.extensions import db
+    from checkin.models import Ticket
+
+    with app.app_context():
+        member_statuses = db.session.scalars(
+            select(Ticket.status).where(Ticket.code.in_([code for code, _ in members]))
+        ).all()
+    assert member_statuses == ["issued"] * 3
