@@ -106,6 +106,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         CONTACT_PHONE="",
         # Minutes a registration waits for the link in its e-mail before its seat goes back.
         HOLD_MINUTES=30,
+        # The blank registration form is rendered once per language and state and kept, with the
+        # CSRF token and the seats left filled in per request (checkin/public/views.py).
+        KEEP_REGISTRATION_PAGES=True,
         # Before a reconfirmation's deadline, the silent get a reminder (checkin/reconfirmation.py).
         RECONFIRM_REMINDER_MINUTES=180,
         # Days after cancellation (or a lapsed hold) before a ticket's personal data is erased.

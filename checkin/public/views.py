@@ -128,7 +128,22 @@ def _seats_left_text(seats: int) -> str:
     return ngettext("%(num)d seat left", "%(num)d seats left", seats)
 
 
+def _registration_page(show: Show, state: str, waitlist_open: bool) -> str:
+    return render_template(
+        "public/register.html",
+        show=show,
+        form=RegistrationForm(),
+        state=state,
+        error_code=None,
+        waitlist_open=waitlist_open,
+        error=None,
+    )
+
+
 def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: bool) -> str:
+    # CHECKIN_KEEP_REGISTRATION_PAGES off: every page rendered afresh (the tests compare the two).
+    if not current_app.config["KEEP_REGISTRATION_PAGES"]:
+        return _registration_page(show, state, waitlist_open)
     pages = current_app.extensions.setdefault("checkin_registration_pages", {})
     key = (
         current_locale(),
@@ -144,15 +159,7 @@ def _blank_registration_page(show: Show, row: dict, state: str, waitlist_open: b
             pages.clear()
         pages[key] = cached
     if cached is _UNCACHEABLE:
-        return render_template(
-            "public/register.html",
-            show=show,
-            form=RegistrationForm(),
-            state=state,
-            error_code=None,
-            waitlist_open=waitlist_open,
-            error=None,
-        )
+        return _registration_page(show, state, waitlist_open)
     page, seats_placeholder = cached
     page = page.replace(_TOKEN_PLACEHOLDER, generate_csrf(), 1)
     if state == "open":
