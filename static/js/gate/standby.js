@@ -4,6 +4,8 @@
 // server's standby._decide; what the phone cannot know (the venue's room, numbers called since
 // the download) the server settles when the scan is uploaded.
 
+import { learn } from "./decide.js";
+
 // Pass states, as the gate list's ticket states (checkin/offline.py).
 const ISSUED = "i";
 const INSIDE = "a";
@@ -63,20 +65,9 @@ export function decideStandby({ code, entry, calledUpTo, show, direction, gate, 
   return { ...said("admitted"), change: { ...entry, s: INSIDE, t: clock(now).time, g: gate } };
 }
 
-// What a server's answer about a pass teaches the phone (see learn() in decide.js).
-export function learnStandby(entry, response, { gate, now, clock }) {
+// What a server's answer about a pass teaches the phone: a ticket's lesson (learn() in
+// decide.js), on an entry that keeps the pass's number; a pass it did not hold is kept anyway.
+export function learnStandby(entry, response, context) {
   const base = { s: ISSUED, ...(entry || {}), k: response.standby.number };
-  switch (response.result) {
-    case "admitted":
-      return { ...base, s: INSIDE, t: clock(now).time, g: gate };
-    case "reentered":
-      return { ...base, s: INSIDE };
-    case "already_inside":
-      return { ...base, s: base.s === OUTSIDE ? OUTSIDE : INSIDE, t: response.first_admitted_at || base.t,
-        g: response.first_gate || base.g };
-    case "exited":
-      return { ...base, s: OUTSIDE };
-    default:
-      return entry ? null : base;
-  }
+  return learn(base, response, context) || (entry ? null : base);
 }
