@@ -8,7 +8,16 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import group_mail, holder_messages, holds, reconfirmation, recovery, retention, school_groups, standby
+from . import (
+    group_changes,
+    group_mail,
+    holder_messages,
+    holds,
+    reconfirmation_sweep,
+    recovery,
+    retention,
+    standby,
+)
 
 PURGE_EVERY = timedelta(hours=1)
 
@@ -26,10 +35,10 @@ class Maintenance:
         done = {
             "lookups": recovery.process_lookups(now=now),
             "holds_expired": holds.expire_due(now),
-            "reconfirmation": reconfirmation.sweep(now),
+            "reconfirmation": reconfirmation_sweep.sweep(now),
             "standby_called": standby.call_all(now),
             "messages_queued": holder_messages.queue_due(now),
-            "group_places_returned": school_groups.release_due(now),
+            "group_places_returned": group_changes.release_due(now),
             "group_reminders": group_mail.queue_reminders(now),
         }
         if self.last_purge is None or now - self.last_purge >= PURGE_EVERY:

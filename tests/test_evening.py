@@ -35,7 +35,7 @@ def _scan(app, code, direction, now):
 
 
 def test_one_evening(app, now):
-    from checkin import reconfirmation, standby
+    from checkin import reconfirmation, reconfirmation_sweep, standby
     from checkin.extensions import db
     from checkin.models import Show, Ticket
     from checkin.shows import update_show
@@ -50,8 +50,8 @@ def test_one_evening(app, now):
                 reconfirmation.reply(token, "coming", now=now + timedelta(hours=1))
             elif i % 10 < 7:  # one in ten cannot come
                 reconfirmation.reply(token, "declined", now=now + timedelta(hours=1))
-        reconfirmation.sweep(deadline - timedelta(hours=3))
-        reconfirmation.sweep(deadline)
+        reconfirmation_sweep.sweep(deadline - timedelta(hours=3))
+        reconfirmation_sweep.sweep(deadline)
         counts = reconfirmation.counts(
             db.session, db.session.scalar(select(Show.id).where(Show.slug == "rc"))
         )

@@ -106,9 +106,9 @@ def test_after_the_roster_deadline_a_cancelled_pupils_place_goes_to_the_waitlist
 def test_cancelling_a_group_cancels_its_members_tickets_and_gives_every_place_back(app, now):
     from checkin.database import utcnow
     from checkin.extensions import db
+    from checkin.group_changes import cancel
     from checkin.group_models import SchoolGroup
     from checkin.models import Ticket
-    from checkin.school_groups import cancel
 
     _, members = _full_show(app)
     with app.app_context():

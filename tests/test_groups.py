@@ -93,7 +93,8 @@ def test_approval_holds_places_only_when_approved(app):
 
 def test_resize_and_cancel_give_back_exactly_the_held_places(app):
     from checkin.errors import ShowFull
-    from checkin.school_groups import cancel, request_group, resize
+    from checkin.group_changes import cancel, resize
+    from checkin.school_groups import request_group
 
     make_show(app, "minishow", quota=10)
     allow_groups(app, "minishow")
@@ -112,9 +113,10 @@ def test_resize_and_cancel_give_back_exactly_the_held_places(app):
 
 def test_cancelling_a_group_promotes_the_waitlist(app):
     from checkin.extensions import db
+    from checkin.group_changes import cancel
     from checkin.models import Ticket
     from checkin.registration import register
-    from checkin.school_groups import cancel, request_group
+    from checkin.school_groups import request_group
 
     make_show(app, "minishow", quota=3)
     allow_groups(app, "minishow")
@@ -142,11 +144,11 @@ def _group_with_roster(app, pupils=3, adults=1):
 
 def test_the_deadline_returns_unfilled_places_and_promotes_the_waitlist(app):
     from checkin.extensions import db
+    from checkin.group_changes import release_unfilled
     from checkin.group_models import GroupMember
     from checkin.group_roster import attest_paper
     from checkin.models import Ticket
     from checkin.registration import register
-    from checkin.school_groups import release_unfilled
 
     now = _now()
     make_show(app, "minishow", quota=5)

@@ -39,7 +39,7 @@ def _issued_count(app, slug="rc"):
 
 
 def test_the_whole_round(app, now):
-    from checkin import reconfirmation
+    from checkin import reconfirmation, reconfirmation_sweep
 
     holders, waiting = show_with_holders(app, issued=6, waiting=3, now=now)
     deadline = now + timedelta(hours=20)
@@ -62,15 +62,15 @@ def test_the_whole_round(app, now):
     assert statuses(app, waiting) == ["issued", "issued", "waitlisted"]  # promoted at once, in order
 
     with app.app_context():
-        assert reconfirmation.sweep(now + timedelta(hours=1)) == {"reminded": 0, "released": 0}
-        assert reconfirmation.sweep(deadline - timedelta(hours=3)) == {"reminded": 1, "released": 0}
-        assert reconfirmation.sweep(deadline - timedelta(hours=2)) == {"reminded": 0, "released": 0}
+        assert reconfirmation_sweep.sweep(now + timedelta(hours=1)) == {"reminded": 0, "released": 0}
+        assert reconfirmation_sweep.sweep(deadline - timedelta(hours=3)) == {"reminded": 1, "released": 0}
+        assert reconfirmation_sweep.sweep(deadline - timedelta(hours=2)) == {"reminded": 0, "released": 0}
     reminded = sorted(t for t, k in mail_kinds(app) if k == "reminder")
     assert reminded == sorted(holders[3:])  # only the silent
 
     with app.app_context():
-        assert reconfirmation.sweep(deadline) == {"reminded": 0, "released": 3}
-        assert reconfirmation.sweep(deadline + timedelta(minutes=1)) == {"reminded": 0, "released": 0}
+        assert reconfirmation_sweep.sweep(deadline) == {"reminded": 0, "released": 3}
+        assert reconfirmation_sweep.sweep(deadline + timedelta(minutes=1)) == {"reminded": 0, "released": 0}
     assert statuses(app, holders) == [
         "issued",
         "cancelled",
@@ -102,7 +102,7 @@ def test_the_whole_round(app, now):
 
 
 def test_cancelled_round_releases_nobody_and_mails_nothing_more(app, now):
-    from checkin import reconfirmation
+    from checkin import reconfirmation, reconfirmation_sweep
     from checkin.errors import NotAsked
 
     holders, _ = show_with_holders(app, issued=3, waiting=1, now=now)
@@ -111,7 +111,7 @@ def test_cancelled_round_releases_nobody_and_mails_nothing_more(app, now):
         reconfirmation.start("rc", deadline=deadline, now=now, remind_before=timedelta(hours=3))
         assert reconfirmation.cancel("rc", now=now).state == "cancelled"
         assert reconfirmation.cancel("rc", now=now).state == "cancelled"  # twice is once
-        assert reconfirmation.sweep(deadline + timedelta(hours=1)) == {"reminded": 0, "released": 0}
+        assert reconfirmation_sweep.sweep(deadline + timedelta(hours=1)) == {"reminded": 0, "released": 0}
         with pytest.raises(NotAsked):
             reconfirmation.reply(holders[0], "coming", now=now)
     assert statuses(app, holders) == ["issued"] * 3
@@ -135,7 +135,7 @@ def test_the_deadline_must_be_before_doors(app, now):
 def test_school_group_members_are_not_asked_nor_released(app, now):
     """A pupil's ticket has a placeholder address: asking it would mail nobody, and the deadline
     would then release the class's places as silent. The teacher answers for the group."""
-    from checkin import reconfirmation
+    from checkin import reconfirmation, reconfirmation_sweep
     from checkin.registration import confirm, register
     from tests.support.factories import make_show, person
     from tests.support.groups import allow_groups, ticketed_group
@@ -159,7 +159,7 @@ def test_school_group_members_are_not_asked_nor_released(app, now):
         deadline = now + timedelta(hours=20)
         started = reconfirmation.start("rc", deadline=deadline, now=now)
         assert started.asked == 2  # the two public holders, not the group's three
-        assert reconfirmation.sweep(deadline) == {"reminded": 0, "released": 2}
+        assert reconfirmation_sweep.sweep(deadline) == {"reminded": 0, "released": 2}
     assert sorted(t for t, k in mail_kinds(app) if k in ("reconfirm", "released")) == sorted(
         [d.token for d in public] * 2
     )

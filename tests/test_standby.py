@@ -23,7 +23,7 @@ def _show(app, slug="sb"):
 
 
 def test_the_line_from_joining_to_the_gate(app, now):
-    from checkin import standby
+    from checkin import standby, standby_gate
 
     open_show(app, "sb", quota=4, capacity=4, now=now)
     codes = issue(app, "sb", 4, now=now)
@@ -31,11 +31,11 @@ def test_the_line_from_joining_to_the_gate(app, now):
     assert [p.number for p in passes] == [1, 2, 3]
     with app.app_context():
         keyring = app.extensions["checkin_keyring"]
-        signed = standby.sign_pass(passes[0].code, keyring)
-        assert signed.startswith("S1:") and standby.verify_pass(signed, keyring) == passes[0].code
-        assert standby.verify_pass(payload(app, passes[0].code), keyring) is None  # a ticket's kind
+        signed = standby_gate.sign_pass(passes[0].code, keyring)
+        assert signed.startswith("S1:") and standby_gate.verify_pass(signed, keyring) == passes[0].code
+        assert standby_gate.verify_pass(payload(app, passes[0].code), keyring) is None  # a ticket's kind
         assert (
-            standby.verify_pass(signed[:-2] + ("A" if signed[-2] != "A" else "B") + signed[-1], keyring)
+            standby_gate.verify_pass(signed[:-2] + ("A" if signed[-2] != "A" else "B") + signed[-1], keyring)
             is None
         )
         # Not started: nothing is called, and a pass opens nothing.
@@ -120,7 +120,7 @@ def test_pages_join_pass_board_and_stats(app, client, now):
 
 
 def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
-    from checkin import standby
+    from checkin import standby_gate
     from tests.support.gate import add_volunteer, api_token, scan_id
     from tests.support.organiser import form_token, organiser_client, sign_in
 
@@ -155,8 +155,8 @@ def test_console_desk_command_line_and_the_scan_api(app, client, now, runner):
     with app.app_context():
         first = db_pass(app, 1)
         keyring = app.extensions["checkin_keyring"]
-        signed = standby.sign_pass(first, keyring)
-        third = standby.sign_pass(db_pass(app, 3), keyring)
+        signed = standby_gate.sign_pass(first, keyring)
+        third = standby_gate.sign_pass(db_pass(app, 3), keyring)
     api = app.test_client()
     headers = {"Authorization": f"Bearer {api_token(app, 'vol')}"}
     body = {"payload": signed, "show": "sb", "gate": "A", "direction": "in", "client_scan_id": scan_id()}

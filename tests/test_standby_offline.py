@@ -32,10 +32,10 @@ def line(app):
 
 
 def signed(app, code):
-    from checkin import standby
+    from checkin import standby_gate
 
     with app.app_context():
-        return standby.sign_pass(code, app.extensions["checkin_keyring"])
+        return standby_gate.sign_pass(code, app.extensions["checkin_keyring"])
 
 
 def offline_scan(app, code, *, local="admitted", minutes_ago=5, direction="in", gate="Cổng A"):

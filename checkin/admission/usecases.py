@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from .. import standby, tickets
+from .. import standby_gate, tickets
 from ..database import group_write
 from ..errors import DomainError
 from ..extensions import db
@@ -42,9 +42,9 @@ def scan(
     ``local_result``, a scan the phone decided offline (see checkin.admission)."""
     if local_result is not None and local_result not in LOCAL_RESULTS:
         raise ValueError(f"unknown local result {local_result!r}")
-    if standby.is_standby_payload(payload_text):
-        # A standby pass (checkin/standby.py): its own line, the same scan log and counter.
-        answer, scan_id, replayed = standby.scan(
+    if standby_gate.is_standby_payload(payload_text):
+        # A standby pass (checkin/standby_gate.py): its own line, the same scan log and counter.
+        answer, scan_id, replayed = standby_gate.scan(
             payload_text,
             keyring=keyring,
             staff_id=staff_id(staff),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from .. import school_groups
+from .. import group_changes, school_groups
 from .. import shows as show_service
 from ..database import utcnow
 from ..errors import DomainError
@@ -105,7 +105,7 @@ def group_approve(slug: str, group_id: int):
 @bp.post("/shows/<slug>/groups/<int:group_id>/cancel")
 def group_cancel(slug: str, group_id: int):
     group = _group_of(slug, group_id)
-    return _act(slug, lambda: school_groups.cancel(group.id, now=utcnow(), actor=g.staff))
+    return _act(slug, lambda: group_changes.cancel(group.id, now=utcnow(), actor=g.staff))
 
 
 @bp.post("/shows/<slug>/groups/<int:group_id>/resize")
@@ -116,7 +116,7 @@ def group_resize(slug: str, group_id: int):
         flash(_("Please enter the number of pupils (0 or more) and of adults (1 or more)."), "error")
         return redirect(url_for("organiser.groups", slug=slug), code=303)
     try:
-        school_groups.resize(group.id, form.pupils.data, form.adults.data, now=utcnow(), actor=g.staff)
+        group_changes.resize(group.id, form.pupils.data, form.adults.data, now=utcnow(), actor=g.staff)
     except DomainError as error:
         show_error(error)
     else:
@@ -127,4 +127,4 @@ def group_resize(slug: str, group_id: int):
 @bp.post("/shows/<slug>/groups/release")
 def groups_release(slug: str):
     show = show_service.get_show(db.session, slug)
-    return _act(slug, lambda: school_groups.release_unfilled(show.id, now=utcnow()))
+    return _act(slug, lambda: group_changes.release_unfilled(show.id, now=utcnow()))

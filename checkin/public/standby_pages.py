@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
 
-from .. import holder_messages, standby, tickets
+from .. import holder_messages, standby, standby_gate, tickets
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..shows import get_show
@@ -26,7 +26,7 @@ def standby_pass(token: str):
     found = standby.pass_by_token(db.session, token)
     show = found.show
     board = standby.board(db.session, show, utcnow())
-    payload = standby.sign_pass(found.code, current_app.extensions["checkin_keyring"])
+    payload = standby_gate.sign_pass(found.code, current_app.extensions["checkin_keyring"])
     return render_template(
         "public/standby_pass.html",
         found=found,

@@ -119,7 +119,7 @@ def play(
 ) -> dict:
     from sqlalchemy import select
 
-    from checkin import reconfirmation, standby
+    from checkin import reconfirmation, reconfirmation_sweep, standby, standby_gate
     from checkin import tickets as ticket_codes
     from checkin.database import utcnow
     from checkin.extensions import db
@@ -148,8 +148,8 @@ def play(
             coming.add(token)
         elif draw < COMING + DECLINED:
             reconfirmation.reply(token, "declined", now=asked_at + timedelta(hours=rng.uniform(0, 16)))
-    reconfirmation.sweep(deadline - timedelta(hours=3))
-    reconfirmation.sweep(deadline)
+    reconfirmation_sweep.sweep(deadline - timedelta(hours=3))
+    reconfirmation_sweep.sweep(deadline)
     show_id = db.session.scalar(select(Show.id).where(Show.slug == SLUG))
     counts = reconfirmation.counts(db.session, show_id)
     db.session.remove()
@@ -190,7 +190,7 @@ def play(
             joins.pop(0)
             i = len(passes)
             joined = standby.join(SLUG, {"name": f"Khách chờ {i}", "phone": f"0987{i:06d}"}, now=at)
-            passes[joined.number] = standby.sign_pass(joined.code, keyring)
+            passes[joined.number] = standby_gate.sign_pass(joined.code, keyring)
         if minute < 0:
             continue
         for text in waiting_at_gate + arrivals.get(minute, []):

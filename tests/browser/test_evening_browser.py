@@ -36,10 +36,10 @@ PEOPLE = [
 
 
 def qr(app, code: str) -> bytes:
-    from checkin import standby, tickets
+    from checkin import standby_gate, tickets
 
     with app.app_context():
-        return tickets.qr_png(standby.sign_pass(code, app.extensions["checkin_keyring"]), box_size=7)
+        return tickets.qr_png(standby_gate.sign_pass(code, app.extensions["checkin_keyring"]), box_size=7)
 
 
 def video(path, app, *codes):
@@ -104,7 +104,7 @@ def sign_in(page, name, password):
 
 
 def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, runner):
-    from checkin import reconfirmation
+    from checkin import reconfirmation_sweep
     from checkin.database import utcnow
     from checkin.extensions import db
     from checkin.models import Show, StandbyPass, Ticket
@@ -149,7 +149,7 @@ def test_the_whole_evening(app, live_server, page, launch_browser, tmp_path, run
 
     # The deadline: the worker releases the silent two; the last person waiting gets a seat.
     with app.app_context():
-        reconfirmation.sweep(deadline)
+        reconfirmation_sweep.sweep(deadline)
     assert statuses(app, holders + waiting) == [
         "issued",
         "cancelled",

@@ -19,13 +19,13 @@ def join_many(app, slug, count, *, start=0, now=None) -> list:
 
 def gate_scan(app, code, *, slug, direction="in", now=None, staff=None):
     """A standby pass's QR scanned at a gate of `slug`: the answer's result."""
-    from checkin import admission, standby
+    from checkin import admission, standby_gate
     from checkin.database import utcnow
 
     with app.app_context():
         keyring = app.extensions["checkin_keyring"]
         return admission.scan(
-            standby.sign_pass(code, keyring),
+            standby_gate.sign_pass(code, keyring),
             keyring=keyring,
             staff=staff,
             gate="A",

@@ -1,7 +1,7 @@
-// A standby pass (checkin/standby.py) decided on the phone, without the server: a pure function
+// A standby pass (checkin/standby_gate.py) decided on the phone, without the server: a pure function
 // of the verified pass code, this phone's copy of the show's standby passes, the number called
 // when the list was downloaded, the show and the clock. The checks run in the order of the
-// server's standby._decide; what the phone cannot know (the venue's room, numbers called since
+// server's standby_gate._decide; what the phone cannot know (the venue's room, numbers called since
 // the download) the server settles when the scan is uploaded.
 
 import { learn } from "./decide.js";

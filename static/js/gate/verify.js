@@ -1,6 +1,6 @@
 // A ticket's QR payload checked on the phone, by the rules of checkin/tickets.py:
 // K1:<kid>:<code>:<signature>, the signature Ed25519 over "K1:<kid>:<code>" in unpadded base32.
-// A standby pass (checkin/standby.py) is the same with S1 for K1, signed with the same keys over
+// A standby pass (checkin/standby_gate.py) is the same with S1 for K1, signed with the same keys over
 // its own prefix, so that neither kind's signature passes for the other; a school group's pass
 // (checkin/group_pass.py) likewise with G1.
 
