@@ -17,7 +17,7 @@ from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
 from .group_models import GroupMember, GroupSettings, SchoolGroup
 from .models import Show, Ticket
-from .school_groups import _group, filled, settings_of, take_places, ticketed
+from .school_groups import filled, locked_group, settings_of, take_places, ticketed
 
 _GIVE_PLACES_BACK = (
     update(Show)
@@ -39,7 +39,7 @@ def resize(group_id: int, pupils: int, adults: int, *, now: datetime, actor=None
     """Changes a group's size within the show's per-group maximum and its quota; never below
     the members already ticketed."""
     with transaction() as session:
-        group = _group(session, group_id)
+        group = locked_group(session, group_id)
         settings = settings_of(session, group.show_id)
         if settings is None:  # the show no longer takes groups
             raise NotFound()
@@ -86,7 +86,7 @@ def cancel(group_id: int, *, now: datetime, actor=None) -> None:
         )
         # Tickets before the group, as a ticket's cancellation and the gate lock them.
         session.execute(select(Ticket.id).where(Ticket.id.in_(members)).with_for_update()).all()
-        group = _group(session, group_id)
+        group = locked_group(session, group_id)
         if group.state == "cancelled":
             return
         session.execute(

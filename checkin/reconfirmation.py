@@ -129,11 +129,11 @@ def _ask(session, round_id: int, show_id: int, now: datetime) -> int:
     after = session.scalar(
         select(func.count()).select_from(Answer).where(Answer.reconfirmation_id == round_id)
     )
-    _mail_silent(session, round_id, "reconfirm", now, not_mailed_yet=True)
+    mail_silent(session, round_id, "reconfirm", now, not_mailed_yet=True)
     return after - before
 
 
-def _mail_silent(session, round_id: int, kind: str, now: datetime, *, not_mailed_yet: bool = False) -> None:
+def mail_silent(session, round_id: int, kind: str, now: datetime, *, not_mailed_yet: bool = False) -> None:
     silent = (
         select(Answer.ticket_id, literal(kind), literal(now), literal(now), literal(0))
         .join(Ticket, Ticket.id == Answer.ticket_id)
@@ -253,11 +253,11 @@ def reply(token: str, answer: str, *, now: datetime) -> str:
                 done = cancel_in(session, ticket.id, now=now)
             except (AlreadyCancelled, TicketUsed):
                 raise ReconfirmationClosed() from None
-            _count_promoted(session, row.round_id, len(done.promoted))
+            count_promoted(session, row.round_id, len(done.promoted))
         return answer
 
 
-def _count_promoted(session, round_id: int, promoted: int) -> None:
+def count_promoted(session, round_id: int, promoted: int) -> None:
     if promoted:
         session.execute(
             update(Reconfirmation)

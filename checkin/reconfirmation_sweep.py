@@ -16,7 +16,7 @@ from .cancellation import cancel_in
 from .database import transaction
 from .errors import AlreadyCancelled, TicketUsed
 from .models import Reconfirmation
-from .reconfirmation import RELEASED, VOID, Answer, _count_promoted, _mail_silent
+from .reconfirmation import RELEASED, VOID, Answer, count_promoted, mail_silent
 
 RELEASE_BATCH = 100
 
@@ -58,7 +58,7 @@ def _remind(round_id: int, now: datetime) -> int:
         ).rowcount
         if not claimed:
             return 0
-        _mail_silent(session, round_id, "reminder", now)
+        mail_silent(session, round_id, "reminder", now)
         return 1
 
 
@@ -109,7 +109,7 @@ def release_due(round_id: int, now: datetime) -> int:
                     continue
                 released += 1
                 promoted += len(done.promoted)
-            _count_promoted(session, round_id, promoted)
+            count_promoted(session, round_id, promoted)
     with transaction() as session:
         session.execute(
             update(Reconfirmation)

@@ -153,7 +153,7 @@ def request_group(show_slug: str, values: dict, *, now: datetime) -> GroupReques
         return GroupRequest(row.id, row.token, state)
 
 
-def _group(session, group_id: int) -> SchoolGroup:
+def locked_group(session, group_id: int) -> SchoolGroup:
     group = session.scalar(select(SchoolGroup).where(SchoolGroup.id == group_id).with_for_update())
     if group is None:
         raise NotFound()
@@ -172,7 +172,7 @@ def group_by_token(session, token: str) -> SchoolGroup:
 def approve(group_id: int, *, now: datetime, actor=None) -> None:
     """Holds a requested group's places; ShowFull if they no longer fit (it stays requested)."""
     with transaction() as session:
-        group = _group(session, group_id)
+        group = locked_group(session, group_id)
         if group.state != "requested":
             raise Conflict("not_requested")
         session.flush()
@@ -225,7 +225,7 @@ def member_ticket_cancelled(session, ticket_id: int, now: datetime) -> bool | No
     group_id = session.scalar(select(GroupMember.group_id).where(GroupMember.ticket_id == ticket_id))
     if group_id is None:
         return None
-    group = _group(session, group_id)
+    group = locked_group(session, group_id)
     settings = settings_of(session, group.show_id)
     deadline = settings.roster_deadline if settings is not None else None
     if group.state == "held" and (deadline is None or now < deadline):
