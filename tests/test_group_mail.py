@@ -4,29 +4,13 @@ reminder of missing consents before the roster deadline."""
 from __future__ import annotations
 
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 from sqlalchemy import func, select
 
 from tests.support.factories import make_show
-from tests.support.groups import allow_groups, teacher
+from tests.support.groups import allow_groups, deliver_group_mail, teacher
+from tests.support.mail import Collect
 from tests.support.web import csrf_token
-
-
-class Collect:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message, name):
-        self.sent.append(message_from_bytes(message.as_bytes(), policy=policy.default))
-
-
-def _deliver(app, transport, now):
-    from checkin.group_mail import deliver_due
-    from checkin.web.mail import deployment, render_in
-
-    with app.test_request_context():
-        return deliver_due(transport=transport, deployment=deployment(), render=render_in, now=now)
 
 
 def test_the_teacher_gets_the_links_in_one_message_once(app, client):
@@ -45,8 +29,8 @@ def test_the_teacher_gets_the_links_in_one_message_once(app, client):
         add_members(token, [(1, {"name": "Nguyễn An", "birth_year": 2014})], [], now=utcnow())
     assert client.post(f"/g/{token}/email", data={"csrf_token": csrf}).status_code == 303
     transport = Collect()
-    assert _deliver(app, transport, utcnow()) == 1
-    assert _deliver(app, transport, utcnow()) == 0
+    assert deliver_group_mail(app, transport, utcnow()) == 1
+    assert deliver_group_mail(app, transport, utcnow()) == 0
     [message] = transport.sent
     body = message.get_content()
     assert message["To"] == "gv1@school.example.com"
@@ -77,5 +61,5 @@ def test_one_reminder_of_missing_consents_before_the_deadline(app):
         assert queue_reminders(now + timedelta(days=1, hours=2)) == 0
         assert db.session.scalar(select(func.count(GroupMessage.id))) == 1
     transport = Collect()
-    assert _deliver(app, transport, now + timedelta(days=1, hours=2)) == 1
+    assert deliver_group_mail(app, transport, now + timedelta(days=1, hours=2)) == 1
     assert "Nguyễn An" in transport.sent[0].get_content()

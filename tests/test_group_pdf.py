@@ -10,9 +10,9 @@ import io
 from sqlalchemy import select
 
 from tests.support.factories import make_show
-from tests.support.groups import allow_groups, ticketed_group
+from tests.support.groups import allow_groups, deliver_group_mail, ticketed_group
+from tests.support.mail import Collect
 from tests.support.web import csrf_token
-from tests.test_group_mail import Collect, _deliver
 
 
 def _read(pdf: bytes):
@@ -73,7 +73,7 @@ def test_the_teachers_email_carries_the_tickets_as_one_pdf(app, client):
     csrf = csrf_token(client, "/shows/minishow/groups/new")
     assert client.post(f"/g/{token}/email", data={"csrf_token": csrf}).status_code == 303
     transport = Collect()
-    assert _deliver(app, transport, utcnow()) == 1
+    assert deliver_group_mail(app, transport, utcnow()) == 1
     [message] = transport.sent
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"

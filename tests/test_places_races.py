@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.gate import issue, open_show, payload
-from tests.test_admission_races import race
+from tests.support.scan_workers import race
 
 pytestmark = pytest.mark.slow
 GATES = ("Cổng A", "Cổng B", "Cổng C", "Cổng D")

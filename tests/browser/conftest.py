@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
+from tests.support import services
 from tests.support.browsers import launch
+from tests.support.gate import add_gates, add_volunteer, open_show
+from tests.support.phone import GATE_A, GATE_B, VENDORED
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
@@ -87,3 +90,16 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def festival(app):
+    """The gala at two gates with two volunteers, for the offline scanner's tests."""
+    for file in VENDORED:
+        if not file.exists():
+            services.missing(f"{file.name}: `make install` copies it into static/vendor/")
+    open_show(app, "gala", capacity=10)
+    add_gates(app, "gala", GATE_A, GATE_B)
+    add_volunteer(app, "vol")
+    add_volunteer(app, "vol2")
+    return app

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.test_gate_offline_browser import Phone, dashed
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, sign_in_at_gate
 from tests.support.organiser import add_account, admit, open_doors
+from tests.support.phone import Phone, dashed
 from tests.support.reconfirming import mail_kinds, show_with_holders, statuses
 from tests.support.video import write_y4m
 

@@ -6,40 +6,17 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, issue, open_show, payload, sign_in_at_gate
+from tests.support.scanner import DECODER, open_scanner, write_video
 from tests.support.video import write_y4m
 
 pytestmark = pytest.mark.browser
-WIDTH, HEIGHT = 640, 480
 DETECT_EVERY_MS = 120  # static/js/scanner/camera.js
-DECODER = Path(__file__).resolve().parents[2] / "static/vendor/barcode-detector/zxing_reader.wasm"
-
-
-def write_video(path: Path, png: bytes) -> Path:
-    """Half a second of one ticket's QR (Chromium loops the file)."""
-    return write_y4m(path, [(png, 0.5)], width=WIDTH, height=HEIGHT, fps=10, margin=40)
-
-
-def open_scanner(launch_browser, live_server, video: Path):
-    browser = launch_browser(
-        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"
-    )
-    context = browser.new_context(
-        permissions=["camera"],
-        base_url=live_server.base_url,
-        locale="vi-VN",
-        viewport={"width": 390, "height": 844},
-        has_touch=True,
-    )
-    page = context.new_page()
-    sign_in_at_gate(page)
-    return page
 
 
 @pytest.fixture

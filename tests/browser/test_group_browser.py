@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.test_gate_browser import DECODER, open_scanner, write_video
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, open_show
 from tests.support.groups import allow_groups
+from tests.support.scanner import DECODER, open_scanner, write_video
 
 pytestmark = pytest.mark.browser
 

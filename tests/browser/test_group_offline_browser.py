@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.test_gate_offline_browser import GATE_A, VENDORED, Phone, poll, write_video
 from tests.support import services
 from tests.support.gate import add_gates, add_volunteer, api_token, open_show, payload, scan_id
 from tests.support.groups import allow_groups, ticketed_group
+from tests.support.phone import GATE_A, VENDORED, Phone, poll, write_video
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 40_000

@@ -8,14 +8,15 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.test_gate_offline_browser import GATE_A, TIMEOUT, _set, festival  # noqa: F401
+from tests.support.factories import set_row
 from tests.support.gate import add_volunteer, api_token, issue, open_show, payload, sign_in_at_gate
+from tests.support.phone import GATE_A, TIMEOUT
 from tests.support.standby_line import join_many
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_phone_decides_a_pass_as_the_server_does(festival, live_server, page, client):  # noqa: F811
+def test_the_phone_decides_a_pass_as_the_server_does(festival, live_server, page, client):
     from sqlalchemy import select
 
     from checkin import standby_gate, tickets
@@ -26,20 +27,20 @@ def test_the_phone_decides_a_pass_as_the_server_does(festival, live_server, page
 
     app = festival
     now = utcnow()
-    _set(app, "Show", {"reentry_allowed": True, "inside_count": 2}, slug="gala")
+    set_row(app, "Show", {"reentry_allowed": True, "inside_count": 2}, slug="gala")
     open_show(app, "minishow")
     [ticket] = issue(app, "gala", 1)
     passes = join_many(app, "gala", 6, now=now)
     [elsewhere] = join_many(app, "minishow", 1, start=20, now=now)
     inside, outside, leaving, called, not_in, waiting = (p.code for p in passes)
     admitted = dict(admitted_at=now - timedelta(minutes=30), admitted_gate="Cổng B")
-    _set(app, "StandbyPass", {**admitted, "inside": True}, code=inside)
-    _set(app, "StandbyPass", {**admitted, "inside": False}, code=outside)
-    _set(app, "StandbyPass", {**admitted, "inside": True}, code=leaving)
+    set_row(app, "StandbyPass", {**admitted, "inside": True}, code=inside)
+    set_row(app, "StandbyPass", {**admitted, "inside": False}, code=outside)
+    set_row(app, "StandbyPass", {**admitted, "inside": True}, code=leaving)
     with app.app_context():
         show_id = db.session.scalar(select(Show.id).where(Show.slug == "gala"))
         db.session.remove()
-    _set(app, "StandbyLine", {"called_up_to": 5}, show_id=show_id)
+    set_row(app, "StandbyLine", {"called_up_to": 5}, show_id=show_id)
     with app.app_context():
         keyring = app.extensions["checkin_keyring"]
         signed = {

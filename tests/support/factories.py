@@ -45,3 +45,14 @@ def person(i: int = 0, **overrides) -> dict:
     }
     values.update(overrides)
     return values
+
+
+def set_row(app, model: str, values: dict, **where):
+    """Sets columns of one row directly: a state the test needs, however the app would reach it."""
+    from checkin import models
+    from checkin.database import transaction
+
+    with app.app_context(), transaction() as session:
+        row = session.query(getattr(models, model)).filter_by(**where).one()
+        for name, value in values.items():
+            setattr(row, name, value)

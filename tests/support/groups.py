@@ -67,3 +67,12 @@ def ticketed_group(app, slug: str, *, pupils: int = 3, adults: int = 1, i: int =
             .order_by(GroupMember.kind.desc(), GroupMember.position)
         ).all()
         return made.token, [tuple(m) for m in members]
+
+
+def deliver_group_mail(app, transport, now):
+    """Sends the group outbox's due messages through `transport`; returns how many."""
+    from checkin.group_mail import deliver_due
+    from checkin.web.mail import deployment, render_in
+
+    with app.test_request_context():
+        return deliver_due(transport=transport, deployment=deployment(), render=render_in, now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import zxingcpp
@@ -28,3 +29,13 @@ def calendar_event(ics: bytes):
     events = calendar.walk("VEVENT")
     assert len(events) == 1
     return events[0]
+
+
+class Collect:
+    """A mail transport that keeps what it is given, parsed as received."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message, name):
+        self.sent.append(message_from_bytes(message.as_bytes(), policy=policy.default))

@@ -4,6 +4,9 @@ meeting the other gates at a barrier before every round."""
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
+import threading
 import uuid
 
 
@@ -58,3 +61,36 @@ def scan_rounds_in(
             db.session.remove()
     finally:
         results.put(answers)
+
+
+def race(
+    app, app_config, kind: str, shares: dict[str, list[str]], direction="in", client_ids=None
+) -> list[tuple]:
+    """Runs one worker per gate (thread or process); returns every (gate, result, response, scan id)."""
+    if kind == "threads":
+        barrier, results = threading.Barrier(len(shares)), queue.Queue()
+        workers = [
+            threading.Thread(
+                target=scan_rounds_in, args=(app, gate, texts, barrier, results, direction, client_ids)
+            )
+            for gate, texts in shares.items()
+        ]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        barrier, results = ctx.Barrier(len(shares)), ctx.Queue()
+        workers = [
+            ctx.Process(
+                target=scan_rounds, args=(app_config, gate, texts, barrier, results, direction, client_ids)
+            )
+            for gate, texts in shares.items()
+        ]
+    for worker in workers:
+        worker.start()
+    answers = []
+    for _ in workers:
+        answers.extend(results.get(timeout=240))
+    for worker in workers:
+        worker.join(timeout=60)
+    if kind == "processes":
+        assert all(w.exitcode == 0 for w in workers)
+    return answers
