@@ -18,7 +18,7 @@ takes every held place back to the show first (release_held).
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, bindparam, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .models import Show, ShowPlace
@@ -107,6 +107,24 @@ _HELD_LOCKED = (
     .where(ShowPlace.show_id == _SHOW, ShowPlace.free > 0)
     .with_for_update()
 )
+
+
+def take_from_show(connection, show_id: int, *, keep: ColumnElement[int]) -> bool:
+    """One place straight from the show's capacity less `keep` (read in the same statement),
+    for an admission that is no ticket's (a standby pass): every held place goes back to the
+    show first, so that the capacity it checks counts only people inside."""
+    release_held(connection, show_id)
+    taken = connection.execute(
+        update(Show)
+        .where(Show.id == show_id, Show.places_taken < Show.venue_capacity - keep)
+        .values(places_taken=Show.places_taken + 1)
+    )
+    return bool(taken.rowcount == 1)
+
+
+def give_to_show(connection, show_id: int) -> None:
+    """A place taken by take_from_show, given back."""
+    connection.execute(_GIVE_TO_SHOW, {"show": show_id})
 
 
 def release_held(connection, show_id: int) -> None:

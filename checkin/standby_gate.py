@@ -60,24 +60,8 @@ def is_standby_payload(text: str) -> bool:
     return isinstance(text, str) and text.strip().startswith(PREFIX + ":")
 
 
-# A place inside is taken from the show's capacity (places_taken, which counts the
-# places held for ticket admissions too: checkin/places.py, so those go back to the show
-# first), only below capacity less the kept places.
-_TAKE_PLACE = (
-    update(Show)
-    .where(
-        Show.id == bindparam("show"),
-        Show.places_taken
-        < Show.venue_capacity
-        - select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery(),
-    )
-    .values(places_taken=Show.places_taken + 1)
-)
-_GIVE_PLACE = (
-    update(Show)
-    .where(Show.id == bindparam("show"), Show.places_taken > 0)
-    .values(places_taken=Show.places_taken - 1)
-)
+# A pass takes its place from the show's capacity less the places kept for late ticket holders.
+_KEPT = select(StandbyLine.kept_places).where(StandbyLine.show_id == Show.id).scalar_subquery()
 _FIRST_ENTRY = (
     update(StandbyPass)
     .where(
@@ -243,7 +227,7 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
     if direction == "out":
         if not found.inside or connection.execute(_LEAVING, {"pass_id": found.id}).rowcount == 0:
             return "not_inside", {}
-        connection.execute(_GIVE_PLACE, {"show": found.show_id})
+        places.give_to_show(connection, found.show_id)
         return "exited", {}
     if now < found.doors_open_at:
         doors = to_local(found.doors_open_at)
@@ -259,16 +243,14 @@ def _decide(connection, found, show_slug, direction, now, gate, show_day_end) ->
             and not found.inside
             and connection.execute(_REENTRY, {"pass_id": found.id}).rowcount == 1
         ):
-            places.release_held(connection, found.show_id)
-            if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 1:
+            if places.take_from_show(connection, found.show_id, keep=_KEPT):
                 return "reentered", {}
             connection.execute(_LEAVING, {"pass_id": found.id})
             return "venue_full", {}
         return "already_inside", {}
     if connection.execute(_FIRST_ENTRY, {"pass_id": found.id, "at": now, "gate": gate}).rowcount == 0:
         return "not_open", {"standby_not_called": True}
-    places.release_held(connection, found.show_id)
-    if connection.execute(_TAKE_PLACE, {"show": found.show_id}).rowcount == 0:
+    if not places.take_from_show(connection, found.show_id, keep=_KEPT):
         connection.execute(_UNDO_ENTRY, {"pass_id": found.id})
         return "venue_full", {}
     return "admitted", {}
