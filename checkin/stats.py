@@ -253,7 +253,3 @@ def _arrivals(counts: dict[str, int]) -> list[tuple[datetime, int]]:
 
 def arrivals(session, show_id: int) -> list[tuple[datetime, int]]:
     return _arrivals(_counts(session, show_id))
-
-
-def _bucket(at: datetime) -> int:
-    return int((at - _EPOCH).total_seconds()) // BUCKET_SECONDS
