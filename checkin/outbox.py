@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import Insert, bindparam, exists, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,20 @@ LONGEST_RETRY = timedelta(hours=1)
 
 
 _INSERT = insert(OutboxMessage)
+
+
+def enqueue_for(ticket_ids: Any, kind: str) -> Insert:
+    """The INSERT that queues one message of `kind` for each ticket id a SELECT or CTE gives
+    (a column named id), at the bound time ``now``: for a registration written in one statement
+    on PostgreSQL (checkin/registration.py), where the ticket's row and its e-mail commit in
+    the same round trip as the seat."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    now = bindparam("now", type_=OutboxMessage.__table__.c.created_at.type)
+    return insert(OutboxMessage).from_select(
+        ["ticket_id", "kind", "created_at", "next_attempt_at", "attempts"],
+        select(ticket_ids.c.id, literal(kind), now, now, literal(0)),
+    )
 
 
 def enqueue(session_or_connection: Session | Connection, ticket_id: int, kind: str, now: datetime) -> int:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from . import holds, outbox, tickets, waitlist
 from .database import group_write, transaction, transaction_memo
 from .errors import NotFound, RegistrationClosed, ShowFull, WaitlistClosed
-from .models import LIVE_TICKET, Show, Ticket
+from .extensions import db
+from .models import LIVE_TICKET, OutboxMessage, Show, Ticket
 from .personal_data import PRIVACY_NOTICE_VERSION, validate_registrant
 from .shows import registration_is_open
 
@@ -77,6 +78,68 @@ _LIVE_TICKET_OF = select(
 )
 
 
+# PostgreSQL: the show and the live ticket this e-mail or phone holds, in one read (the
+# subqueries are correlated to the show, and match the partial unique indexes as above).
+_SHOW_AND_HOLDER = select(
+    *_SHOW_READ.selected_columns,
+    *(
+        select(Ticket.id)
+        .where(Ticket.show_id == Show.id, LIVE_TICKET, column == bindparam(column.key))
+        .scalar_subquery()
+        .label(f"by_{column.key}")
+        for column in (Ticket.email, Ticket.phone)
+    ),
+).where(Show.slug == bindparam("slug"))
+
+# PostgreSQL: a newcomer's whole write is one statement, run outside any transaction (autocommit),
+# so that the seat's UPDATE, the ticket, its e-mail and the commit happen in one round trip: the
+# show's row is locked from that UPDATE to the end of the commit, on the server alone, and never
+# while Python works or a reply crosses the network (issue 20). The ticket and the e-mail are
+# selected from the seat's RETURNING: a seat refused writes nothing.
+_NEW_TICKET_COLUMNS = (
+    "code",
+    "token",
+    "status",
+    "name",
+    "email",
+    "phone",
+    "birth_year",
+    "guardian_name",
+    "locale",
+    "consent_version",
+    "consent_at",
+    "guardian_consent_at",
+    "created_at",
+    "hold_expires_at",
+    "issued_at",
+    "updated_at",
+    "inside",
+)
+
+
+def _issue_if_seat_free() -> Any:
+    seat = waitlist.seat_taken()
+    values = [bindparam(name, type_=Ticket.__table__.c[name].type) for name in _NEW_TICKET_COLUMNS]
+    ticket = (
+        insert(Ticket)
+        .from_select(["show_id", *_NEW_TICKET_COLUMNS], select(seat.c.id, *values))
+        .returning(Ticket.id)
+        .cte("ticket")
+    )
+    return outbox.enqueue_for(ticket, "confirm").returning(OutboxMessage.ticket_id)
+
+
+def _notice_if_seat_free() -> Any:
+    """A known person's: the same test and lock of the show's row, and the holder's notice."""
+    seat = waitlist.seat_taken(kept=False)
+    holder = select(bindparam("holder", type_=Ticket.__table__.c.id.type).label("id")).select_from(seat).cte("holder")
+    return outbox.enqueue_for(holder, "notice").returning(OutboxMessage.ticket_id)
+
+
+_ISSUE_IF_SEAT_FREE = _issue_if_seat_free()
+_NOTICE_IF_SEAT_FREE = _notice_if_seat_free()
+
+
 def _live_ticket_of(connection: Connection, show_id: int, email: str, phone: str) -> int | None:
     """The live ticket this e-mail or phone already holds in the show, if any."""
     row = connection.execute(_LIVE_TICKET_OF, {"show_id": show_id, "email": email, "phone": phone}).one()
@@ -129,7 +192,9 @@ def register(
     while attempts < _CODE_ATTEMPTS:
         ticket.update(code=tickets.new_code(), token=tickets.new_token())
         try:
-            if newcomer:
+            if newcomer and db.engine.dialect.name == "postgresql":
+                status = _issue_to_newcomer_in_one_statement(show_slug, ticket, now)
+            elif newcomer:
                 status = group_write(
                     lambda connection: _issue_to_newcomer(connection, show_slug, ticket, now)
                 )
@@ -172,6 +237,10 @@ def _open_show(
         if show_slug not in shows:
             shows[show_slug] = connection.execute(_SHOW_READ, {"slug": show_slug}).one_or_none()
         show = shows[show_slug]
+    return _check_open(show, ticket, now)
+
+
+def _check_open(show: Any, ticket: dict[str, Any], now: datetime) -> Any:
     if show is None:
         raise NotFound()
     ticket["show_id"] = show.id
@@ -205,6 +274,35 @@ def _issue_to_newcomer(connection: Connection, show_slug: str, ticket: dict[str,
     if not waitlist.take_seat(connection, show.id, unless_someone_waits=True):
         raise _SeatRefused()
     return "issued"
+
+
+def _issue_to_newcomer_in_one_statement(show_slug: str, ticket: dict[str, Any], now: datetime) -> str:
+    """_issue_to_newcomer on PostgreSQL: one read, then one statement that is its own
+    transaction (see _ISSUE_IF_SEAT_FREE). Under READ COMMITTED the read and the write were
+    never one snapshot: a duplicate that races past the read is still caught by the partial
+    unique indexes, and the statement, seat and all, rolls back."""
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        show = _check_open(
+            connection.execute(
+                _SHOW_AND_HOLDER, {"slug": show_slug, "email": ticket["email"], "phone": ticket["phone"]}
+            ).one_or_none(),
+            ticket,
+            now,
+        )
+        holder = show.by_email or show.by_phone
+        if holder is not None:
+            written = connection.execute(
+                _NOTICE_IF_SEAT_FREE, {"show_id": show.id, "holder": holder, "now": now}
+            ).first()
+            status = "duplicate"
+        else:
+            values = dict(ticket, status="issued", issued_at=now, updated_at=now, inside=False)
+            written = connection.execute(_ISSUE_IF_SEAT_FREE, dict(values, now=now)).first()
+            status = "issued"
+    if written is None:
+        raise _SeatRefused()
+    return status
 
 
 def _insert_ticket(connection: Connection, ticket: dict[str, Any], status: str, now: datetime) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import CTE, bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
@@ -82,6 +82,18 @@ def take_seat(
     promoted first), so a newcomer's registration needs no lookup of the line."""
     statement = _TAKE_SEAT_UNLESS_SOMEONE_WAITS if unless_someone_waits else _TAKE_SEAT
     return core_connection(session_or_connection).execute(statement, {"show_id": show_id}).rowcount == 1
+
+
+def seat_taken(*, kept: bool = True) -> CTE:
+    """take_seat(unless_someone_waits=True) as a CTE that returns the show's id when the seat
+    was taken: the statement that selects from it writes only then, in the same round trip
+    (checkin/registration.py, on PostgreSQL). ``kept=False``: the same test and the same lock
+    on the show's row, the counter left as it was (a seat taken and given back at once; one
+    statement may not update a row twice)."""
+    statement = _TAKE_SEAT_UNLESS_SOMEONE_WAITS
+    if not kept:
+        statement = statement.values(issued_count=Show.issued_count)
+    return statement.returning(Show.id).cte("seat")
 
 
 def give_seat_back(session_or_connection: Session | Connection, show_id: int) -> bool:

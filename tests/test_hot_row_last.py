@@ -22,7 +22,9 @@ def _transaction_log(app):
     seen: list[str] = []
 
     def statement(conn, cursor, text, parameters, context, executemany):
-        seen.append(" ".join(text.split()))
+        # A statement that is its own transaction commits as it ends, with no COMMIT of its own.
+        alone = getattr(conn.connection.driver_connection, "autocommit", False) is True
+        seen.append(("ALONE " if alone else "") + " ".join(text.split()))
 
     def commit(conn):
         seen.append("COMMIT")
@@ -51,8 +53,35 @@ def test_a_registration_takes_its_seat_last_and_never_locks_the_show_first(app, 
     with _transaction_log(app) as seen, app.app_context():
         assert register("gate", person(1), now=now).status == "issued"
     assert not [s for s in seen if "FOR UPDATE" in s and "shows" in s.split("FOR UPDATE")[0]], seen
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The seat, the ticket and its e-mail in one statement that commits as it ends: the
+        # show's row is locked on the server alone, from the seat's UPDATE to the commit.
+        [write] = [s for s in seen if "UPDATE shows" in s]
+        assert write.startswith("ALONE WITH seat AS (UPDATE shows SET issued_count"), write
+        assert "INSERT INTO tickets" in write and "INSERT INTO outbox" in write, write
+        assert write == seen[-1] and "COMMIT" not in seen, seen
+        return
     span = _show_lock_span(seen)
     assert span[0].startswith("UPDATE shows SET issued_count") and span[1:] == ["COMMIT"], span
+
+
+def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
+    """The same read, and the same lock of the show's row in one statement, for an e-mail that
+    already holds a ticket: its holder's notice is written only if a seat was free."""
+    from checkin.extensions import db
+    from checkin.models import OutboxMessage
+    from checkin.registration import register
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    open_show(app, "gate")
+    with app.app_context():
+        register("gate", person(1), now=now)
+    with _transaction_log(app) as seen, app.app_context():
+        assert register("gate", person(1), now=now).status == "duplicate"
+        assert db.session.query(OutboxMessage).filter_by(kind="notice").count() == 1
+    [write] = [s for s in seen if "UPDATE shows" in s]
+    assert write.startswith("ALONE WITH seat AS (UPDATE shows SET issued_count=shows.issued_count"), write
 
 
 def test_an_admission_takes_its_place_inside_last(app, now):
