@@ -89,7 +89,9 @@ def test_report_lines():
         "(300 calls), goal < 20 ms: met; every number = a direct count"
     )
     floor = compare.stats_line(dict(row, baseline={"p50": 0.7, "p99": 3.7}))
-    assert "(300 calls) (bare endpoint, same server: p50 0.7 ms, p99 3.7 ms), goal" in floor
+    assert (
+        "(300 calls; the bare endpoint on the same server just before: p50 0.7 ms, p99 3.7 ms), goal" in floor
+    )
     small = compare.stats_line(
         dict(row, stats_tickets=1000, p99=25.0, stats_problems=["issued 1 ≠ 2 counted"])
     )

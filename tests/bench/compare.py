@@ -118,13 +118,14 @@ def stats_line(row: dict) -> str:
     )
     base = row.get("baseline")
     floor = (
-        f" (bare endpoint, same server: p50 {fmt(base['p50'], 1)} ms, p99 {fmt(base['p99'], 1)} ms)"
+        f"; the bare endpoint on the same server just before: p50 {fmt(base['p50'], 1)} ms, p99 "
+        f"{fmt(base['p99'], 1)} ms"
         if base
         else ""
     )
     return (
         f"- {row['backend']}: stats at {tickets:,} tickets / {scans:,} scans: p50 {fmt(row['p50'], 1)} ms, "
-        f"p99 {fmt(p99, 1)} ms ({row['n']} calls){floor}, goal < {STATS_P99_MS} ms: {verdict}; {counts}"
+        f"p99 {fmt(p99, 1)} ms ({row['n']} calls{floor}), goal < {STATS_P99_MS} ms: {verdict}; {counts}"
     )
 
 

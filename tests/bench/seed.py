@@ -362,9 +362,10 @@ def bulk_evening(slug: str, count: int, now: datetime, *, tag: str, chunk: int =
     at a time (memory stays flat), the admitted tickets written admitted, the scans of each
     chunk after its tickets, in one transaction. In a database with no tickets and no scans
     yet, the insert triggers that count them are off during the load and show_counts is then
-    filled by migration 0013's own backfill (half the time: a million upserts on SQLite, and
-    transition tables spilled to disk on PostgreSQL); otherwise the triggers count as they go.
-    The indexes and foreign keys of the schema stay in place. The number of scans."""
+    filled by migration 0013's own backfill (at 200,000 tickets on this machine: SQLite 19 s
+    → 11 s, its row triggers upsert once a row; PostgreSQL 20 s → 15 s); otherwise the
+    triggers count as they go. The indexes and foreign keys of the schema stay in place. The
+    number of scans."""
     from checkin.database import transaction
     from checkin.models import Scan, Show, Ticket
 
@@ -413,8 +414,8 @@ def bulk_evening(slug: str, count: int, now: datetime, *, tag: str, chunk: int =
                 (row for i in numbers for row in evening.scans(i, ids[codes[i]], codes[i])),
             )
         if counted_after:
-            # Every ticket and scan of the database is this show's: the backfill counts them
-            # all, as the triggers would have.
+            # Every ticket and scan of the database is this show's: the backfill, which counts
+            # whole tables, counts them as the triggers would have (and nothing twice).
             for statement in _scale_counters()._backfill(dialect):
                 connection.execute(text(statement))
             _counting_on_insert(connection, on=True)
