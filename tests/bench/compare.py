@@ -12,8 +12,11 @@ MINIMAL_GOALS = {
     ("postgresql", "scan", 50): 0.7,
     ("postgresql", "register_form", 50): 0.5,
 }
+# "Ticket page ≥ 0.30 × the bare endpoint (SVG and PNG too)": the other pages have no goal.
 PAGE_GOAL = 0.30
+PAGES_WITH_GOAL = ("ticket_page", "qr_svg", "qr_png")
 STATS_P99_MS = 20
+STATS_GOAL_TICKETS = 1_000_000
 PAGES = (
     ("ticket_page", "ticket page"),
     ("qr_svg", "QR SVG"),
@@ -90,6 +93,42 @@ def _verdict(value: float | None, goal: float | None) -> str:
     return "met" if value >= goal else "MISSED"
 
 
+def page_goal(scenario: str, ratios: dict[str, float | None]) -> str:
+    """The goal cell of a page's row: its verdict per backend, or that it has no goal."""
+    if scenario not in PAGES_WITH_GOAL:
+        return "none (÷ bare reported)"
+    verdicts = [f"{backend}: {_verdict(r, PAGE_GOAL)}" for backend, r in ratios.items() if r is not None]
+    return f"≥ {PAGE_GOAL:.2f}" + (f" ({'; '.join(verdicts)})" if verdicts else "")
+
+
+def stats_line(row: dict) -> str:
+    """One backend's stats at scale: p50, p99, the goal and its verdict, whether every number
+    of the answer equalled a direct count (run.run_stats), and the bare endpoint's p50 and p99
+    just before on the same server: the floor this shared machine's stalls put under a p99."""
+    tickets, scans = row["stats_tickets"], row["stats_scans"]
+    p99 = row.get("p99")
+    verdict = "n/a" if p99 is None else ("met" if p99 < STATS_P99_MS else "MISSED")
+    if tickets < STATS_GOAL_TICKETS:
+        verdict += f" (at {tickets:,} tickets, below the goal's {STATS_GOAL_TICKETS:,}: a quick look)"
+    problems = row.get("stats_problems") or []
+    counts = (
+        "every number = a direct count"
+        if not problems
+        else "DIFFERS from direct counts: " + "; ".join(problems)
+    )
+    base = row.get("baseline")
+    floor = (
+        f"; the bare endpoint on the same server just before: p50 {fmt(base['p50'], 1)} ms, p99 "
+        f"{fmt(base['p99'], 1)} ms"
+        if base
+        else ""
+    )
+    return (
+        f"- {row['backend']}: stats at {tickets:,} tickets / {scans:,} scans: p50 {fmt(row['p50'], 1)} ms, "
+        f"p99 {fmt(p99, 1)} ms ({row['n']} calls{floor}), goal < {STATS_P99_MS} ms: {verdict}; {counts}"
+    )
+
+
 def issue20(bench) -> list[str]:
     """Ours ÷ minimal per scenario and clients; every page ÷ bare; stats' p99; the lock waits."""
     ours = {
@@ -134,28 +173,28 @@ def issue20(bench) -> list[str]:
                 lines.append(f"| {label} | {clients} | " + " | ".join(cells) + f" | {'; '.join(verdicts)} |")
     lines += [
         "",
-        f"Pages ÷ bare endpoint (GET /api/v1/health) at 50 clients; goal ≥ {PAGE_GOAL:.2f}:",
+        f"Pages ÷ bare endpoint (GET /api/v1/health) at 50 clients; goal ≥ {PAGE_GOAL:.2f} for the "
+        "ticket page and its QR images (issue 20, goal 3), none for the other pages:",
         "",
         "| page | " + " | ".join(backends) + " | goal |",
         "| --- | " + " | ".join("---:" for _ in backends) + " | --- |",
     ]
     for scenario, label in PAGES:
-        cells, verdicts = [], []
-        for backend in backends:
-            row = ours.get((backend, scenario, 50))
-            cells.append(fmt(row["ratio"], 2) if row else "–")
-            if row and row["ratio"] is not None:
-                verdicts.append(f"{backend}: {_verdict(row['ratio'], PAGE_GOAL)}")
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | ≥ {PAGE_GOAL:.2f} ({'; '.join(verdicts)}) |")
-    lines += [
-        "",
-        f"Stats (bench show: 100,000 tickets, 200,000 scans; goal p99 < {STATS_P99_MS} ms at "
-        "1,000,000 / 2,000,000, tests/bench/stats_at_scale.py):",
-    ]
-    for backend in backends:
-        row = ours.get((backend, "stats", 1))
-        if row:
-            lines.append(f"- {backend}: p50 {fmt(row['p50'], 1)} ms, p99 {fmt(row['p99'], 1)} ms")
+        rows = {backend: ours.get((backend, scenario, 50)) for backend in backends}
+        cells = [fmt(row["ratio"], 2) if row else "–" for row in rows.values()]
+        ratios = {backend: row["ratio"] if row else None for backend, row in rows.items()}
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {page_goal(scenario, ratios)} |")
+    stats = [r for r in bench.rows if r.get("scenario") == "stats" and "stats_tickets" in r]
+    if stats:
+        lines += [
+            "",
+            f"Stats (issue 20, goal 4: p99 < {STATS_P99_MS} ms at {STATS_GOAL_TICKETS:,} tickets and "
+            f"{2 * STATS_GOAL_TICKETS:,} scans on both databases): a show of its own per backend, "
+            "GET /api/v1/shows/<slug>/stats through gunicorn by one client back to back, its answer "
+            "checked against COUNT queries of the rows:",
+            "",
+            *[stats_line(r) for r in stats],
+        ]
     locked = [r for r in bench.rows if r.get("locks")]
     if locked:
         lines += [

@@ -2,7 +2,9 @@
 PostgreSQL, driven by tests/bench/load.py from a separate process; prints a table and writes
 it to tests/bench/results/<date>.md. Every figure is also a ratio to the baseline (GET
 /api/v1/health, same server, same run, same number of clients): this machine is shared and
-noisy, so ratios are what compare from run to run. Ends with the correctness checks."""
+noisy, so ratios are what compare from run to run. Each backend ends with the correctness
+checks, then the stats part: the dashboard's stats at 1,000,000 tickets in a database of its own
+(run_stats)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import seed
+from tests.bench import seed, stats_at_scale
 from tests.bench.compare import MINIMAL_SCENARIOS, PAGES, LockSampler, fmt, issue20, lock_text
 from tests.bench.server import (
     DEFAULT_PG_URL,
@@ -28,12 +30,18 @@ from tests.bench.server import (
     app_env,
     flask,
     postgres_reachable,
+    request_json,
 )
 
 RESULTS = ROOT / "tests" / "bench" / "results"
 GATE_TICKETS = 32_000
-STATS_TICKETS = 100_000
-STATS_SECONDS = 3.0
+# The stats part (issue 20, goal 4): a show of its own of 1,000,000 tickets and 2,000,000 scans,
+# polled by one client back to back, within at most STATS_SECONDS. A p99 of 300 calls is their
+# third slowest: on this shared machine one stall of the client or the server moved it by 10 ms.
+STATS_TICKETS = 1_000_000
+STATS_CALLS = 1000
+STATS_SECONDS = 60.0
+STATS_WARMUP = 20
 # Goals of issue 6, on SQLite, as ratios to the baseline at the same number of clients.
 GOALS = {("register_json", 50): 0.30, ("register_form", 50): 0.20, ("scan", 50): 0.50}
 SCAN_P99_MS = 20
@@ -186,7 +194,8 @@ def has_route(app, rule: str, method: str) -> bool:
 
 
 def prepare(backend: str, env: dict, bench: Bench) -> dict:
-    """Schema by migrations, the bench shows, tickets in bulk, staff and their tokens."""
+    """Schema by migrations, the bench shows, tickets in bulk, staff and their tokens (the
+    stats show is seeded in a database of its own: run_stats)."""
     from checkin.database import utcnow
     from checkin.extensions import db
     from checkin.tickets import sign_payload
@@ -198,8 +207,6 @@ def prepare(backend: str, env: dict, bench: Bench) -> dict:
     with app.app_context():
         seed.create_shows(now)
         gate_tickets = seed.bulk_tickets(seed.GATE_SHOW, GATE_TICKETS, now, tag="gate")
-        stats_tickets = seed.bulk_tickets(seed.STATS_SHOW, STATS_TICKETS, now, tag="stats")
-        stats_scans = seed.bulk_gate_history(seed.STATS_SHOW, stats_tickets, now)
         keyring = app.extensions["checkin_keyring"]
         payloads = [sign_payload(code, keyring) for _, code in gate_tickets]
         db.session.remove()
@@ -209,19 +216,14 @@ def prepare(backend: str, env: dict, bench: Bench) -> dict:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
         db.engine.dispose()
-    flask(env, "staff", "add", "bench-boss", "--role", "organiser")
     flask(env, "staff", "add", "bench-gate", "--role", "volunteer")
     context = {
         "payloads": payloads,
         "staff_tokens": [flask(env, "staff", "token", "bench-gate").strip() for _ in range(2)],
-        "organiser_token": flask(env, "staff", "token", "bench-boss").strip(),
         "scans_route": has_route(app, "/api/v1/scans", "POST"),
-        "stats_route": has_route(app, "/api/v1/shows/<slug>/stats", "GET"),
     }
     bench.notes.append(
-        f"{backend}: prepared in {time.perf_counter() - started:.1f} s "
-        f"({GATE_TICKETS:,} gate tickets, {STATS_TICKETS:,} tickets and {stats_scans:,} "
-        f"scans for the stats show)"
+        f"{backend}: prepared in {time.perf_counter() - started:.1f} s ({GATE_TICKETS:,} gate tickets)"
     )
     return context
 
@@ -346,16 +348,6 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
             bench.record(backend, f"gate rush: scans @50, one per {SCAN_PACE:g} s each", result, base50)
         elif bench.wants("scans"):
             bench.missing(backend, "gate rush: scans @50", "endpoint missing")
-        if not bench.wants("stats"):
-            pass
-        elif context["stats_route"]:
-            data = {"show": seed.STATS_SHOW, "organiser_token": context["organiser_token"]}
-            # Warmed up like every other phase: a worker's first poll also compiles the
-            # statements (about twice a warm poll's time), once for the life of the worker.
-            result = bench.load(server, "stats", 1, data=data, duration=STATS_SECONDS)
-            bench.record(backend, "stats (100k tickets, 200k scans) @1", result, None)
-        else:
-            bench.missing(backend, "stats (100k tickets, 200k scans) @1", "endpoint missing")
     if backend == "sqlite" and bench.wants("normal"):
         normal = dict(env, CHECKIN_SQLITE_SYNCHRONOUS="NORMAL")
         with Server(normal, workers=bench.args.workers, threads=bench.args.threads, log=log) as server:
@@ -375,6 +367,62 @@ def run_backend(bench: Bench, backend: str, env: dict, minimal_uri: str) -> None
             acknowledged["registrations"] += [a["email"] for a in result["acknowledged"]]
             bench.record(backend, "registration JSON @50, sync=NORMAL", result, base)
     check(bench, backend, env, acknowledged)
+
+
+def run_stats(bench: Bench, backend: str, env: dict) -> None:
+    """Issue 20, goal 4, in a database of its own: one show of --stats-tickets tickets and their
+    evening's 2 scans each (seed.bulk_evening), its stats endpoint polled through gunicorn by
+    one client back to back (STATS_CALLS calls after STATS_WARMUP that are not measured), the
+    bare endpoint just before as the machine's floor, the answer checked against direct COUNT
+    queries of the rows (stats_at_scale.mismatches)."""
+    from checkin.extensions import db
+
+    count = bench.args.stats_tickets
+    print(f"\n== {backend}: stats at {count:,} tickets ==", flush=True)
+    flask(env, "db", "upgrade")
+    app = app_for(env)
+    label = f"stats ({count:,} tickets, {count * 2:,} scans) @1"
+    if not has_route(app, "/api/v1/shows/<slug>/stats", "GET"):
+        bench.missing(backend, label, "endpoint missing")
+        return
+    seeded = stats_at_scale.seed_show(app, count)
+    analyze = "VACUUM ANALYZE" if backend == "postgresql" else "ANALYZE"
+    bench.notes.append(
+        f"{backend} stats show: {count:,} tickets and {seeded.scans:,} scans seeded in "
+        f"{seeded.seconds:.1f} s (tests/bench/seed.py bulk_evening: "
+        f"{'COPY' if backend == 'postgresql' else 'executemany'} in chunks into the schema's "
+        "indexes and foreign keys, the counters then filled by migration 0013's backfill), then "
+        f"{seeded.analyze_seconds:.1f} s of {analyze}"
+    )
+    url = f"/api/v1/shows/{seed.STATS_SHOW}/stats"
+    headers = {"Authorization": f"Bearer {seeded.token}"}
+    with Server(
+        env,
+        workers=bench.args.workers,
+        threads=bench.args.threads,
+        log=bench.workdir / f"gunicorn-stats-{backend}.log",
+    ) as server:
+        # A worker's first poll also compiles the statements (about twice a warm poll's time),
+        # once for the life of the worker: new connections, so that most workers get one.
+        for _ in range(STATS_WARMUP):
+            request_json(server.url + url, headers=headers)
+        calls = dict(duration=STATS_SECONDS, max_ops=STATS_CALLS, warmup=0)
+        base = bench.record(
+            backend, "baseline (health) @1, stats server", bench.load(server, "health", 1, **calls), None
+        )
+        data = {"show": seed.STATS_SHOW, "organiser_token": seeded.token}
+        result = bench.load(server, "stats", 1, data=data, **calls)
+        status, answer = request_json(server.url + url, headers=headers)
+    row = bench.record(backend, label, result, base)
+    if status == 200:
+        problems = stats_at_scale.mismatches(answer, stats_at_scale.direct_counts(app))
+    else:
+        problems = [f"the stats endpoint answered {status}"]
+    row.update(stats_tickets=count, stats_scans=seeded.scans, stats_problems=problems, baseline=base)
+    bench.failures += [f"{backend} stats at {count:,} tickets: {p}" for p in problems]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def in_process_cost() -> dict:
@@ -513,11 +561,12 @@ def goals(bench: Bench) -> list[str]:
                 f"- SQLite {label}: p99 < {SCAN_P99_MS} ms: {fmt(scan['p99'], 1)} ms → "
                 f"{'met' if scan['p99'] < SCAN_P99_MS else 'MISSED'}"
             )
-    stats = rows.get(("sqlite", "stats (100k tickets, 200k scans) @1"))
+    stats = next((r for r in bench.rows if r["backend"] == "sqlite" and r["scenario"] == "stats"), None)
     if stats and stats.get("p99") is not None:
         lines.append(
-            f"- SQLite stats < {STATS_MS} ms: p50 {fmt(stats['p50'], 1)} ms, p99 "
-            f"{fmt(stats['p99'], 1)} ms → {'met' if stats['p99'] < STATS_MS else 'MISSED'}"
+            f"- SQLite stats < {STATS_MS} ms (at {stats['stats_tickets']:,} tickets): p50 "
+            f"{fmt(stats['p50'], 1)} ms, p99 {fmt(stats['p99'], 1)} ms → "
+            f"{'met' if stats['p99'] < STATS_MS else 'MISSED'}"
         )
     for clients in (1, 50):
         full = rows.get(("sqlite", f"registration JSON @{clients}"))
@@ -589,6 +638,13 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument(
+        "--stats-tickets",
+        type=int,
+        default=STATS_TICKETS,
+        help="tickets of the stats show, 2 scans each (default %(default)s, issue 20's goal; "
+        "smaller for a quick look)",
+    )
+    parser.add_argument(
         "--clients",
         type=int,
         nargs="+",
@@ -601,9 +657,12 @@ def main(argv=None) -> int:
         choices=PARTS,
         default=PARTS,
         help="the parts to run (default all); the registration rows and their "
-        "baselines always run: `--only registration` is the quick run",
+        "baselines always run: `--only registration` is the quick run; but `--only stats` "
+        "runs the stats part alone (seeding and polling the stats show, a few minutes)",
     )
     args = parser.parse_args(argv)
+    # The stats part has databases of its own: alone, it needs none of the other phases.
+    loaded = set(args.only) != {"stats"}
     args.loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -611,7 +670,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="checkin-bench-") as tmp:
         bench = Bench(args, Path(tmp))
         settings = {"CHECKIN_RATELIMIT_ENABLED": "false"}
-        if "sqlite" in backends:
+        if "sqlite" in backends and loaded:
             instance = Path(tmp) / "sqlite-instance"
             run_backend(
                 bench,
@@ -619,11 +678,15 @@ def main(argv=None) -> int:
                 app_env(instance, f"sqlite:///{instance}/checkin.db", **settings),
                 f"sqlite:///{tmp}/minimal.db",
             )
+        if "sqlite" in backends and bench.wants("stats"):
+            instance = Path(tmp) / "sqlite-stats-instance"
+            run_stats(bench, "sqlite", app_env(instance, f"sqlite:///{instance}/checkin.db", **settings))
         if "sqlite" in backends and bench.wants("cost"):
             bench.cost = in_process_cost()
         if "postgresql" in backends:
             pg_url = os.environ.get("CHECKIN_TEST_DATABASE_URL") or DEFAULT_PG_URL
-            if postgres_reachable(pg_url):
+            reachable = postgres_reachable(pg_url)
+            if reachable and loaded:
                 with (
                     PostgresDatabase(pg_url) as database,
                     PostgresDatabase(pg_url, prefix="checkin_minimal") as reference,
@@ -634,7 +697,14 @@ def main(argv=None) -> int:
                         app_env(Path(tmp) / "pg-instance", database.uri, **settings),
                         reference.uri,
                     )
-            else:
+            if reachable and bench.wants("stats"):
+                with PostgresDatabase(pg_url, prefix="checkin_stats") as database:
+                    run_stats(
+                        bench,
+                        "postgresql",
+                        app_env(Path(tmp) / "pg-stats-instance", database.uri, **settings),
+                    )
+            if not reachable:
                 bench.notes.append(f"PostgreSQL not reachable at {pg_url}: skipped")
         report = table(bench, started, time.perf_counter() - clock)
     print("\n" + report)
