@@ -197,6 +197,7 @@ class TicketPage:
 
     ticket: Any
     show: Show
+    show_values: tuple  # what the page shows of the show, as read
     svg: str | None
     position: int | None
 
@@ -222,7 +223,8 @@ def ticket_page(session: Session, token: str, keyring: Keyring) -> TicketPage:
             svg = images(session, row.id, tickets.sign_payload(row.code, keyring)).svg
     elif row.status == "waitlisted":
         position = waitlist.position(session, Ticket(id=row.id, show_id=row.show_id, status=row.status))
-    return TicketPage(ticket=row, show=_show(tuple(row[_SHOW_SLICE])), svg=svg, position=position)
+    show_values = tuple(row[_SHOW_SLICE])
+    return TicketPage(row, _show(show_values), show_values, svg, position)
 
 
 # The image endpoints' one statement each: the ticket and its kept image.

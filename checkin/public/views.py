@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from types import SimpleNamespace
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_translations, ngettext
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import ticket_qr, tickets, waitlist
 from ..database import utcnow
@@ -20,6 +22,7 @@ from ..registration import confirm
 from ..registration import register as register_person
 from ..shows import detached_show, list_shows, registration_state
 from ..web.errors import STATUS
+from ..web.formats import masked_email
 from ..web.locale import current_locale
 from ..web.mail import contact, hold_time
 from ..web.messages import error_message, field_message
@@ -205,15 +208,92 @@ def ticket(token: str):
         # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
         confirm(token, now=utcnow())
         page = ticket_qr.ticket_page(db.session(), token, _keyring())
+    if page.ticket.status == "issued" and current_app.config.get("KEEP_TICKET_PAGES", True):
+        kept = _kept_ticket_page(page)
+        if kept is not None:
+            return kept
+    return _ticket_page(page, page.ticket, page.svg, tickets.format_code(page.ticket.code))
+
+
+def _ticket_page(page: ticket_qr.TicketPage, ticket, svg: str | None, code: str) -> str:
     return render_template(
         "public/ticket.html",
-        ticket=page.ticket,
+        ticket=ticket,
         show=page.show,
-        qr_svg=page.svg,
-        code=tickets.format_code(page.ticket.code),
+        qr_svg=svg,
+        code=code,
         position=page.position,
         _=_request_gettext(),
     )
+
+
+# An issued ticket's page is the same for every ticket of a show in one language but for the
+# ticket's own values: its name, masked e-mail, code, QR drawing and token (in its links). As
+# the blank registration form above, it is rendered once with placeholders for them, and each
+# person gets a copy with theirs filled in, escaped as the template escapes them: the surge's
+# next request after registering costs no rendering (CHECKIN_KEEP_TICKET_PAGES=false renders
+# every page afresh; the tests compare the two). The
+# placeholders are rendered from placeholder values only (the link's token in request.view_args
+# too), so no person's data is ever kept; a copy in which a placeholder does not appear exactly
+# as expected (the template changed) is not used.
+_TICKET_PAGES_KEPT = 64
+_MARK = "tkt" + secrets.token_hex(10)
+_PLACEHOLDER_TICKET = {
+    "name": _MARK + "name",
+    "email": _MARK + "x@" + _MARK + ".example",
+    "token": _MARK + "token",
+    "status": "issued",
+}
+_PLACEHOLDER_MASKED = str(escape(masked_email(_PLACEHOLDER_TICKET["email"])))
+_PLACEHOLDER_CODE = _MARK + "code"
+_PLACEHOLDER_SVG = _MARK + "svg"
+# Tokens that url_for writes as they are (new_token()'s alphabet); any other is rendered afresh.
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _kept_ticket_page(page: ticket_qr.TicketPage) -> str | None:
+    ticket = page.ticket
+    if _PLAIN_TOKEN.fullmatch(ticket.token) is None:
+        return None
+    admitted = ticket.admitted_at is not None
+    pages = current_app.extensions.setdefault("checkin_ticket_pages", {})
+    key = (current_locale(), request.script_root, request.method, page.show_values, admitted)
+    kept = pages.get(key)
+    if kept is None:
+        kept = _render_ticket_placeholders(page, admitted)
+        if len(pages) >= _TICKET_PAGES_KEPT:
+            pages.clear()
+        pages[key] = kept
+    if kept is _UNCACHEABLE:
+        return None
+    html, token_count = kept
+    filled = (
+        html.replace(_PLACEHOLDER_SVG, page.svg or "", 1)
+        .replace(_PLACEHOLDER_TICKET["name"], escape(ticket.name), 1)
+        .replace(_PLACEHOLDER_MASKED, escape(masked_email(ticket.email)), 1)
+        .replace(_PLACEHOLDER_CODE, escape(tickets.format_code(ticket.code)), 1)
+        .replace(_PLACEHOLDER_TICKET["token"], ticket.token, token_count)
+    )
+    return filled if _MARK not in filled else None
+
+
+def _render_ticket_placeholders(page: ticket_qr.TicketPage, admitted: bool):
+    """The page with the placeholders, and how many times the token is in it."""
+    # Admitted or not is all the page says of the admission (the key has it).
+    placeholder = SimpleNamespace(**_PLACEHOLDER_TICKET, admitted_at=admitted)
+    view_args = request.view_args
+    request.view_args = {**(view_args or {}), "token": placeholder.token}
+    try:
+        html = _ticket_page(page, placeholder, _PLACEHOLDER_SVG, _PLACEHOLDER_CODE)
+    finally:
+        request.view_args = view_args
+    once = (_PLACEHOLDER_SVG, _PLACEHOLDER_TICKET["name"], _PLACEHOLDER_MASKED, _PLACEHOLDER_CODE)
+    tokens = html.count(placeholder.token)
+    # Each value once, the token in every link, and nothing else of the mark's.
+    marks = sum(html.count(value) for value in once) + tokens
+    if any(html.count(value) != 1 for value in once) or tokens == 0 or html.count(_MARK) != marks:
+        return _UNCACHEABLE
+    return html, tokens
 
 
 def _request_gettext():
