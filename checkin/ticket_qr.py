@@ -134,7 +134,9 @@ def _autocommit_row(engine, statement, params: dict) -> Any:
         finally:
             driver.autocommit = False
     except engine.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, params, error, engine.dialect.loaded_dbapi.Error) from error
+        raise DBAPIError.instance(
+            sql, params, error, engine.dialect.loaded_dbapi.Error, hide_parameters=engine.hide_parameters
+        ) from error
     finally:
         connection.close()
 

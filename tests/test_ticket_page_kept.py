@@ -71,7 +71,11 @@ def test_a_rotated_key_gives_a_new_qr_on_the_page_and_the_images(app, client, mo
     assert old_svg not in page
     for name, old in before.items():
         again = client.get(f"{link}/qr.{name}", headers={"If-None-Match": old.headers["ETag"]})
-        assert again.status_code == 200 and again.data != old.data and again.headers["ETag"] != old.headers["ETag"]
+        assert (
+            again.status_code == 200
+            and again.data != old.data
+            and again.headers["ETag"] != old.headers["ETag"]
+        )
     assert client.get(f"{link}/qr.svg").get_data(as_text=True) in page
 
 
@@ -86,7 +90,9 @@ def test_images_kept_before_the_etag_named_its_key_are_read_not_drawn(app, clien
         from checkin.extensions import db
         from checkin.models import Ticket
 
-        ticket_id, code = db.session.execute(select(Ticket.id, Ticket.code).where(Ticket.token == token)).one()
+        ticket_id, code = db.session.execute(
+            select(Ticket.id, Ticket.code).where(Ticket.token == token)
+        ).one()
         payload = tickets.sign_payload(code, app.extensions["checkin_keyring"])
         db.session.remove()
     legacy = tickets.payload_etag(payload)
@@ -101,3 +107,20 @@ def test_images_kept_before_the_etag_named_its_key_are_read_not_drawn(app, clien
     assert image.get_data(as_text=True) == svg and image.headers["ETag"] == f'"{legacy}"'
     assert client.get(f"{link}/qr.png", headers={"If-None-Match": f'"{legacy}"'}).status_code == 304
     assert ticket_qr.etag(payload).startswith(payload.split(":")[1] + ":")
+
+
+def test_a_connection_lost_during_the_read_is_a_503_as_from_any_query(app, client, monkeypatch):
+    make_show(app, "demo")
+    [token] = _tokens(client, 1)
+    with app.app_context():
+        from checkin.extensions import db
+
+        postgres = db.engine.dialect.name == "postgresql"
+    if not postgres:
+        pytest.skip("the read goes straight to the driver on PostgreSQL only")
+    # The server ends the connection in the middle of the page's one statement.
+    monkeypatch.setitem(ticket_qr._COMPILED, ticket_qr._PAGE, "SELECT pg_terminate_backend(pg_backend_pid())")
+    lost = client.get(f"/t/{token}")
+    assert lost.status_code == 503
+    monkeypatch.undo()
+    assert client.get(f"/t/{token}").status_code == 200  # the pool's next connection is a new one

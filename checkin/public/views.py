@@ -232,10 +232,9 @@ def _ticket_page(page: ticket_qr.TicketPage, ticket, svg: str | None, code: str)
 # the blank registration form above, it is rendered once with placeholders for them, and each
 # person gets a copy with theirs filled in, escaped as the template escapes them: the surge's
 # next request after registering costs no rendering (CHECKIN_KEEP_TICKET_PAGES=false renders
-# every page afresh; the tests compare the two). The
-# placeholders are rendered from placeholder values only (the link's token in request.view_args
-# too), so no person's data is ever kept; a copy in which a placeholder does not appear exactly
-# as expected (the template changed) is not used.
+# every page afresh; the tests compare the two). The copy is rendered from placeholder values
+# only (the link's token in request.view_args too), so it holds nobody's data; one in which a
+# placeholder does not appear exactly as expected (the template changed) is not used.
 _TICKET_PAGES_KEPT = 64
 _MARK = "tkt" + secrets.token_hex(10)
 _PLACEHOLDER_TICKET = {
