@@ -135,7 +135,7 @@ def test_an_error_while_rendering_a_ticket_logs_no_token(app, client, caplog, mo
     def broken(*_args):
         raise RuntimeError("renderer broke")
 
-    monkeypatch.setattr(ticket_qr, "images", broken)
+    monkeypatch.setattr(ticket_qr, "ticket_page", broken)
     with caplog.at_level(logging.ERROR):
         response = client.get(f"/t/{token}")
     assert response.status_code == 500

@@ -9,7 +9,7 @@ import email
 
 from sqlalchemy import func, select
 
-from checkin import tickets
+from checkin import ticket_qr, tickets
 from checkin.extensions import db
 from checkin.models import TicketQr
 from tests.support.factories import make_show, person
@@ -87,14 +87,12 @@ def test_a_view_that_finds_no_images_draws_them_once_for_every_server(app, app_c
         assert reader.get(f"{link}/qr.png").status_code == 200
     assert len(drawings) == 1
     [kept] = _kept(app)
-    assert kept.etag == tickets.payload_etag(drawings[0])
+    assert kept.etag == ticket_qr.etag(drawings[0])
     assert other_server.get(f"{link}/qr.png").data == kept.png == tickets.qr_png(drawings[0])
 
 
 def test_images_of_another_payload_are_drawn_again(app, client):
     """A rotated signing key changes the payload: the kept images of the old one are replaced."""
-    from checkin import ticket_qr
-
     make_show(app, "gala", quota=5)
     client.post("/api/v1/shows/gala/registrations", json=person(3))
     link = confirm_link(app, person(3)["email"])

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from types import SimpleNamespace
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
-from flask_babel import ngettext
+from flask_babel import get_translations, ngettext
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
 
 from .. import ticket_qr, tickets, waitlist
 from ..database import utcnow
-from ..errors import DomainError, InvalidInput, NotFound
+from ..errors import DomainError, InvalidInput
 from ..extensions import db, limiter
-from ..models import Show, Ticket
+from ..models import Show
 from ..personal_data import PRIVACY_NOTICE_VERSION
-from ..registration import confirm, ticket_by_token
+from ..registration import confirm
 from ..registration import register as register_person
 from ..shows import detached_show, list_shows, registration_state
 from ..web.errors import STATUS
+from ..web.formats import masked_email
 from ..web.locale import current_locale
 from ..web.mail import contact, hold_time
 from ..web.messages import error_message, field_message
@@ -197,60 +202,138 @@ def registered(slug: str):
 
 @bp.get("/t/<token>")
 def ticket(token: str):
-    ticket = ticket_by_token(db.session(), token)
-    if ticket.confirmed_at is None and ticket.hold_expires_at is not None and ticket.status != "cancelled":
+    page = ticket_qr.ticket_page(db.session(), token, _keyring())
+    if page.awaiting_confirmation:
         # Opened from the e-mail: that proves the address, and confirms the hold (or finds it
         # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
         confirm(token, now=utcnow())
-        ticket = ticket_by_token(db.session(), token)
-    payload = tickets.sign_payload(ticket.code, _keyring()) if ticket.status == "issued" else None
+        page = ticket_qr.ticket_page(db.session(), token, _keyring())
+    if page.ticket.status == "issued" and current_app.config.get("KEEP_TICKET_PAGES", True):
+        kept = _kept_ticket_page(page)
+        if kept is not None:
+            return kept
+    return _ticket_page(page, page.ticket, page.svg, tickets.format_code(page.ticket.code))
+
+
+def _ticket_page(page: ticket_qr.TicketPage, ticket, svg: str | None, code: str) -> str:
     return render_template(
         "public/ticket.html",
         ticket=ticket,
-        show=ticket.show,
-        qr_svg=ticket_qr.images(db.session, ticket.id, payload).svg if payload else None,
-        code=tickets.format_code(ticket.code),
-        position=waitlist.position(db.session(), ticket),
+        show=page.show,
+        qr_svg=svg,
+        code=code,
+        position=page.position,
+        _=_request_gettext(),
     )
 
 
-def _payload_for(token: str) -> tuple[Ticket, str]:
-    ticket = ticket_by_token(db.session(), token)
-    if ticket.status != "issued":
-        raise NotFound()
-    return ticket, tickets.sign_payload(ticket.code, _keyring())
+# An issued ticket's page is the same for every ticket of a show in one language but for the
+# ticket's own values: its name, masked e-mail, code, QR drawing and token (in its links). As
+# the blank registration form above, it is rendered once with placeholders for them, and each
+# person gets a copy with theirs filled in, escaped as the template escapes them: the surge's
+# next request after registering costs no rendering (CHECKIN_KEEP_TICKET_PAGES=false renders
+# every page afresh; the tests compare the two). The copy is rendered from placeholder values
+# only (the link's token in request.view_args too), so it holds nobody's data; one in which a
+# placeholder does not appear exactly as expected (the template changed) is not used.
+_TICKET_PAGES_KEPT = 64
+_MARK = "tkt" + secrets.token_hex(10)
+_PLACEHOLDER_TICKET = {
+    "name": _MARK + "name",
+    "email": _MARK + "x@" + _MARK + ".example",
+    "token": _MARK + "token",
+    "status": "issued",
+}
+_PLACEHOLDER_MASKED = str(escape(masked_email(_PLACEHOLDER_TICKET["email"])))
+_PLACEHOLDER_CODE = _MARK + "code"
+_PLACEHOLDER_SVG = _MARK + "svg"
+# Tokens that url_for writes as they are (new_token()'s alphabet); any other is rendered afresh.
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _kept_ticket_page(page: ticket_qr.TicketPage) -> str | None:
+    ticket = page.ticket
+    if _PLAIN_TOKEN.fullmatch(ticket.token) is None:
+        return None
+    admitted = ticket.admitted_at is not None
+    pages = current_app.extensions.setdefault("checkin_ticket_pages", {})
+    key = (current_locale(), request.script_root, request.method, page.show_values, admitted)
+    kept = pages.get(key)
+    if kept is None:
+        kept = _render_ticket_placeholders(page, admitted)
+        if len(pages) >= _TICKET_PAGES_KEPT:
+            pages.clear()
+        pages[key] = kept
+    if kept is _UNCACHEABLE:
+        return None
+    html, token_count = kept
+    filled = (
+        html.replace(_PLACEHOLDER_SVG, page.svg or "", 1)
+        .replace(_PLACEHOLDER_TICKET["name"], escape(ticket.name), 1)
+        .replace(_PLACEHOLDER_MASKED, escape(masked_email(ticket.email)), 1)
+        .replace(_PLACEHOLDER_CODE, escape(tickets.format_code(ticket.code)), 1)
+        .replace(_PLACEHOLDER_TICKET["token"], ticket.token, token_count)
+    )
+    return filled if _MARK not in filled else None
+
+
+def _render_ticket_placeholders(page: ticket_qr.TicketPage, admitted: bool):
+    """The page with the placeholders, and how many times the token is in it."""
+    # Admitted or not is all the page says of the admission (the key has it).
+    placeholder = SimpleNamespace(**_PLACEHOLDER_TICKET, admitted_at=admitted)
+    view_args = request.view_args
+    request.view_args = {**(view_args or {}), "token": placeholder.token}
+    try:
+        html = _ticket_page(page, placeholder, _PLACEHOLDER_SVG, _PLACEHOLDER_CODE)
+    finally:
+        request.view_args = view_args
+    once = (_PLACEHOLDER_SVG, _PLACEHOLDER_TICKET["name"], _PLACEHOLDER_MASKED, _PLACEHOLDER_CODE)
+    tokens = html.count(placeholder.token)
+    # Each value once, the token in every link, and nothing else of the mark's.
+    marks = sum(html.count(value) for value in once) + tokens
+    if any(html.count(value) != 1 for value in once) or tokens == 0 or html.count(_MARK) != marks:
+        return _UNCACHEABLE
+    return html, tokens
+
+
+def _request_gettext():
+    """The templates' _() as Flask-Babel installs it (jinja2.ext.i18n, newstyle: the text
+    escaped, then formatted with the escaped variables), but with the request's translations
+    looked up once rather than at each of the ticket page's 22 calls, a third of its rendering."""
+    translate = get_translations().ugettext
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables) -> str:
+        text = translate(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
 
 
 # The QR images carry no personal data (the signed code, DESIGN.md invariant 5) but they are
 # the ticket: "private, no-cache" keeps them out of every shared cache and lets the person's own
 # browser keep them, asking each time (web/headers.py gives these two endpoints that). A reload
-# then costs the ticket's lookup and its signature, answered 304 before the images are read.
+# then costs the one statement that finds the ticket, answered 304 without drawing anything.
 # The ticket page itself (the name) stays no-store. The ETag is the payload's hash: it changes
 # when the ticket is cancelled (404) or the signing key rotates. The images themselves are
 # drawn once per ticket and kept (checkin/ticket_qr.py).
-def _qr_response(
-    ticket: Ticket, payload: str, kind: str, mimetype: str, headers: dict | None = None
-) -> Response:
-    etag = tickets.payload_etag(payload)
-    if request.if_none_match.contains(etag):
+def _qr_response(token: str, kind: str, mimetype: str, download: bool = False) -> Response:
+    found = ticket_qr.ticket_image(db.session(), token, kind, _keyring())
+    if request.if_none_match.contains(found.etag):
         response = Response(status=304)
     else:
-        images = ticket_qr.images(db.session, ticket.id, payload)
-        response = Response(getattr(images, kind), mimetype=mimetype, headers=headers)
-    response.set_etag(etag)
+        headers = {"Content-Disposition": f'attachment; filename="ve-{found.code}.png"'} if download else None
+        response = Response(ticket_qr.image_data(db.session(), found), mimetype=mimetype, headers=headers)
+    response.set_etag(found.etag)
     return response
 
 
 @bp.get("/t/<token>/qr.svg")
 def ticket_qr_svg(token: str):
-    ticket, payload = _payload_for(token)
-    return _qr_response(ticket, payload, "svg", "image/svg+xml")
+    return _qr_response(token, "svg", "image/svg+xml")
 
 
 @bp.get("/t/<token>/qr.png")
 def ticket_qr_png(token: str):
-    ticket, payload = _payload_for(token)
-    code = ticket.code
-    return _qr_response(
-        ticket, payload, "png", "image/png", {"Content-Disposition": f'attachment; filename="ve-{code}.png"'}
-    )
+    return _qr_response(token, "png", "image/png", download=True)
