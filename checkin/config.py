@@ -109,6 +109,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # The blank registration form is rendered once per language and state and kept, with the
         # CSRF token and the seats left filled in per request (checkin/public/views.py).
         KEEP_REGISTRATION_PAGES=True,
+        # An issued ticket's page is rendered once per show, language and admission and kept,
+        # each person's own values filled in per request (checkin/public/views.py).
+        KEEP_TICKET_PAGES=True,
         # Before a reconfirmation's deadline, the silent get a reminder (checkin/reconfirmation.py).
         RECONFIRM_REMINDER_MINUTES=180,
         # Days after cancellation (or a lapsed hold) before a ticket's personal data is erased.

@@ -208,7 +208,7 @@ def ticket(token: str):
         # lapsed). A GET, because the link is what the person has; confirming twice is a no-op.
         confirm(token, now=utcnow())
         page = ticket_qr.ticket_page(db.session(), token, _keyring())
-    if page.ticket.status == "issued" and current_app.config.get("KEEP_TICKET_PAGES", True):
+    if page.ticket.status == "issued" and current_app.config["KEEP_TICKET_PAGES"]:
         kept = _kept_ticket_page(page)
         if kept is not None:
             return kept
