@@ -261,7 +261,7 @@ def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection
     lock. That spares the read's COMMIT, the write's BEGIN and the pool's second checkout (and
     its ping): per scan, three round trips of nine."""
     session = db.session()
-    if _sqlite_file(session.get_bind().url) is not None:
+    if _sqlite_file(db.engine.url) is not None:
         seen = read(session.connection())
         if session.in_transaction():
             # The read ends here, so that whatever the caller reads next sees the write.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import BindParameter, ColumnElement, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Update
 
 from .models import Show, ShowPlace
 
@@ -72,10 +73,22 @@ def _hold(dialect: str):
 _HOLD = {name: _hold(name) for name in ("postgresql", "sqlite")}
 
 
-def take(connection, show_id: int, ticket_id: int) -> bool:
-    """One place inside for this ticket; False if the venue is full."""
+def take_held_if(condition: ColumnElement[bool]) -> Update:
+    """The first step of take() as a statement to join others (a CTE on PostgreSQL), taken only
+    if `condition`; its parameters are held_params(). Its place is taken if it returns a row;
+    otherwise take(..., held_tried=True) goes on from there."""
+    return _TAKE_HELD.where(condition).returning(ShowPlace.shard)
+
+
+def held_params(show_id: int, ticket_id: int) -> dict[str, int]:
+    return {"show": show_id, "at_shard": ticket_id % SHARDS}
+
+
+def take(connection, show_id: int, ticket_id: int, *, held_tried: bool = False) -> bool:
+    """One place inside for this ticket; False if the venue is full. `held_tried`: its shard's
+    held place was looked for already, in this transaction (take_held_if)."""
     shard = ticket_id % SHARDS
-    if connection.execute(_TAKE_HELD, {"show": show_id, "at_shard": shard}).rowcount == 1:
+    if not held_tried and connection.execute(_TAKE_HELD, held_params(show_id, ticket_id)).rowcount == 1:
         return True
     # The block's other places held first, so that the show's row is locked by the last
     # statement (tests/test_hot_row_last.py); taken back by hand if the show has no block left.
