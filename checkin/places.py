@@ -18,9 +18,8 @@ takes every held place back to the show first (release_held).
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Update
 
 from .models import Show, ShowPlace
 
@@ -73,11 +72,16 @@ def _hold(dialect: str):
 _HOLD = {name: _hold(name) for name in ("postgresql", "sqlite")}
 
 
-def take_held_if(condition: ColumnElement[bool]) -> Update:
-    """The first step of take() as a statement to join others (a CTE on PostgreSQL), taken only
-    if `condition`; its parameters are held_params(). Its place is taken if it returns a row;
-    otherwise take(..., held_tried=True) goes on from there."""
-    return _TAKE_HELD.where(condition).returning(ShowPlace.shard)
+# The first step of take(), and of give() when the show is not over its capacity, as a
+# statement to join others (a CTE on PostgreSQL: admission.statements.MOVED_AND_RECORDED) with
+# the parameters of held_params(): settled if it returns a row; otherwise take(...,
+# held_tried=True) or give() goes on from there.
+TAKE_HELD = _TAKE_HELD.returning(ShowPlace.shard)
+# The show's row is read, not locked, as give()'s first UPDATE does when it does not match: a
+# show found over its capacity leaves the place to give().
+GIVE_HELD = _GIVE_HELD.where(
+    ~exists(select(Show.id).where(Show.id == _SHOW, Show.places_taken > Show.venue_capacity))
+).returning(ShowPlace.shard)
 
 
 def held_params(show_id: int, ticket_id: int) -> dict[str, int]:

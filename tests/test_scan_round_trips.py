@@ -83,13 +83,15 @@ def _same_shard(app, codes: list[str]) -> tuple[str, str]:
     return first, second
 
 
-def test_an_entry_costs_one_write_statement_on_postgresql(app, now, database_uri):
+def test_a_move_costs_one_write_statement_on_postgresql(app, now, database_uri):
     open_show(app, "gate")
     first, second = _same_shard(app, issue(app, "gate", 17))
     with _statements(app) as seen, app.app_context():
         assert _scan(app, first, now).result == "admitted"
     with _statements(app) as held, app.app_context():
         assert _scan(app, second, now).result == "admitted"
+    with _statements(app) as leaving, app.app_context():
+        assert _scan(app, second, now, "out").result == "exited"
     read = "SELECT tickets.id, tickets.show_id,"
     # From the scan's own read on (the keyring may be read first, once).
     seen, held = seen[seen.index(read) - 1 :], held[held.index(read) - 1 :]
@@ -104,9 +106,11 @@ def test_an_entry_costs_one_write_statement_on_postgresql(app, now, database_uri
             "COMMIT",
         ]
         assert held == ["BEGIN", read, "WITH moved AS", "COMMIT"]
+        # The place goes back to the shard with the same statement.
+        assert leaving == ["BEGIN", read, "WITH moved AS", "COMMIT"]
     else:
         assert held[:3] == ["BEGIN", read, "COMMIT"] and not any(s.startswith("WITH") for s in seen + held)
-    assert _counts(app) == (2, 2, 2)
+    assert _counts(app) == (1, 1, 2)
 
 
 def test_a_ticket_admitted_since_it_was_read_is_decided_afresh(app, now, monkeypatch):
@@ -161,3 +165,23 @@ def test_a_full_venue_takes_the_ticket_change_back(app, now):
         assert _scan(app, first, now, "out").result == "exited"
         assert _scan(app, second, now).result == "admitted"
     assert _counts(app) == (1, 1, 2)
+
+
+def test_an_exit_over_a_lowered_capacity_gives_its_place_to_the_show(app, now):
+    """While more places are taken than the capacity, a place freed is no shard's to hold."""
+    from checkin.extensions import db
+    from checkin.models import Show, ShowPlace
+    from checkin.shows import update_show
+
+    open_show(app, "gate", capacity=3)
+    first, second, third = issue(app, "gate", 3)
+    with app.app_context():
+        assert [_scan(app, code, now).result for code in (first, second)] == ["admitted", "admitted"]
+        update_show("gate", now=now, venue_capacity=1)
+        assert _scan(app, first, now, "out").result == "exited"
+        assert _scan(app, third, now).result == "venue_full"
+        held = db.session.scalar(select(func.coalesce(func.sum(ShowPlace.free), 0)))
+        taken = db.session.scalar(select(Show.places_taken).where(Show.slug == "gate"))
+        db.session.remove()
+    assert (held, taken) == (0, 1)
+    assert _counts(app)[:2] == (1, 1)

@@ -39,43 +39,41 @@ def check(connection: Connection, request: ScanRequest, found: Found) -> Outcome
     outcome = rules.verdict(
         ticket, show, show_slug=request.show_slug, direction=request.direction, at=request.admission_time
     )
-    place: PlaceChange | str | Stale | None
     if outcome.result == "exited":
-        place = _exit(connection, ticket, show)
-    elif outcome.result == "admitted":
+        if ticket.admitted_at is None or not ticket.inside:
+            return Outcome("not_inside", ticket, show)
+        params: dict[str, Any] = {"ticket": ticket.id, "show": show.id}
+        return _move(connection, request, outcome, statements.LEAVING, None, params)
+    if outcome.result == "admitted":
         params = {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate}
-        return _move_in(connection, request, outcome, statements.FIRST_ENTRY, statements.NO_ENTRY, params)
-    elif outcome.result == "reentered":
+        return _move(connection, request, outcome, statements.FIRST_ENTRY, statements.NO_ENTRY, params)
+    if outcome.result == "reentered":
         params = {"ticket": ticket.id, "show": show.id}
-        return _move_in(connection, request, outcome, statements.REENTRY, statements.LEAVING, params)
-    else:
-        return outcome
-    if isinstance(place, Stale):
-        return place
-    if isinstance(place, str):
-        return Outcome(place, ticket, show)
-    return Outcome(outcome.result, ticket, show, place=place)
+        return _move(connection, request, outcome, statements.REENTRY, statements.LEAVING, params)
+    return outcome
 
 
-def _move_in(
+def _move(
     connection: Connection,
     request: ScanRequest,
     outcome: Outcome,
     ticket_change: Update,
-    ticket_change_back: Update,
+    ticket_change_back: Update | None,
     params: dict[str, Any],
 ) -> Outcome | Stale:
-    """The ticket's change; the place inside it needs, still to take (settle_place). On
-    PostgreSQL the scan's row and the shard's held place go with the change, in one statement;
-    whatever of them is left (a place from the show) is the caller's, as on SQLite."""
+    """The ticket's change (in or out); the place inside it takes or gives back, still to settle
+    (settle_place). On PostgreSQL the scan's row and the shard's held place go with the change,
+    in one statement; whatever of them is left (a place from or to the show) is the caller's,
+    as on SQLite."""
+    taking = outcome.result != "exited"
     if connection.dialect.name != "postgresql":
         if connection.execute(ticket_change, params).rowcount == 0:
             return STALE
-        return replace(outcome, place=PlaceChange(True, ticket_change_back, params))
+        return replace(outcome, place=PlaceChange(taking, ticket_change_back, params))
     assert outcome.ticket is not None and outcome.show is not None
     values = scan_values(request, outcome, response(outcome), in_history=True)
     row = connection.execute(
-        statements.MOVED_IN_AND_RECORDED[outcome.result],
+        statements.MOVED_AND_RECORDED[outcome.result],
         {
             **params,
             **places.held_params(outcome.show.id, outcome.ticket.id),
@@ -83,19 +81,11 @@ def _move_in(
             **{f"scan_{name}": value for name, value in values.items()},
         },
     ).one()
-    scan_id, placed = row[0], row[1]
+    scan_id, settled = row[0], row[1]
     if scan_id is None:
         return STALE
-    place = None if placed else PlaceChange(True, ticket_change_back, params, held_tried=True)
+    place = None if settled else PlaceChange(taking, ticket_change_back, params, held_tried=taking)
     return replace(outcome, place=place, recorded=scan_id)
-
-
-def _exit(connection: Connection, ticket: TicketState, show: ShowState) -> PlaceChange | str | Stale:
-    if ticket.admitted_at is None or not ticket.inside:
-        return "not_inside"
-    if connection.execute(statements.LEAVING, {"ticket": ticket.id}).rowcount == 0:
-        return STALE
-    return PlaceChange(False, None, {"show": show.id, "ticket": ticket.id})
 
 
 def settle_place(

@@ -78,19 +78,20 @@ SCAN_COLUMNS = (
 )
 
 
-def _moved_in_and_recorded(ticket_change: Update) -> Select[int | None, bool]:
-    """PostgreSQL: a move in as one statement, where the ticket's change, its shard's held place
-    and the scan's row are three (one round trip, not three): the place and the row are written
-    only if the ticket changed. Answers the scan's id (None: the ticket moved on since it was
-    read, nothing written) and whether the held place was taken. Each part keeps its own
-    conditional UPDATE, so exactly once and capacity are decided as before."""
+def _moved_and_recorded(ticket_change: Update, place: Update) -> Select[int | None, bool]:
+    """PostgreSQL: a move in or out as one statement, where the ticket's change, its shard's
+    held place (taken or given back) and the scan's row are three (one round trip, not three):
+    the place and the row are written only if the ticket changed. Answers the scan's id (None:
+    the ticket moved on since it was read, nothing written) and whether the shard settled the
+    place. Each part keeps its own conditional UPDATE, so exactly once and capacity are decided
+    as before."""
     # A CTE's onupdate values are not filled in by SQLAlchemy: updated_at is given.
     moved = ticket_change.values(updated_at=bindparam("updated_at_")).returning(Ticket.id).cte("moved")
     did_move = exists(select(moved.c.id))
-    place = places.take_held_if(did_move).cte("place")
+    settled = place.where(did_move).cte("place")
     row = select(*(bindparam(f"scan_{name}", type_=Scan.__table__.c[name].type) for name in SCAN_COLUMNS))
     scan = insert(Scan).from_select(SCAN_COLUMNS, row.where(did_move)).returning(Scan.id).cte("scan")
-    return select(select(scan.c.id).scalar_subquery(), exists(select(place.c.shard)))
+    return select(select(scan.c.id).scalar_subquery(), exists(select(settled.c.shard)))
 
 
 STORED = select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest).where(
@@ -110,7 +111,8 @@ HISTORY = select(
 GATE_SHOWS = (
     select(Show.slug).join(Gate, Gate.show_id == Show.id).where(Gate.label == bindparam("gate")).limit(2)
 )
-MOVED_IN_AND_RECORDED = {
-    "admitted": _moved_in_and_recorded(FIRST_ENTRY),
-    "reentered": _moved_in_and_recorded(REENTRY),
+MOVED_AND_RECORDED = {
+    "admitted": _moved_and_recorded(FIRST_ENTRY, places.TAKE_HELD),
+    "reentered": _moved_and_recorded(REENTRY, places.TAKE_HELD),
+    "exited": _moved_and_recorded(LEAVING, places.GIVE_HELD),
 }
