@@ -259,9 +259,9 @@ def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection
     session's connection: under READ COMMITTED each statement sees what is committed when it
     starts, so the read is as fresh there as after a BEGIN of its own, and a read takes no
     lock. That spares the read's COMMIT, the write's BEGIN and the pool's second checkout (and
-    its ping): per scan, three round trips of nine."""
+    its ping)."""
     session = db.session()
-    if _sqlite_file(db.engine.url) is not None:
+    if db.engine.dialect.name == "sqlite":
         seen = read(session.connection())
         if session.in_transaction():
             # The read ends here, so that whatever the caller reads next sees the write.

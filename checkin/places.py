@@ -90,7 +90,7 @@ def held_params(show_id: int, ticket_id: int) -> dict[str, int]:
 
 def take(connection, show_id: int, ticket_id: int, *, held_tried: bool = False) -> bool:
     """One place inside for this ticket; False if the venue is full. `held_tried`: its shard's
-    held place was looked for already, in this transaction (take_held_if)."""
+    held place was looked for already, in this transaction (TAKE_HELD)."""
     shard = ticket_id % SHARDS
     if not held_tried and connection.execute(_TAKE_HELD, held_params(show_id, ticket_id)).rowcount == 1:
         return True

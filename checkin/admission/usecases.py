@@ -129,9 +129,10 @@ def run(request: ScanRequest, ref: Ref | None, then: Then | None = None) -> Scan
 
     An online scan reads its ticket before its writes (on SQLite before the write lock, where
     waiting costs no other gate anything; on PostgreSQL in the same transaction, which costs no
-    lock either: database.read_then_write), and decides from that read: a refusal only needs its log row, and a change is a
-    conditional UPDATE that fails if the ticket moved on meanwhile (the read is stale). Only then
-    is the ticket read again, inside the transaction, locked, and the decision taken afresh.
+    lock either: database.read_then_write), and decides from that read: a refusal only needs
+    its log row, and a change is a conditional UPDATE that fails if the ticket moved on
+    meanwhile (the read is stale). Only then is the ticket read again, inside the transaction,
+    locked, and the decision taken afresh.
 
     The transaction is Core on a connection alone, so that on SQLite it can share a group
     commit with the other writers of this process waiting at the same moment
