@@ -34,6 +34,7 @@ SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -247,6 +248,33 @@ def group_write(work: Callable[[Connection], T]) -> T:
     if me.error is not None:
         raise me.error
     return me.result
+
+
+def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection, R], T]) -> T:
+    """write(connection, read(connection)) committed, the read outside the write lock where
+    there is one.
+
+    On SQLite the read runs (and its transaction ends) before the writer queues for the write
+    lock; write() then runs in group_write. On PostgreSQL both share one transaction, on the
+    session's connection: under READ COMMITTED each statement sees what is committed when it
+    starts, so the read is as fresh there as after a BEGIN of its own, and a read takes no
+    lock. That spares the read's COMMIT, the write's BEGIN and the pool's second checkout (and
+    its ping)."""
+    session = db.session()
+    if db.engine.dialect.name == "sqlite":
+        seen = read(session.connection())
+        if session.in_transaction():
+            # The read ends here, so that whatever the caller reads next sees the write.
+            session.commit()
+        return group_write(lambda connection: write(connection, seen))
+    connection = session.connection()
+    try:
+        result = write(connection, read(connection))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
 
 
 def _commit_together(engine: Engine, batch: list[_Write]) -> None:

@@ -5,13 +5,15 @@ same transaction as the ticket and show changes it causes (invariant 7). Exactly
 (invariant 2) and capacity (invariant 3) are decided by conditional UPDATEs, never by a
 Python check followed by a write; the friendly reads before them only choose the message.
 
-An online scan reads its ticket before its write transaction (on SQLite every writer waits for
-the one write lock, so the less done inside, the more gates get through): a refusal is
-answered from that read and only logged; a change is made by a conditional UPDATE, and if the
-ticket moved on since the read (another gate was quicker), it is read again inside the
-transaction and decided afresh. The transaction is Core statements on a connection, so that on
-SQLite concurrent scans (and registrations) of a process share one commit
-(database.group_write).
+An online scan reads its ticket before its writes (on SQLite before its write transaction:
+every writer waits for the one write lock, so the less done inside, the more gates get through;
+on PostgreSQL in the same transaction, where a read locks nothing and saves round trips): a
+refusal is answered from that read and only logged; a change is made by a conditional UPDATE,
+and if the ticket moved on since the read (another gate was quicker), it is read again inside
+the transaction, locked, and decided afresh. The transaction is Core statements on a
+connection, so that on SQLite concurrent scans (and registrations) of a process share one
+commit (database.group_write); on PostgreSQL a move's ticket change, its place and its log
+row are one statement (statements.MOVED_AND_RECORDED).
 
 Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
 scanned. We store it as given, and trust it only for offline scans, and only when it is

@@ -14,9 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from .. import standby_gate, tickets
-from ..database import group_write
+from ..database import read_then_write
 from ..errors import DomainError
-from ..extensions import db
 from . import changes, reads
 from .results import LOCAL_RESULTS, OK_RESULTS, Found, Outcome, Ref, ScanRequest, ScanResult, Stale, response
 
@@ -128,10 +127,12 @@ def digest(method: str, direction: str, asked: str) -> str:
 def run(request: ScanRequest, ref: Ref | None, then: Then | None = None) -> ScanResult:
     """Decide, change, record: one transaction.
 
-    An online scan reads its ticket before the transaction, where waiting costs no other gate
-    anything, and decides from that read: a refusal only needs its log row, and a change is a
-    conditional UPDATE that fails if the ticket moved on meanwhile (the read is stale). Only then
-    is the ticket read again, inside the transaction, locked, and the decision taken afresh.
+    An online scan reads its ticket before its writes (on SQLite before the write lock, where
+    waiting costs no other gate anything; on PostgreSQL in the same transaction, which costs no
+    lock either: database.read_then_write), and decides from that read: a refusal only needs
+    its log row, and a change is a conditional UPDATE that fails if the ticket moved on
+    meanwhile (the read is stale). Only then is the ticket read again, inside the transaction,
+    locked, and the decision taken afresh.
 
     The transaction is Core on a connection alone, so that on SQLite it can share a group
     commit with the other writers of this process waiting at the same moment
@@ -139,14 +140,12 @@ def run(request: ScanRequest, ref: Ref | None, then: Then | None = None) -> Scan
     commit's wait for the disk. A client id seen before is caught by its unique index when the
     row is written (no read first: replays are rare, scans are not); the scan's writes then
     roll back and the stored first answer is returned instead."""
-    session = db.session()
-    # An offline upload may displace or be displaced by another admission: it reads inside.
-    seen = None if request.offline else reads.find(session.connection(), request, ref)
-    if session.in_transaction():
-        # The read ends here, so that whatever the caller reads next sees this scan.
-        session.commit()
     try:
-        return group_write(lambda connection: in_transaction(connection, request, ref, seen, then))
+        return read_then_write(
+            # An offline upload may displace or be displaced by another admission: it reads inside.
+            lambda connection: None if request.offline else reads.find(connection, request, ref),
+            lambda connection, seen: in_transaction(connection, request, ref, seen, then),
+        )
     except IntegrityError:
         stored = reads.stored(request)
         if stored is None:
@@ -175,8 +174,11 @@ def in_transaction(
         assert isinstance(decided, Outcome)
         outcome = decided
         answer = response(outcome)
-        scan_id = changes.record(
-            connection, request, outcome, answer, in_history=outcome.result in OK_RESULTS
+        recorded = outcome.recorded
+        scan_id = (
+            recorded
+            if recorded is not None
+            else changes.record(connection, request, outcome, answer, in_history=outcome.result in OK_RESULTS)
         )
         if outcome.place is not None:
             outcome, answer = changes.settle_place(connection, outcome, answer, scan_id)
