@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import configure
+from .database import ping_when_idle
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     staff_session.configure(login_manager)
     app.extensions["checkin_keyring"] = signing_keys(app)
+    with app.app_context():
+        ping_when_idle(db.engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
 
 
 def signing_keys(app: Flask):

@@ -112,6 +112,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # An issued ticket's page is rendered once per show, language and admission and kept,
         # each person's own values filled in per request (checkin/public/views.py).
         KEEP_TICKET_PAGES=True,
+        # PostgreSQL: a pooled connection idle this long is pinged before use (checkin/database.py).
+        DB_PING_AFTER_IDLE_SECONDS=10,
         # Before a reconfirmation's deadline, the silent get a reminder (checkin/reconfirmation.py).
         RECONFIRM_REMINDER_MINUTES=180,
         # Days after cancellation (or a lapsed hold) before a ticket's personal data is erased.
@@ -152,7 +154,6 @@ def engine_options(uri: str, config) -> dict:
     """The connection pool sized from the threads that use it (README "Database connections")."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", int(config["THREADS"]))
         options.setdefault("max_overflow", int(config["DB_MAX_OVERFLOW"]))
         # A full pool answers 503 (web/errors.py) after this wait rather than queueing forever.

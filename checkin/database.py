@@ -15,6 +15,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from .errors import Unavailable
@@ -70,6 +72,35 @@ def _begin_sqlite(conn):
         # Straight to sqlite3: every request begins at least once, and SQLAlchemy's execution
         # machinery cost more than SQLite's own BEGIN.
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """PostgreSQL: a pooled connection is pinged before use only once it has been idle
+    `idle_seconds` (CHECKIN_DB_PING_AFTER_IDLE_SECONDS), the time in which a server restart, a
+    failover or a proxy's idle timeout may have dropped it unseen; a dead one is replaced before
+    any request sees it. SQLAlchemy's pool_pre_ping pinged at every checkout: one more round trip
+    for every request, and in a surge connections go back and out within milliseconds (issue
+    20). A connection dropped while busy is still caught: its error invalidates the pool, and that
+    request answers 503 (web/errors.py)."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_since(_dbapi_connection, record):
+        record.info["checkin_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        since = record.info.pop("checkin_idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the connection failed its ping") from error
+        if not alive:
+            # The pool drops this connection and checks out another (at most three tries).
+            raise DisconnectionError("the connection failed its ping")
 
 
 def _sqlite_file(url) -> str | None:

@@ -132,7 +132,11 @@ def _issue_if_seat_free() -> Any:
 def _notice_if_seat_free() -> Any:
     """A known person's: the same test and lock of the show's row, and the holder's notice."""
     seat = waitlist.seat_taken(kept=False)
-    holder = select(bindparam("holder", type_=Ticket.__table__.c.id.type).label("id")).select_from(seat).cte("holder")
+    holder = (
+        select(bindparam("holder", type_=Ticket.__table__.c.id.type).label("id"))
+        .select_from(seat)
+        .cte("holder")
+    )
     return outbox.enqueue_for(holder, "notice").returning(OutboxMessage.ticket_id)
 
 
