@@ -18,7 +18,7 @@ takes every held place back to the show first (release_held).
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .models import Show, ShowPlace
@@ -72,27 +72,10 @@ def _hold(dialect: str):
 _HOLD = {name: _hold(name) for name in ("postgresql", "sqlite")}
 
 
-# The first step of take(), and of give() when the show is not over its capacity, as a
-# statement to join others (a CTE on PostgreSQL: admission.statements.MOVED_AND_RECORDED) with
-# the parameters of held_params(): settled if it returns a row; otherwise take(...,
-# held_tried=True) or give() goes on from there.
-TAKE_HELD = _TAKE_HELD.returning(ShowPlace.shard)
-# The show's row is read, not locked, as give()'s first UPDATE does when it does not match: a
-# show found over its capacity leaves the place to give().
-GIVE_HELD = _GIVE_HELD.where(
-    ~exists(select(Show.id).where(Show.id == _SHOW, Show.places_taken > Show.venue_capacity))
-).returning(ShowPlace.shard)
-
-
-def held_params(show_id: int, ticket_id: int) -> dict[str, int]:
-    return {"show": show_id, "at_shard": ticket_id % SHARDS}
-
-
-def take(connection, show_id: int, ticket_id: int, *, held_tried: bool = False) -> bool:
-    """One place inside for this ticket; False if the venue is full. `held_tried`: its shard's
-    held place was looked for already, in this transaction (TAKE_HELD)."""
+def take(connection, show_id: int, ticket_id: int) -> bool:
+    """One place inside for this ticket; False if the venue is full."""
     shard = ticket_id % SHARDS
-    if not held_tried and connection.execute(_TAKE_HELD, held_params(show_id, ticket_id)).rowcount == 1:
+    if connection.execute(_TAKE_HELD, {"show": show_id, "at_shard": shard}).rowcount == 1:
         return True
     # The block's other places held first, so that the show's row is locked by the last
     # statement (tests/test_hot_row_last.py); taken back by hand if the show has no block left.

@@ -4,7 +4,6 @@ stand (exactly once, invariant 2; capacity, invariant 3), the scan's row in the 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import update
@@ -39,53 +38,44 @@ def check(connection: Connection, request: ScanRequest, found: Found) -> Outcome
     outcome = rules.verdict(
         ticket, show, show_slug=request.show_slug, direction=request.direction, at=request.admission_time
     )
+    place: PlaceChange | str | Stale
     if outcome.result == "exited":
-        if ticket.admitted_at is None or not ticket.inside:
-            return Outcome("not_inside", ticket, show)
-        params: dict[str, Any] = {"ticket": ticket.id, "show": show.id}
-        return _move(connection, request, outcome, statements.LEAVING, None, params)
-    if outcome.result == "admitted":
-        params = {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate}
-        return _move(connection, request, outcome, statements.FIRST_ENTRY, statements.NO_ENTRY, params)
-    if outcome.result == "reentered":
-        params = {"ticket": ticket.id, "show": show.id}
-        return _move(connection, request, outcome, statements.REENTRY, statements.LEAVING, params)
-    return outcome
+        place = _exit(connection, ticket, show)
+    elif outcome.result == "admitted":
+        place = _move_in(
+            connection,
+            statements.FIRST_ENTRY,
+            statements.NO_ENTRY,
+            {"ticket": ticket.id, "show": show.id, "at": request.admission_time, "gate": request.gate},
+        )
+    elif outcome.result == "reentered":
+        place = _move_in(
+            connection, statements.REENTRY, statements.LEAVING, {"ticket": ticket.id, "show": show.id}
+        )
+    else:
+        return outcome
+    if isinstance(place, Stale):
+        return place
+    if isinstance(place, str):
+        return Outcome(place, ticket, show)
+    return Outcome(outcome.result, ticket, show, place=place)
 
 
-def _move(
-    connection: Connection,
-    request: ScanRequest,
-    outcome: Outcome,
-    ticket_change: Update,
-    ticket_change_back: Update | None,
-    params: dict[str, Any],
-) -> Outcome | Stale:
-    """The ticket's change (in or out); the place inside it takes or gives back, still to settle
-    (settle_place). On PostgreSQL the scan's row and the shard's held place go with the change,
-    in one statement; whatever of them is left (a place from or to the show) is the caller's,
-    as on SQLite."""
-    taking = outcome.result != "exited"
-    if connection.dialect.name != "postgresql":
-        if connection.execute(ticket_change, params).rowcount == 0:
-            return STALE
-        return replace(outcome, place=PlaceChange(taking, ticket_change_back, params))
-    assert outcome.ticket is not None and outcome.show is not None
-    values = scan_values(request, outcome, response(outcome), in_history=True)
-    row = connection.execute(
-        statements.MOVED_AND_RECORDED[outcome.result],
-        {
-            **params,
-            **places.held_params(outcome.show.id, outcome.ticket.id),
-            "updated_at_": request.now,
-            **{f"scan_{name}": value for name, value in values.items()},
-        },
-    ).one()
-    scan_id, settled = row[0], row[1]
-    if scan_id is None:
+def _move_in(
+    connection: Connection, ticket_change: Update, ticket_change_back: Update, params: dict[str, Any]
+) -> PlaceChange | Stale:
+    """The ticket's change; the place inside it needs, still to take (settle_place)."""
+    if connection.execute(ticket_change, params).rowcount == 0:
         return STALE
-    place = None if settled else PlaceChange(taking, ticket_change_back, params, held_tried=taking)
-    return replace(outcome, place=place, recorded=scan_id)
+    return PlaceChange(True, ticket_change_back, params)
+
+
+def _exit(connection: Connection, ticket: TicketState, show: ShowState) -> PlaceChange | str | Stale:
+    if ticket.admitted_at is None or not ticket.inside:
+        return "not_inside"
+    if connection.execute(statements.LEAVING, {"ticket": ticket.id}).rowcount == 0:
+        return STALE
+    return PlaceChange(False, None, {"show": show.id, "ticket": ticket.id})
 
 
 def settle_place(
@@ -100,14 +90,11 @@ def settle_place(
     statements for the sake of a rare refusal; nobody else can have seen it) and the scan's row
     says venue_full."""
     assert outcome.place is not None
-    taking, ticket_change_back, params, _ = outcome.place
+    taking, ticket_change_back, params = outcome.place
     if not taking:
         places.give(connection, params["show"], params["ticket"])
         return outcome, answer
-    if (
-        places.take(connection, params["show"], params["ticket"], held_tried=outcome.place.held_tried)
-        or ticket_change_back is None
-    ):
+    if places.take(connection, params["show"], params["ticket"]) or ticket_change_back is None:
         return outcome, answer
     connection.execute(ticket_change_back, params)
     refused = Outcome("venue_full", outcome.ticket, outcome.show)
@@ -128,41 +115,31 @@ def record(
     in_history: bool = False,
 ) -> int:
     """The scan's row in the log; its id."""
-    values = scan_values(request, outcome, answer, reason=reason, in_history=in_history)
-    inserted = connection.execute(statements.INSERT_SCAN, values).inserted_primary_key
+    inserted = connection.execute(
+        statements.INSERT_SCAN,
+        {
+            "client_scan_id": request.client_scan_id,
+            "staff_id": request.staff_id,
+            "ticket_id": outcome.ticket.id if outcome.ticket is not None else None,
+            "show_id": outcome.show.id if outcome.show is not None else None,
+            "gate": request.gate,
+            "direction": request.direction,
+            "result": outcome.result,
+            "method": request.method,
+            "device": request.device,
+            "reason": reason,
+            "scanned_at": request.scanned_at or request.now,
+            "recorded_at": request.now,
+            "response": answer,
+            "offline": request.offline,
+            "conflict_with_scan_id": outcome.conflict_with,
+            "request_digest": request.digest,
+            "local_result": request.local_result,
+            "in_history": in_history,
+        },
+    ).inserted_primary_key
     assert inserted is not None
     return int(inserted[0])
-
-
-def scan_values(
-    request: ScanRequest,
-    outcome: Outcome,
-    answer: dict[str, Any],
-    *,
-    reason: str | None = None,
-    in_history: bool = False,
-) -> dict[str, Any]:
-    """The scan's row (statements.SCAN_COLUMNS)."""
-    return {
-        "client_scan_id": request.client_scan_id,
-        "staff_id": request.staff_id,
-        "ticket_id": outcome.ticket.id if outcome.ticket is not None else None,
-        "show_id": outcome.show.id if outcome.show is not None else None,
-        "gate": request.gate,
-        "direction": request.direction,
-        "result": outcome.result,
-        "method": request.method,
-        "device": request.device,
-        "reason": reason,
-        "scanned_at": request.scanned_at or request.now,
-        "recorded_at": request.now,
-        "response": answer,
-        "offline": request.offline,
-        "conflict_with_scan_id": outcome.conflict_with,
-        "request_digest": request.digest,
-        "local_result": request.local_result,
-        "in_history": in_history,
-    }
 
 
 def offline(

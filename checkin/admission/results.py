@@ -143,8 +143,6 @@ class PlaceChange(NamedTuple):
     taking: bool
     ticket_change_back: Update | None
     params: dict[str, Any]
-    # The shard's held place was looked for already (statements.MOVED_AND_RECORDED).
-    held_tried: bool = False
 
 
 @dataclass
@@ -156,8 +154,6 @@ class Outcome:
     # A conflict's row points to the first entry of the ticket, which stands instead.
     conflict_with: int | None = None
     place: PlaceChange | None = None
-    # The scan's row, when written with the ticket's change (statements.MOVED_AND_RECORDED).
-    recorded: int | None = None
 
 
 class Stale(NamedTuple):

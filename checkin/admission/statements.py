@@ -8,10 +8,8 @@ Hence few statements too.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, exists, insert, select, update
-from sqlalchemy.sql.dml import Update
+from sqlalchemy import bindparam, insert, select, update
 
-from .. import places
 from ..models import Gate, Scan, Show, Ticket
 from .results import ShowState, TicketState
 
@@ -55,45 +53,6 @@ LEAVING = (
 # An undone first entry: out again, and the ticket usable as if never scanned.
 UNDO_FIRST_ENTRY = LEAVING.values(admitted_at=None, admitted_gate=None)
 INSERT_SCAN = insert(Scan)
-# The values of a scan's row (changes.record).
-SCAN_COLUMNS = (
-    "client_scan_id",
-    "staff_id",
-    "ticket_id",
-    "show_id",
-    "gate",
-    "direction",
-    "result",
-    "method",
-    "device",
-    "reason",
-    "scanned_at",
-    "recorded_at",
-    "response",
-    "offline",
-    "conflict_with_scan_id",
-    "request_digest",
-    "local_result",
-    "in_history",
-)
-
-
-def _moved_and_recorded(ticket_change: Update, place: Update) -> Select[int | None, bool]:
-    """PostgreSQL: a move in or out as one statement, where the ticket's change, its shard's
-    held place (taken or given back) and the scan's row are three (one round trip, not three):
-    the place and the row are written only if the ticket changed. Answers the scan's id (None:
-    the ticket moved on since it was read, nothing written) and whether the shard settled the
-    place. Each part keeps its own conditional UPDATE, so exactly once and capacity are decided
-    as before."""
-    # A CTE's onupdate values are not filled in by SQLAlchemy: updated_at is given.
-    moved = ticket_change.values(updated_at=bindparam("updated_at_")).returning(Ticket.id).cte("moved")
-    did_move = exists(select(moved.c.id))
-    settled = place.where(did_move).cte("place")
-    row = select(*(bindparam(f"scan_{name}", type_=Scan.__table__.c[name].type) for name in SCAN_COLUMNS))
-    scan = insert(Scan).from_select(SCAN_COLUMNS, row.where(did_move)).returning(Scan.id).cte("scan")
-    return select(select(scan.c.id).scalar_subquery(), exists(select(settled.c.shard)))
-
-
 STORED = select(Scan.id, Scan.result, Scan.response, Scan.staff_id, Scan.request_digest).where(
     Scan.client_scan_id == bindparam("client_scan_id")
 )
@@ -111,8 +70,3 @@ HISTORY = select(
 GATE_SHOWS = (
     select(Show.slug).join(Gate, Gate.show_id == Show.id).where(Gate.label == bindparam("gate")).limit(2)
 )
-MOVED_AND_RECORDED = {
-    "admitted": _moved_and_recorded(FIRST_ENTRY, places.TAKE_HELD),
-    "reentered": _moved_and_recorded(REENTRY, places.TAKE_HELD),
-    "exited": _moved_and_recorded(LEAVING, places.GIVE_HELD),
-}

@@ -174,11 +174,8 @@ def in_transaction(
         assert isinstance(decided, Outcome)
         outcome = decided
         answer = response(outcome)
-        recorded = outcome.recorded
-        scan_id = (
-            recorded
-            if recorded is not None
-            else changes.record(connection, request, outcome, answer, in_history=outcome.result in OK_RESULTS)
+        scan_id = changes.record(
+            connection, request, outcome, answer, in_history=outcome.result in OK_RESULTS
         )
         if outcome.place is not None:
             outcome, answer = changes.settle_place(connection, outcome, answer, scan_id)
