@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from tests.support.factories import person
-from tests.support.gate import issue, open_show, payload, scan_id
+from tests.support.gate import issue, open_show, scan_qr
 
 
 @contextmanager
@@ -85,51 +85,24 @@ def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
 
 
 def test_an_admission_takes_its_place_inside_last(app, now):
-    from checkin import admission
 
     open_show(app, "gate")
     [code] = issue(app, "gate", 1)
-    text = payload(app, code)
     with _transaction_log(app) as seen, app.app_context():
-        result = admission.scan(
-            text,
-            keyring=app.extensions["checkin_keyring"],
-            staff=None,
-            gate="A",
-            direction="in",
-            client_scan_id=scan_id(),
-            scanned_at=None,
-            show_slug="gate",
-            now=now,
-        )
+        result = scan_qr(app, code, now)
         assert result.result == "admitted"
     span = _show_lock_span(seen)
     assert span[0].startswith("UPDATE shows SET inside_count") and span[1:] == ["COMMIT"], span
 
 
 def test_a_full_venue_still_refuses_and_leaves_the_ticket_usable(app, now):
-    from checkin import admission
     from checkin.extensions import db
     from checkin.models import Scan, Show, Ticket
 
     open_show(app, "gate", capacity=1)
     first, second = issue(app, "gate", 2)
-    keyring = app.extensions["checkin_keyring"]
     with app.app_context():
-        answers = [
-            admission.scan(
-                payload(app, code),
-                keyring=keyring,
-                staff=None,
-                gate="A",
-                direction="in",
-                client_scan_id=scan_id(),
-                scanned_at=None,
-                show_slug="gate",
-                now=now,
-            )
-            for code in (first, second)
-        ]
+        answers = [scan_qr(app, code, now) for code in (first, second)]
         assert [a.result for a in answers] == ["admitted", "venue_full"]
         refused = db.session.get(Scan, answers[1].scan_id)
         assert refused.result == "venue_full" and refused.response["result"] == "venue_full"

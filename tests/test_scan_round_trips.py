@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
-from tests.support.gate import issue, open_show, payload, scan_id
+from tests.support.gate import issue, open_show, scan_id, scan_qr
 
 
 @contextmanager
@@ -40,19 +40,7 @@ def _statements(app):
 
 
 def _scan(app, code, now, direction="in"):
-    from checkin import admission
-
-    return admission.scan(
-        payload(app, code),
-        keyring=app.extensions["checkin_keyring"],
-        staff=None,
-        gate="A",
-        direction=direction,
-        client_scan_id=scan_id(),
-        scanned_at=None,
-        show_slug="gate",
-        now=now,
-    )
+    return scan_qr(app, code, now, direction=direction)
 
 
 def _counts(app) -> tuple[int, int, int]:

@@ -74,6 +74,24 @@ def scan_id() -> str:
     return uuid.uuid4().hex
 
 
+def scan_qr(app, code: str, now, *, show: str = "gate", direction: str = "in", gate: str = "A"):
+    """A QR scan of this ticket by no volunteer in particular, answered by the domain (the
+    caller pushes the app context)."""
+    from checkin import admission
+
+    return admission.scan(
+        payload(app, code),
+        keyring=app.extensions["checkin_keyring"],
+        staff=None,
+        gate=gate,
+        direction=direction,
+        client_scan_id=scan_id(),
+        scanned_at=None,
+        show_slug=show,
+        now=now,
+    )
+
+
 def sign_in_at_gate(
     page, name: str = "vol", password: str = VOLUNTEER_PASSWORD, gate: str | None = None
 ) -> None:
