@@ -71,7 +71,7 @@ def measure(requests: int) -> dict:
     flask(env, "staff", "add", "cost-gate", "--role", "volunteer")
     token = flask(env, "staff", "token", "cost-gate").strip()
 
-    from checkin import tickets
+    from checkin import database, tickets
     from checkin.admission import reads, usecases
     from checkin.api import scans as scan_views
     from checkin.database import utcnow
@@ -156,7 +156,8 @@ def measure(requests: int) -> dict:
             "token lookup": (staff_session, "bearer_staff"),
             "signature": (tickets, "verify_payload"),
             "read before the write": (reads, "find"),
-            "write transaction (lock, statements, commit)": (usecases, "group_write"),
+            # SQLite: database.read_then_write reads, then queues the write for group_write.
+            "write transaction (lock, statements, commit)": (database, "group_write"),
             "statements inside it": (usecases, "in_transaction"),
             "answer (message, JSON)": (scan_views, "_answer"),
         },
