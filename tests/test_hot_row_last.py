@@ -84,6 +84,28 @@ def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
     assert write.startswith("ALONE WITH seat AS (UPDATE shows SET issued_count=shows.issued_count"), write
 
 
+def test_a_hold_is_confirmed_in_one_statement_on_postgresql(app, now):
+    """The surge's next request is the link in the e-mail: on PostgreSQL the hold's confirmation
+    and its ticket's e-mail are one statement that commits as it ends; a link opened again
+    changes nothing and queues nothing."""
+    from checkin.extensions import db
+    from checkin.models import OutboxMessage
+    from checkin.registration import confirm, register
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    open_show(app, "gate")
+    with app.app_context():
+        token = register("gate", person(1), now=now).token
+    with _transaction_log(app) as seen, app.app_context():
+        assert confirm(token, now=now) is True
+    assert len(seen) == 1 and seen[0].startswith("ALONE WITH confirmed AS (UPDATE tickets"), seen
+    assert "INSERT INTO outbox" in seen[0]
+    with app.app_context():
+        assert confirm(token, now=now) is False
+        assert db.session.query(OutboxMessage).filter_by(kind="ticket").count() == 1
+
+
 def test_an_admission_takes_its_place_inside_last(app, now):
 
     open_show(app, "gate")
