@@ -9,6 +9,7 @@ the same writes (the seat is taken and given back), and its ticket's holder gets
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,38 +92,20 @@ _SHOW_AND_HOLDER = select(
     ),
 ).where(Show.slug == bindparam("slug"))
 
+
 # PostgreSQL: a newcomer's whole write is one statement, run outside any transaction (autocommit),
 # so that the seat's UPDATE, the ticket, its e-mail and the commit happen in one round trip: the
 # show's row is locked from that UPDATE to the end of the commit, on the server alone, and never
 # while Python works or a reply crosses the network (issue 20). The ticket and the e-mail are
-# selected from the seat's RETURNING: a seat refused writes nothing.
-_NEW_TICKET_COLUMNS = (
-    "code",
-    "token",
-    "status",
-    "name",
-    "email",
-    "phone",
-    "birth_year",
-    "guardian_name",
-    "locale",
-    "consent_version",
-    "consent_at",
-    "guardian_consent_at",
-    "created_at",
-    "hold_expires_at",
-    "issued_at",
-    "updated_at",
-    "inside",
-)
-
-
-def _issue_if_seat_free() -> Any:
+# selected from the seat's RETURNING: a seat refused writes nothing. Built once per set of
+# columns given (always the same set: register()'s).
+@functools.cache
+def _issue_if_seat_free(columns: tuple[str, ...]) -> Any:
     seat = waitlist.seat_taken()
-    values = [bindparam(name, type_=Ticket.__table__.c[name].type) for name in _NEW_TICKET_COLUMNS]
+    values = [bindparam(name, type_=Ticket.__table__.c[name].type) for name in columns]
     ticket = (
         insert(Ticket)
-        .from_select(["show_id", *_NEW_TICKET_COLUMNS], select(seat.c.id, *values))
+        .from_select(["show_id", *columns], select(seat.c.id, *values))
         .returning(Ticket.id)
         .cte("ticket")
     )
@@ -140,7 +123,6 @@ def _notice_if_seat_free() -> Any:
     return outbox.enqueue_for(holder, "notice").returning(OutboxMessage.ticket_id)
 
 
-_ISSUE_IF_SEAT_FREE = _issue_if_seat_free()
 _NOTICE_IF_SEAT_FREE = _notice_if_seat_free()
 
 
@@ -282,7 +264,7 @@ def _issue_to_newcomer(connection: Connection, show_slug: str, ticket: dict[str,
 
 def _issue_to_newcomer_in_one_statement(show_slug: str, ticket: dict[str, Any], now: datetime) -> str:
     """_issue_to_newcomer on PostgreSQL: one read, then one statement that is its own
-    transaction (see _ISSUE_IF_SEAT_FREE). Under READ COMMITTED the read and the write were
+    transaction (see _issue_if_seat_free). Under READ COMMITTED the read and the write were
     never one snapshot: a duplicate that races past the read is still caught by the partial
     unique indexes, and the statement, seat and all, rolls back."""
     with db.engine.connect() as connection:
@@ -302,7 +284,9 @@ def _issue_to_newcomer_in_one_statement(show_slug: str, ticket: dict[str, Any], 
             status = "duplicate"
         else:
             values = dict(ticket, status="issued", issued_at=now, updated_at=now, inside=False)
-            written = connection.execute(_ISSUE_IF_SEAT_FREE, dict(values, now=now)).first()
+            # show_id is the seat's: the ticket's is the show the seat was taken from.
+            columns = tuple(name for name in values if name != "show_id")
+            written = connection.execute(_issue_if_seat_free(columns), dict(values, now=now)).first()
             status = "issued"
     if written is None:
         raise _SeatRefused()
@@ -354,14 +338,11 @@ def ticket_by_token(session: Session, token: str) -> Ticket:
     return ticket
 
 
+# A hold whose link has not been opened, and is still held at `now`.
+_AWAITING_LINK = (Ticket.confirmed_at.is_(None), LIVE_TICKET, Ticket.hold_expires_at > bindparam("now"))
 _CONFIRM = (
     update(Ticket)
-    .where(
-        Ticket.id == bindparam("ticket_id"),
-        Ticket.confirmed_at.is_(None),
-        LIVE_TICKET,
-        Ticket.hold_expires_at > bindparam("now"),
-    )
+    .where(Ticket.id == bindparam("ticket_id"), *_AWAITING_LINK)
     .values(confirmed_at=bindparam("now"))
 )
 
@@ -370,13 +351,8 @@ _CONFIRM = (
 # ends: the surge's next request after registering is the link in that e-mail (issue 20).
 _CONFIRMED = (
     update(Ticket)
-    .where(
-        # Not "token": an UPDATE's parameter named as a column would be written to it.
-        Ticket.token == bindparam("link"),
-        Ticket.confirmed_at.is_(None),
-        LIVE_TICKET,
-        Ticket.hold_expires_at > bindparam("now"),
-    )
+    # Not "token": an UPDATE's parameter named as a column would be written to it.
+    .where(Ticket.token == bindparam("link"), *_AWAITING_LINK)
     # A CTE's UPDATE gets no onupdate value from SQLAlchemy: updated_at is given.
     .values(confirmed_at=bindparam("now"), updated_at=bindparam("now"))
     .returning(Ticket.id)
