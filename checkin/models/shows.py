@@ -106,7 +106,9 @@ class ShowCount(Model):
 
     __tablename__ = "show_counts"
 
-    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key (migration 0014): its check on a counter row's first insert, inside the
+    # counted row's trigger, locked the show's row and deadlocked cancellations and promotions.
+    show_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer)
