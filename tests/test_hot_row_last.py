@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from tests.support.factories import person
@@ -65,6 +66,7 @@ def test_a_registration_takes_its_seat_last_and_never_locks_the_show_first(app, 
     assert span[0].startswith("UPDATE shows SET issued_count") and span[1:] == ["COMMIT"], span
 
 
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
 def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
     """The same read, and the same lock of the show's row in one statement, for an e-mail that
     already holds a ticket: its holder's notice is written only if a seat was free."""
@@ -72,8 +74,6 @@ def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
     from checkin.models import OutboxMessage
     from checkin.registration import register
 
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        return
     open_show(app, "gate")
     with app.app_context():
         register("gate", person(1), now=now)
@@ -84,6 +84,7 @@ def test_a_known_person_on_postgresql_is_one_statement_too(app, now):
     assert write.startswith("ALONE WITH seat AS (UPDATE shows SET issued_count=shows.issued_count"), write
 
 
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
 def test_a_hold_is_confirmed_in_one_statement_on_postgresql(app, now):
     """The surge's next request is the link in the e-mail: on PostgreSQL the hold's confirmation
     and its ticket's e-mail are one statement that commits as it ends; a link opened again
@@ -92,8 +93,6 @@ def test_a_hold_is_confirmed_in_one_statement_on_postgresql(app, now):
     from checkin.models import OutboxMessage
     from checkin.registration import confirm, register
 
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        return
     open_show(app, "gate")
     with app.app_context():
         token = register("gate", person(1), now=now).token

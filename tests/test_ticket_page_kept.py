@@ -109,15 +109,11 @@ def test_images_kept_before_the_etag_named_its_key_are_read_not_drawn(app, clien
     assert ticket_qr.etag(payload).startswith(payload.split(":")[1] + ":")
 
 
+# The read goes straight to the driver on PostgreSQL only.
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)
 def test_a_connection_lost_during_the_read_is_a_503_as_from_any_query(app, client, monkeypatch):
     make_show(app, "demo")
     [token] = _tokens(client, 1)
-    with app.app_context():
-        from checkin.extensions import db
-
-        postgres = db.engine.dialect.name == "postgresql"
-    if not postgres:
-        pytest.skip("the read goes straight to the driver on PostgreSQL only")
     # The server ends the connection in the middle of the page's one statement.
     monkeypatch.setitem(ticket_qr._COMPILED, ticket_qr._PAGE, "SELECT pg_terminate_backend(pg_backend_pid())")
     lost = client.get(f"/t/{token}")
