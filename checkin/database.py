@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -178,6 +178,16 @@ def core_connection(session_or_connection: Session | Connection) -> Connection:
         session_or_connection.flush()
         return session_or_connection.connection()
     return session_or_connection
+
+
+@contextmanager
+def statements_alone() -> Iterator[Connection]:
+    """A connection of its own on which each statement is its own transaction (autocommit):
+    on PostgreSQL a write done in one statement then commits as it ends, and the rows it locks
+    are held on the server alone, never across a round trip (checkin/registration.py)."""
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def transaction_memo(connection: Connection) -> dict:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import holds, outbox, tickets, waitlist
-from .database import group_write, transaction, transaction_memo
+from .database import group_write, statements_alone, transaction, transaction_memo
 from .errors import NotFound, RegistrationClosed, ShowFull, WaitlistClosed
 from .extensions import db
 from .models import LIVE_TICKET, OutboxMessage, Show, Ticket
@@ -67,30 +67,23 @@ class Registration:
 # Two lookups in the partial unique indexes of live tickets. Their WHERE must be the indexes'
 # own literal text for SQLite to use them; as one query with `status IN (?, ?)` and an OR it read
 # every issued ticket of the show (45 ms a registration at 50,000 tickets).
-_LIVE_TICKET_OF = select(
-    select(Ticket.id)
-    .where(Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.email == bindparam("email"))
-    .scalar_subquery()
-    .label("by_email"),
-    select(Ticket.id)
-    .where(Ticket.show_id == bindparam("show_id"), LIVE_TICKET, Ticket.phone == bindparam("phone"))
-    .scalar_subquery()
-    .label("by_phone"),
-)
-
-
-# PostgreSQL: the show and the live ticket this e-mail or phone holds, in one read (the
-# subqueries are correlated to the show, and match the partial unique indexes as above).
-_SHOW_AND_HOLDER = select(
-    *_SHOW_READ.selected_columns,
-    *(
+def _live_tickets_of(show_id: Any) -> list[Any]:
+    """The live ticket holding the e-mail and the one holding the phone, as two scalar
+    subqueries (by_email, by_phone) of the show `show_id` (a parameter or a column)."""
+    return [
         select(Ticket.id)
-        .where(Ticket.show_id == Show.id, LIVE_TICKET, column == bindparam(column.key))
+        .where(Ticket.show_id == show_id, LIVE_TICKET, column == bindparam(column.key))
         .scalar_subquery()
         .label(f"by_{column.key}")
         for column in (Ticket.email, Ticket.phone)
-    ),
-).where(Show.slug == bindparam("slug"))
+    ]
+
+
+_LIVE_TICKET_OF = select(*_live_tickets_of(bindparam("show_id")))
+# PostgreSQL: the show and the live ticket this e-mail or phone holds, in one read.
+_SHOW_AND_HOLDER = select(*_SHOW_READ.selected_columns, *_live_tickets_of(Show.id)).where(
+    Show.slug == bindparam("slug")
+)
 
 
 # PostgreSQL: a newcomer's whole write is one statement, run outside any transaction (autocommit),
@@ -267,8 +260,7 @@ def _issue_to_newcomer_in_one_statement(show_slug: str, ticket: dict[str, Any], 
     transaction (see _issue_if_seat_free). Under READ COMMITTED the read and the write were
     never one snapshot: a duplicate that races past the read is still caught by the partial
     unique indexes, and the statement, seat and all, rolls back."""
-    with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+    with statements_alone() as connection:
         show = _check_open(
             connection.execute(
                 _SHOW_AND_HOLDER, {"slug": show_slug, "email": ticket["email"], "phone": ticket["phone"]}
@@ -366,8 +358,7 @@ def confirm(token: str, *, now: datetime) -> bool:
     queues the ticket's e-mail with its QR code. True if this call confirmed it; a confirmed,
     lapsed or cancelled ticket is left as it is. Raises NotFound for any other string."""
     if db.engine.dialect.name == "postgresql" and token and len(token) <= 64:
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+        with statements_alone() as connection:
             if connection.execute(_CONFIRM_AND_QUEUE, {"link": token, "now": now}).first() is not None:
                 return True
         # Not a hold awaiting its link: what it is, and a lapsed one's release, as below.
