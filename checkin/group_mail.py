@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .database import transaction
@@ -20,13 +20,11 @@ from .group_models import GroupMember, GroupMessage, GroupSettings, SchoolGroup
 from .group_pdf import group_pdf
 from .mail.compose import Deployment, _sender
 from .models import Show
-from .outbox import retry_delay
+from .outbox import retry_delay, take_lease
 from .school_groups import group_by_token
 
 log = logging.getLogger(__name__)
 REMIND_BEFORE = timedelta(days=2)
-# A claimed message is someone's for this long (a worker that died mid-send lets go after it).
-LEASE = timedelta(minutes=5)
 
 
 def _message(group_id: int, kind: str, now: datetime) -> GroupMessage:
@@ -117,19 +115,7 @@ def deliver_due(*, transport, deployment: Deployment, render: Callable[..., str]
     sent = 0
     for message_id in ids:
         with transaction() as session:
-            claimed = (
-                session.execute(
-                    update(GroupMessage)
-                    .where(
-                        GroupMessage.id == message_id,
-                        GroupMessage.sent_at.is_(None),
-                        GroupMessage.next_attempt_at <= now,
-                    )
-                    .values(attempts=GroupMessage.attempts + 1, next_attempt_at=now + LEASE)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                == 1
-            )
+            claimed = take_lease(session, GroupMessage, message_id, now)
         if not claimed:
             continue
         with transaction() as session:

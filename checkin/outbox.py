@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Insert, bindparam, exists, insert, literal, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
 from .database import core_connection, transaction
@@ -134,23 +134,24 @@ def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     )
 
 
+def take_lease(session: Session, queue: Any, message_id: int, now: datetime) -> bool:
+    """The lease on a due message of a queue table (this outbox, or the school groups' own:
+    checkin/group_mail.py), in the caller's transaction: a conditional UPDATE, so two workers
+    never hold it at once; the attempt is counted. False if another worker has it or it was
+    sent."""
+    leased = session.execute(
+        update(queue)
+        .where(queue.id == message_id, queue.sent_at.is_(None), queue.next_attempt_at <= now)
+        .values(attempts=queue.attempts + 1, next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(cast("CursorResult[Any]", leased).rowcount == 1)
+
+
 def claim(message_id: int, now: datetime) -> Claim | None:
     """Takes a lease on a due message, or None if another worker has it or it was sent."""
     with transaction() as session:
-        claimed = (
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
-        if not claimed:
+        if not take_lease(session, OutboxMessage, message_id, now):
             return None
         return Claim(
             message_id, session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id))
