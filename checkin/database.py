@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from .errors import Unavailable
@@ -33,6 +34,9 @@ from .folding import SQLITE_FUNCTION, fold
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
+# deadlock_detected, serialization_failure: the transaction was rolled back whole, not refused.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+PG_TRANSACTION_ATTEMPTS = 3
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
 T = TypeVar("T")
@@ -300,7 +304,11 @@ def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection
     session's connection: under READ COMMITTED each statement sees what is committed when it
     starts, so the read is as fresh there as after a BEGIN of its own, and a read takes no
     lock. That spares the read's COMMIT, the write's BEGIN and the pool's second checkout (and
-    its ping)."""
+    its ping). A transaction PostgreSQL rolls back as a deadlock's victim (or a serialization
+    failure) runs again, read included, up to PG_TRANSACTION_ATTEMPTS times: read and write
+    must therefore do nothing outside the database. An offline upload's replay rewrites several
+    scans, each counted in its own shard, so two replays can take counter rows in opposite
+    orders; no statement order avoids that across tickets."""
     session = db.session()
     if db.engine.dialect.name == "sqlite":
         seen = read(session.connection())
@@ -308,14 +316,28 @@ def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection
             # The read ends here, so that whatever the caller reads next sees the write.
             session.commit()
         return group_write(lambda connection: write(connection, seen))
-    connection = session.connection()
-    try:
-        result = write(connection, read(connection))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return result
+    for attempt in range(1, PG_TRANSACTION_ATTEMPTS + 1):
+        connection = session.connection()
+        try:
+            result = write(connection, read(connection))
+            session.commit()
+        except DBAPIError as error:
+            session.rollback()
+            if attempt == PG_TRANSACTION_ATTEMPTS or not _worth_retrying(error):
+                raise
+            # The server chose this transaction as a deadlock's victim and rolled it back whole:
+            # nothing of it stands, so running it again is safe (PostgreSQL's own advice).
+            time.sleep(random.uniform(0, 0.01 * attempt))
+            continue
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _worth_retrying(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in RETRIED_SQLSTATES
 
 
 def _commit_together(engine: Engine, batch: list[_Write]) -> None:
