@@ -23,8 +23,10 @@ FIND = {
 }
 # PostgreSQL: the ticket's row held from the read to the end of the transaction, so that what
 # is decided from it stands (SQLite's write lock already holds the whole database). Ticket
-# before show, the order cancellation takes too.
-FIND_LOCKED = {by: statement.with_for_update(of=Ticket) for by, statement in FIND.items()}
+# before show, the order cancellation takes too. FOR NO KEY UPDATE: a scan never changes the
+# ticket's key, and FOR UPDATE would also block the foreign key checks (FOR KEY SHARE) of scan
+# rows naming the ticket, which deadlocked a scan against its own replay (tests/test_ticket_lock.py).
+FIND_LOCKED = {by: statement.with_for_update(of=Ticket, key_share=True) for by, statement in FIND.items()}
 SHOW_BY_SLUG = select(*(getattr(Show, name) for name in ShowState._fields)).where(
     Show.slug == bindparam("slug")
 )
