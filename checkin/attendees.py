@@ -15,7 +15,7 @@ from . import admission, audit, cancellation, waitlist
 from .admission import search
 from .database import transaction
 from .errors import Conflict, InvalidInput, NotFound, ShowFull
-from .group_models import GroupMember, SchoolGroup
+from .group_models import GroupMember, GroupMessage, SchoolGroup
 from .models import TICKET_STATUSES, AuditEntry, OutboxMessage, Scan, Show, Staff, Ticket
 from .outbox import enqueue
 from .tickets import parse_code
@@ -179,16 +179,24 @@ def move_ticket(code: str, to_status: str, *, now: datetime, actor=None) -> Tick
     return ticket
 
 
-def resend_mail(code: str, *, now: datetime, actor=None) -> None:
-    """Queues the ticket's e-mail again (the outbox worker delivers it)."""
+def resend_mail(code: str, *, now: datetime, actor=None) -> bool:
+    """Queues the ticket's e-mail again (the outbox workers deliver it). A school group member's
+    address is a placeholder that reaches nobody (group_tickets.member_contact): the group's
+    teacher gets the group's links and tickets again instead. True if it went to the group."""
     with transaction() as session:
         ticket = find_ticket(session, code)
         if ticket.status == "cancelled":
             raise Conflict("ticket cancelled")
-        message_id = enqueue(session, ticket.id, "resend", now)
-        audit.record(
-            session, actor, "ticket.resend", "ticket", ticket.code, None, {"outbox_id": message_id}, now
-        )
+        group_id = session.scalar(select(GroupMember.group_id).where(GroupMember.ticket_id == ticket.id))
+        if group_id is None:
+            queued = {"outbox_id": enqueue(session, ticket.id, "resend", now)}
+        else:
+            message = GroupMessage.due_now(group_id, "links", now)
+            session.add(message)
+            session.flush()
+            queued = {"group_outbox_id": message.id}
+        audit.record(session, actor, "ticket.resend", "ticket", ticket.code, None, queued, now)
+    return group_id is not None
 
 
 REASON_MAX = 200

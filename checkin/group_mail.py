@@ -27,14 +27,10 @@ log = logging.getLogger(__name__)
 REMIND_BEFORE = timedelta(days=2)
 
 
-def _message(group_id: int, kind: str, now: datetime) -> GroupMessage:
-    return GroupMessage(group_id=group_id, kind=kind, created_at=now, next_attempt_at=now)
-
-
 def send_links(group_token: str, *, now: datetime) -> None:
     with transaction() as session:
         group = group_by_token(session, group_token)
-        session.add(_message(group.id, "links", now))
+        session.add(GroupMessage.due_now(group.id, "links", now))
 
 
 def queue_reminders(now: datetime) -> int:
@@ -60,7 +56,7 @@ def queue_reminders(now: datetime) -> int:
     for group_id in ids:
         try:
             with transaction() as session:
-                session.add(_message(group_id, "reminder", now))
+                session.add(GroupMessage.due_now(group_id, "reminder", now))
             queued += 1
         except IntegrityError:
             pass  # another worker queued it (uq_group_reminder)

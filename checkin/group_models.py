@@ -120,3 +120,7 @@ class GroupMessage(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+    @classmethod
+    def due_now(cls, group_id: int, kind: str, now: datetime) -> GroupMessage:
+        return cls(group_id=group_id, kind=kind, created_at=now, next_attempt_at=now)

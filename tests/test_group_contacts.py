@@ -47,3 +47,42 @@ def test_members_show_their_group_and_teacher_not_placeholder_contacts(app, clie
         assert (row["name"], row["email"], row["phone"]) == (name, "", "")
         assert row["school_group"].startswith("Trường THCS Số 1 – 7A1 · Trần Thị 1")
     assert rows[public]["email"] == "an.tran@example.vn" and rows[public]["school_group"] == ""
+
+
+def test_resending_a_members_ticket_mails_the_teacher_not_the_placeholder(app, now):
+    """A member's placeholder address reaches nobody: the organiser's "send again" queues the
+    group's message to its teacher (the links and the tickets so far), as the button says."""
+    from sqlalchemy import select
+
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.group_tickets import MEMBER_EMAIL_DOMAIN
+    from checkin.models import OutboxMessage, Ticket
+    from tests.support.groups import deliver_group_mail
+    from tests.support.mail import Collect
+
+    make_show(app, "minishow", quota=20)
+    allow_groups(app, "minishow")
+    _, members = ticketed_group(app, "minishow", pupils=2)
+    code = members[0][0]
+    org = organiser_client(app, now)
+    token = form_token(org, f"/organiser/tickets/{code}")
+    assert "Gửi lại vé của nhóm cho giáo viên phụ trách" in org.get(f"/organiser/tickets/{code}").get_data(
+        as_text=True
+    )
+
+    response = org.post(
+        f"/organiser/tickets/{code}/resend", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "Vé của nhóm sẽ được gửi lại cho giáo viên phụ trách" in response.get_data(as_text=True)
+    with app.app_context():
+        ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.code == code))
+        assert (
+            db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.ticket_id == ticket_id)).all()
+            == []
+        )
+    transport = Collect()
+    assert deliver_group_mail(app, transport, utcnow()) == 1
+    [message] = transport.sent
+    assert message["To"] == "gv1@school.example.com"
+    assert MEMBER_EMAIL_DOMAIN not in str(message["To"])

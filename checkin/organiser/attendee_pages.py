@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -52,17 +55,18 @@ def ticket(code: str):
     return _ticket_page(code)
 
 
-def _after(code: str, change, done_message: str):
-    """Runs one change from the ticket page; back to the page with a notice either way."""
+def _after(code: str, change, done_message: str | Callable[[Any], str]):
+    """Runs one change from the ticket page; back to the page with a notice either way (the
+    notice of a change done may depend on what the change returned)."""
     if not ActionForm().validate_on_submit():
         flash(error_message("csrf"), "error")
     else:
         try:
-            change()
+            done = change()
         except DomainError as error:
             show_error(error)
         else:
-            flash(done_message, "ok")
+            flash(done_message(done) if callable(done_message) else done_message, "ok")
     return redirect(url_for("organiser.ticket", code=code), code=303)
 
 
@@ -76,7 +80,11 @@ def ticket_resend(code: str):
     return _after(
         code,
         lambda: attendees.resend_mail(code, now=utcnow(), actor=g.staff),
-        _("The e-mail will be sent again shortly."),
+        lambda to_group: (
+            _("The group's teacher will be sent the group's tickets again shortly.")
+            if to_group
+            else _("The e-mail will be sent again shortly.")
+        ),
     )
 
 
