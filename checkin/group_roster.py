@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from . import tickets
 from .database import transaction
 from .errors import Conflict, DomainError, InvalidInput, NotFound
 from .group_models import GroupMember, SchoolGroup
@@ -200,7 +201,7 @@ class ConsentRequest:
 
 
 def _member_by_consent_token(session, token: str) -> GroupMember:
-    if not token or len(token) > 64:
+    if not tickets.could_be_link_token(token):
         raise NotFound()
     member = session.scalar(select(GroupMember).where(GroupMember.consent_token == token))
     if member is None:

@@ -322,7 +322,7 @@ def _insert(
 
 def ticket_by_token(session: Session, token: str) -> Ticket:
     """The ticket behind a link; NotFound for any other string."""
-    if not token or len(token) > 64:
+    if not tickets.could_be_link_token(token):
         raise NotFound()
     ticket = session.scalar(select(Ticket).where(Ticket.token == token))
     if ticket is None:
@@ -357,7 +357,7 @@ def confirm(token: str, *, now: datetime) -> bool:
     """Confirms the hold behind a link opened from its e-mail (which proves the address) and
     queues the ticket's e-mail with its QR code. True if this call confirmed it; a confirmed,
     lapsed or cancelled ticket is left as it is. Raises NotFound for any other string."""
-    if db.engine.dialect.name == "postgresql" and token and len(token) <= 64:
+    if db.engine.dialect.name == "postgresql" and tickets.could_be_link_token(token):
         with statements_alone() as connection:
             if connection.execute(_CONFIRM_AND_QUEUE, {"link": token, "now": now}).first() is not None:
                 return True

@@ -161,7 +161,7 @@ def locked_group(session, group_id: int) -> SchoolGroup:
 
 
 def group_by_token(session, token: str) -> SchoolGroup:
-    if not token or len(token) > 64:
+    if not tickets.could_be_link_token(token):
         raise NotFound()
     group = session.scalar(select(SchoolGroup).where(SchoolGroup.token == token))
     if group is None or group.state == "cancelled":

@@ -100,7 +100,7 @@ def images(session, ticket_id: int, payload: str) -> tickets.QrImages:
 
 
 def _row(session: Session, statement, token: str) -> Any:
-    if not token or len(token) > 64:
+    if not tickets.could_be_link_token(token):
         raise NotFound()
     bind = session.get_bind()
     if bind.dialect.driver == "psycopg" and not session.in_transaction():

@@ -46,6 +46,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# A link's secret (a ticket's, a group's, a consent's) is stored in a String(64) column.
+LINK_TOKEN_MAX = 64
+
+
+def could_be_link_token(token: str) -> bool:
+    """Whether a string could be a link's secret at all: anything else is not looked up."""
+    return bool(token) and len(token) <= LINK_TOKEN_MAX
+
+
 def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
