@@ -316,28 +316,25 @@ def read_then_write(read: Callable[[Connection], R], write: Callable[[Connection
             # The read ends here, so that whatever the caller reads next sees the write.
             session.commit()
         return group_write(lambda connection: write(connection, seen))
-    for attempt in range(1, PG_TRANSACTION_ATTEMPTS + 1):
+    attempt = 1
+    while True:
         connection = session.connection()
         try:
             result = write(connection, read(connection))
             session.commit()
-        except DBAPIError as error:
+            return result
+        except BaseException as error:
             session.rollback()
             if attempt == PG_TRANSACTION_ATTEMPTS or not _worth_retrying(error):
                 raise
-            # The server chose this transaction as a deadlock's victim and rolled it back whole:
-            # nothing of it stands, so running it again is safe (PostgreSQL's own advice).
-            time.sleep(random.uniform(0, 0.01 * attempt))
-            continue
-        except BaseException:
-            session.rollback()
-            raise
-        return result
-    raise AssertionError("unreachable: the last attempt returns or raises")
+        # The server chose this transaction as a deadlock's victim and rolled it back whole:
+        # nothing of it stands, so running it again is safe (PostgreSQL's own advice).
+        time.sleep(random.uniform(0, 0.01 * attempt))
+        attempt += 1
 
 
-def _worth_retrying(error: DBAPIError) -> bool:
-    return getattr(error.orig, "sqlstate", None) in RETRIED_SQLSTATES
+def _worth_retrying(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in RETRIED_SQLSTATES
 
 
 def _commit_together(engine: Engine, batch: list[_Write]) -> None:

@@ -12,8 +12,8 @@ refusal is answered from that read and only logged; a change is made by a condit
 and if the ticket moved on since the read (another gate was quicker), it is read again inside
 the transaction, locked, and decided afresh. The transaction is Core statements on a
 connection, so that on SQLite concurrent scans (and registrations) of a process share one
-commit (database.group_write); on PostgreSQL an entry's ticket change, its place and its log
-row are one statement (statements.MOVED_IN_AND_RECORDED).
+commit (database.group_write); on PostgreSQL the read and the writes share one transaction,
+run again if the server rolls it back as a deadlock's victim (database.read_then_write).
 
 Device time (``scanned_at``): a phone that was offline sends its scans late, with the time it
 scanned. We store it as given, and trust it only for offline scans, and only when it is
