@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.bench import seed
 from tests.bench.load import CSRF_RE, GATES, registrant
-from tests.bench.server import app_env, flask
+from tests.bench.server import app_env
 
 TICKETS = 6_000
 WARM_UP = 100
@@ -67,28 +67,14 @@ def per_request_us(operation, count: int, *, warm: bool = True) -> dict[str, flo
 def measure(requests: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="checkin-cost-"))
     env = app_env(instance, f"sqlite:///{instance}/checkin.db")
-    flask(env, "db", "upgrade")
-    flask(env, "staff", "add", "cost-gate", "--role", "volunteer")
-    token = flask(env, "staff", "token", "cost-gate").strip()
 
     from checkin import database, tickets
     from checkin.admission import reads, usecases
     from checkin.api import scans as scan_views
-    from checkin.database import utcnow
-    from checkin.extensions import db
-    from checkin.tickets import sign_payload
     from checkin.web import staff_session
-    from tests.bench.run import app_for
+    from tests.bench.run import gate_app
 
-    app = app_for(env, RATELIMIT_ENABLED=False)
-    with app.app_context():
-        seed.create_shows(utcnow())
-        keyring = app.extensions["checkin_keyring"]
-        payloads = [
-            sign_payload(code, keyring)
-            for _, code in seed.bulk_tickets(seed.GATE_SHOW, TICKETS, utcnow(), tag="cost")
-        ]
-        db.session.remove()
+    app, token, payloads = gate_app(env, "cost-gate", TICKETS, "cost")
     client = app.test_client()
     register_path = f"/shows/{seed.REGISTRATION_SHOW}/register"
     fresh = iter(range(10**9))

@@ -189,6 +189,29 @@ def app_for(env: dict, **config):
     )
 
 
+def gate_app(env: dict, volunteer: str, count: int, tag: str):
+    """For the in-process measures of scans: the schema, the bench shows, a volunteer's API
+    token and `count` signed payloads of the gate show's tickets, with the app built here.
+    Returns (app, token, payloads)."""
+    from checkin.database import utcnow
+    from checkin.extensions import db
+    from checkin.tickets import sign_payload
+
+    flask(env, "db", "upgrade")
+    flask(env, "staff", "add", volunteer, "--role", "volunteer")
+    token = flask(env, "staff", "token", volunteer).strip()
+    app = app_for(env, RATELIMIT_ENABLED=False)
+    with app.app_context():
+        seed.create_shows(utcnow())
+        keyring = app.extensions["checkin_keyring"]
+        payloads = [
+            sign_payload(code, keyring)
+            for _, code in seed.bulk_tickets(seed.GATE_SHOW, count, utcnow(), tag=tag)
+        ]
+        db.session.remove()
+    return app, token, payloads
+
+
 def has_route(app, rule: str, method: str) -> bool:
     return any(r.rule == rule and method in r.methods for r in app.url_map.iter_rules())
 

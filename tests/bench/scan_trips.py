@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from tests.bench import seed
 from tests.bench.load import GATES
-from tests.bench.server import DEFAULT_PG_URL, PostgresDatabase, app_env, flask
+from tests.bench.server import DEFAULT_PG_URL, PostgresDatabase, app_env
 
 
 @contextlib.contextmanager
@@ -61,22 +61,13 @@ def main() -> None:
     n = args.scans
     with _database(args.backend) as uri:
         env = app_env(Path(tempfile.mkdtemp()), uri)
-        flask(env, "db", "upgrade")
-        flask(env, "staff", "add", "g1", "--role", "volunteer")
-        token = flask(env, "staff", "token", "g1").strip()
-        from checkin.database import utcnow
         from checkin.extensions import db
-        from checkin.tickets import sign_payload
-        from tests.bench.run import app_for
+        from tests.bench.run import gate_app
 
-        app = app_for(env, RATELIMIT_ENABLED=False)
+        app, token, signed = gate_app(env, "g1", 4 * n + 100, "x")
+        payloads = iter(signed)
         with app.app_context():
-            seed.create_shows(utcnow())
-            keyring = app.extensions["checkin_keyring"]
-            tickets = seed.bulk_tickets(seed.GATE_SHOW, 4 * n + 100, utcnow(), tag="x")
-            payloads = iter([sign_payload(code, keyring) for _, code in tickets])
             engine = db.engine
-            db.session.remove()
         log: list[str] = []
         event.listen(engine, "before_cursor_execute", lambda c, cu, statement, *a: log.append(statement))
         event.listen(engine, "begin", lambda c: log.append("BEGIN"))
