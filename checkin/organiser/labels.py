@@ -102,6 +102,8 @@ FIELDS = {
     "device": _l("Device"),
     "scanned_at": _l("Scanned at"),
     "offline": _l("Decided offline"),
+    "outbox_id": _l("E-mail no."),
+    "group_outbox_id": _l("E-mail to the group no."),
 }
 
 VALUES = {
@@ -150,10 +152,10 @@ def value_label(value) -> str:
     """A value as the page says it: yes/no and known words translated, times in Hanoi time."""
     if isinstance(value, str) and _ISO_TIME.match(value):
         return to_local(datetime.fromisoformat(value)).strftime("%d/%m/%Y %H:%M:%S")
-    try:
-        return str(VALUES[value]) if value in VALUES else str(value)
-    except TypeError:  # an unhashable value (a list): as it is
-        return str(value)
+    # Words and yes/no only: 1 == True to a dict, and a capacity of 1 is no "yes".
+    if isinstance(value, (bool, str)) and value in VALUES:
+        return str(VALUES[value])
+    return str(value)
 
 
 def describe(values: dict | None) -> str:
